@@ -1,0 +1,50 @@
+// The byte pipe under a session. The only code that touches a socket implements this; everything
+// above it is tested with MemoryTransport. Every call has a deadline: a peer that goes silent is
+// an Error(unavailable), never a hang.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace mailsync::imap {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+
+inline Deadline deadline_in(std::chrono::milliseconds ms) { return Clock::now() + ms; }
+
+class Transport {
+public:
+    virtual ~Transport() = default;
+    // Reads what is available (at least one byte), waiting until the deadline. Returns 0 at a clean
+    // end of stream. Throws Error(unavailable) on timeout, reset, or TLS failure.
+    virtual std::size_t read_some(std::span<char> buffer, Deadline deadline) = 0;
+    virtual void write_all(std::string_view bytes, Deadline deadline) = 0;
+    // Upgrades the connection to TLS (STARTTLS) after the server's OK. Bytes the transport had
+    // buffered but not yet delivered are discarded: they arrived in clear text.
+    virtual void start_tls(Deadline deadline) = 0;
+    virtual bool is_tls() const = 0;
+    virtual void close() noexcept = 0;
+};
+
+enum class TlsMode { implicit, starttls, none };
+
+struct TlsOptions {
+    std::string ca_file;                      // empty: the system trust store
+    std::string pinned_sha256;                // hex of the certificate's SHA-256; set: only that certificate is accepted
+    bool verify = true;                       // false only for tests that say so
+};
+
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    TlsMode tls = TlsMode::implicit;
+    TlsOptions tls_options;
+    std::chrono::milliseconds connect_timeout{15000};
+};
+
+}  // namespace mailsync::imap
