@@ -1,1 +1,448 @@
-// placeholder: not written yet
+#include "sync/imap/session.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "common/error.hpp"
+
+namespace mailsync::imap {
+namespace {
+
+std::string upper(std::string_view text) {
+    std::string result(text);
+    std::transform(result.begin(), result.end(), result.begin(),
+        [](unsigned char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c); });
+    return result;
+}
+
+std::string base64(std::string_view data) {
+    if (data.empty()) return "=";  // RFC 4959: an empty initial response
+    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+        reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+// IDLE ends when the mailbox changed; Dovecot's "* OK Still here" keep-alives are not a change.
+bool is_mailbox_event(const Response& response) {
+    return std::holds_alternative<ExistsData>(response) ||
+           std::holds_alternative<ExpungeData>(response) ||
+           std::holds_alternative<VanishedData>(response) ||
+           std::holds_alternative<FetchData>(response) ||
+           std::holds_alternative<RecentData>(response);
+}
+
+void write_file(Transport& transport, const part::FileContent& file, Deadline deadline) {
+    const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(ErrorCategory::io, fmt::format("cannot read {}: {}", file.path, std::strerror(errno)));
+    std::array<char, 64 * 1024> buffer;
+    std::uint64_t left = file.size;
+    while (left > 0) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
+        const ssize_t n = ::read(fd, buffer.data(), want);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            ::close(fd);
+            throw Error(ErrorCategory::io, fmt::format("{} changed while it was being sent: shorter than {} bytes", file.path, file.size));
+        }
+        transport.write_all(std::string_view(buffer.data(), static_cast<std::size_t>(n)), deadline);
+        left -= static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+}
+
+}  // namespace
+
+Session::Session(std::unique_ptr<Transport> transport, SessionOptions options)
+    : transport_(std::move(transport)), options_(options), parser_(options.limits) {}
+
+Session::~Session() = default;
+
+Deadline Session::next_deadline() const { return Clock::now() + options_.timeout; }
+
+bool Session::has_capability(std::string_view name) const { return capabilities_.count(upper(name)) > 0; }
+bool Session::is_enabled(std::string_view name) const { return enabled_.count(upper(name)) > 0; }
+
+EncoderOptions Session::encoder_options() const {
+    EncoderOptions options;
+    options.literal_plus = has_capability("LITERAL+");
+    options.literal_minus = has_capability("LITERAL-");
+    options.utf8_accept = is_enabled("UTF8=ACCEPT");
+    return options;
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+void Session::pump_once(Deadline deadline) {
+    if (state_ == SessionState::logged_out && !bye_text_) connection_lost("the connection is closed");
+    std::array<char, 64 * 1024> buffer;
+    const std::size_t n = transport_->read_some(buffer, deadline);
+    if (n == 0) connection_lost("the server closed the connection");
+    parser_.feed(std::string_view(buffer.data(), n));
+    while (auto response = parser_.next()) dispatch(std::move(*response));
+}
+
+void Session::dispatch(Response response) {
+    if (auto* continuation = std::get_if<Continuation>(&response)) {
+        on_continuation(*continuation);
+        return;
+    }
+    if (auto* status = std::get_if<StatusResponse>(&response); status && status->tag) {
+        on_tagged(std::move(*status));
+        return;
+    }
+    on_untagged(response);
+    if (handler_) handler_->on_untagged(response);
+}
+
+void Session::on_untagged(const Response& response) {
+    if (idling_ && is_mailbox_event(response)) idle_event_ = true;
+    if (const auto* status = std::get_if<StatusResponse>(&response)) {
+        if (!greeting_seen_) {
+            greeting_seen_ = true;
+            if (status->status == Status::preauth) state_ = SessionState::authenticated;
+        }
+        if (status->code) note_code(*status->code);
+        if (status->status == Status::bye) {
+            bye_text_ = status->text;
+            state_ = SessionState::logged_out;
+        }
+    } else if (const auto* capability = std::get_if<CapabilityData>(&response)) {
+        capabilities_.clear();
+        for (const auto& name : capability->capabilities) capabilities_.insert(upper(name));
+        capabilities_fresh_ = true;
+    } else if (const auto* enabled = std::get_if<EnabledData>(&response)) {
+        for (const auto& name : enabled->capabilities) enabled_.insert(upper(name));
+    } else if (const auto* exists = std::get_if<ExistsData>(&response)) {
+        sequence_map_.on_exists(exists->count);
+        if (selecting_) selecting_->exists = exists->count;
+        if (selected_) selected_->exists = exists->count;
+    } else if (const auto* expunge = std::get_if<ExpungeData>(&response)) {
+        sequence_map_.on_expunge(expunge->seq);
+        if (selected_ && selected_->exists > 0) --selected_->exists;
+    } else if (const auto* vanished = std::get_if<VanishedData>(&response)) {
+        if (!vanished->earlier) {
+            sequence_map_.on_vanished(vanished->uids);
+            if (selected_) selected_->exists = sequence_map_.exists();
+        }
+    } else if (const auto* fetch = std::get_if<FetchData>(&response)) {
+        if (fetch->uid) sequence_map_.on_fetch_uid(fetch->seq, *fetch->uid);
+    } else if (const auto* flags = std::get_if<FlagsData>(&response)) {
+        if (selecting_) selecting_->flags = flags->flags;
+    }
+}
+
+void Session::note_code(const ResponseCode& code) {
+    if (const auto* capability = std::get_if<code::Capability>(&code)) {
+        capabilities_.clear();
+        for (const auto& name : capability->capabilities) capabilities_.insert(upper(name));
+        capabilities_fresh_ = true;
+        return;
+    }
+    if (std::holds_alternative<code::Closed>(code)) {
+        // QRESYNC (RFC 7162 §3.2.11): what follows belongs to the newly selected mailbox.
+        sequence_map_.reset();
+        return;
+    }
+    if (!selecting_) return;
+    std::visit([&](const auto& c) {
+        using C = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<C, code::UidValidity>) selecting_->uidvalidity = c.value;
+        else if constexpr (std::is_same_v<C, code::UidNext>) selecting_->uidnext = c.value;
+        else if constexpr (std::is_same_v<C, code::HighestModSeq>) selecting_->highestmodseq = c.value;
+        else if constexpr (std::is_same_v<C, code::NoModSeq>) selecting_->highestmodseq.reset();
+        else if constexpr (std::is_same_v<C, code::PermanentFlags>) selecting_->permanent_flags = c.flags;
+        else if constexpr (std::is_same_v<C, code::ReadOnly>) selecting_->read_only = true;
+        else if constexpr (std::is_same_v<C, code::ReadWrite>) selecting_->read_only = false;
+    }, code);
+}
+
+void Session::on_tagged(StatusResponse response) {
+    auto it = std::find_if(pending_.begin(), pending_.end(),
+        [&](const Pending& p) { return p.tag == *response.tag; });
+    if (it == pending_.end())
+        throw Error(ErrorCategory::protocol, fmt::format("server answered a command never sent (tag {:.40})", *response.tag));
+    if (response.code) note_code(*response.code);
+    if (it->kind == Pending::Kind::idle) idling_ = false;
+    finished_.emplace(it->tag, std::move(response));
+    pending_.erase(it);
+    write_ready();
+}
+
+void Session::on_continuation(const Continuation&) {
+    Pending* pending = awaiting_continuation();
+    if (!pending) throw Error(ErrorCategory::protocol, "server sent a continuation request no command asked for");
+    switch (pending->kind) {
+    case Pending::Kind::idle:
+        idling_ = true;
+        return;
+    case Pending::Kind::authenticate:
+        // The first "+" asks for the initial response (no SASL-IR); a later one carries an error
+        // challenge (XOAUTH2), which is answered with an empty line so the server sends its NO.
+        if (pending->sasl_response) {
+            transport_->write_all(*pending->sasl_response + "\r\n", next_deadline());
+            pending->sasl_response.reset();
+        } else {
+            transport_->write_all("\r\n", next_deadline());
+        }
+        return;
+    case Pending::Kind::normal:
+        write_parts(*pending);
+        write_ready();
+        return;
+    }
+}
+
+Session::Pending* Session::awaiting_continuation() {
+    for (auto& pending : pending_) {
+        if (pending.next_part == 0) return nullptr;  // nothing of it written: nothing can wait
+        if (pending.kind != Pending::Kind::normal || !pending.written) return &pending;
+    }
+    return nullptr;
+}
+
+[[noreturn]] void Session::connection_lost(const std::string& why) {
+    state_ = SessionState::logged_out;
+    if (bye_text_) throw Error(ErrorCategory::unavailable, fmt::format("{} (it said: {})", why, *bye_text_));
+    throw Error(ErrorCategory::unavailable, why);
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+std::string Session::send(Command command) {
+    if (state_ == SessionState::logged_out) connection_lost("the connection is closed");
+    Pending pending;
+    pending.tag = fmt::format("m{}", next_tag_++);
+    if (std::holds_alternative<cmd::Idle>(command)) pending.kind = Pending::Kind::idle;
+    if (auto* authenticate = std::get_if<cmd::Authenticate>(&command)) {
+        pending.kind = Pending::Kind::authenticate;
+        if (!has_capability("SASL-IR") && authenticate->initial_response) {
+            pending.sasl_response = std::move(authenticate->initial_response);
+            authenticate->initial_response.reset();
+        }
+    }
+    pending.encoded = encode(pending.tag, command, encoder_options());
+    pending_.push_back(std::move(pending));
+    std::string tag = pending_.back().tag;
+    write_ready();
+    return tag;
+}
+
+void Session::write_ready() {
+    std::size_t in_flight = 0;
+    for (auto& pending : pending_) {
+        if (pending.written) {
+            ++in_flight;
+            // Nothing may follow IDLE or AUTHENTICATE until they end: the server reads our next
+            // line as DONE or as a SASL response.
+            if (pending.kind != Pending::Kind::normal) return;
+            continue;
+        }
+        if (pending.next_part > 0) return;  // waits for "+": nothing may be written after it
+        if (in_flight >= options_.max_in_flight) return;
+        write_parts(pending);
+        ++in_flight;
+        if (!pending.written || pending.kind != Pending::Kind::normal) return;
+    }
+}
+
+void Session::write_parts(Pending& pending) {
+    const Deadline deadline = next_deadline();
+    auto& parts = pending.encoded.parts;
+    while (pending.next_part < parts.size()) {
+        const Part& part = parts[pending.next_part++];
+        if (const auto* bytes = std::get_if<part::Bytes>(&part)) {
+            transport_->write_all(bytes->bytes, deadline);
+        } else if (const auto* file = std::get_if<part::FileContent>(&part)) {
+            write_file(*transport_, *file, deadline);
+        } else {
+            return;  // part::AwaitContinuation: resumed by on_continuation()
+        }
+    }
+    pending.written = true;
+}
+
+StatusResponse Session::wait(const std::string& tag) {
+    while (true) {
+        if (auto it = finished_.find(tag); it != finished_.end()) {
+            StatusResponse response = std::move(it->second);
+            finished_.erase(it);
+            return response;
+        }
+        if (std::none_of(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.tag == tag; }))
+            throw Error(ErrorCategory::internal, fmt::format("waiting for unknown command tag {}", tag));
+        pump_once(next_deadline());
+    }
+}
+
+void Session::wait_all() {
+    while (!pending_.empty()) pump_once(next_deadline());
+    finished_.clear();
+}
+
+StatusResponse Session::run_ok(Command command) {
+    const std::string what = describe(command);
+    StatusResponse response = run(std::move(command));
+    if (response.status != Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server refused {}: {}", what, response.text));
+    return response;
+}
+
+// ---- connection set-up -----------------------------------------------------------------------
+
+void Session::read_greeting() {
+    while (!greeting_seen_) pump_once(next_deadline());
+    if (bye_text_) connection_lost("the server refused the connection");
+    if (!capabilities_fresh_) refresh_capabilities();
+}
+
+void Session::refresh_capabilities() {
+    capabilities_fresh_ = false;
+    run_ok(cmd::Capability{});
+    if (!capabilities_fresh_) throw Error(ErrorCategory::protocol, "server answered CAPABILITY without listing its capabilities");
+}
+
+void Session::starttls() {
+    if (transport_->is_tls()) return;
+    if (!has_capability("STARTTLS"))
+        throw Error(ErrorCategory::protocol, "server does not offer STARTTLS; refusing to continue without TLS");
+    const StatusResponse response = run(cmd::StartTls{});
+    if (response.status != Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server refused STARTTLS ({}); refusing to continue without TLS", response.text));
+    // Anything after the OK arrived in clear text, where an attacker could have injected it
+    // (CVE-2011-0411 and kin): it must not be read as if it came over TLS.
+    if (parser_.buffered() > 0)
+        throw Error(ErrorCategory::protocol, "server sent data after its STARTTLS answer, before the TLS handshake");
+    transport_->start_tls(next_deadline());
+    capabilities_.clear();
+    refresh_capabilities();  // RFC 3501 §6.2.1: capabilities from before TLS are void
+}
+
+void Session::login(const std::string& user, const std::string& password) {
+    if (has_capability("LOGINDISABLED"))
+        throw Error(ErrorCategory::auth, "server disabled LOGIN on this connection (LOGINDISABLED); use TLS");
+    capabilities_fresh_ = false;
+    const StatusResponse response = run(cmd::Login{user, password});
+    if (response.status == Status::no)
+        throw Error(ErrorCategory::auth, fmt::format("server refused the login of {}: {}", user, response.text));
+    if (response.status != Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server rejected the LOGIN command: {}", response.text));
+    state_ = SessionState::authenticated;
+    if (!capabilities_fresh_) refresh_capabilities();
+}
+
+void Session::authenticate_plain(const std::string& user, const std::string& password) {
+    std::string message;
+    message.reserve(user.size() + password.size() + 2);
+    message.append(1, '\0').append(user).append(1, '\0').append(password);
+    if (!authenticate("PLAIN", message))
+        throw Error(ErrorCategory::auth, fmt::format("server refused the login of {}", user));
+}
+
+bool Session::authenticate(const std::string& mechanism, const std::string& initial_response) {
+    capabilities_fresh_ = false;
+    const StatusResponse response = run(cmd::Authenticate{mechanism, base64(initial_response)});
+    if (response.status == Status::no) return false;
+    if (response.status != Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server rejected AUTHENTICATE {}: {}", mechanism, response.text));
+    state_ = SessionState::authenticated;
+    if (!capabilities_fresh_) refresh_capabilities();
+    return true;
+}
+
+std::vector<std::string> Session::enable(const std::vector<std::string>& capabilities) {
+    run_ok(cmd::Enable{capabilities});
+    std::vector<std::string> result;
+    for (const auto& name : capabilities)
+        if (is_enabled(name)) result.push_back(upper(name));
+    return result;
+}
+
+std::optional<SelectedMailbox> Session::select(const cmd::Select& select, bool allow_no) {
+    wait_all();
+    // Without QRESYNC there is no CLOSED code to mark the switch; nothing is in flight, so
+    // every untagged response from here on is about the new mailbox.
+    if (!is_enabled("QRESYNC") || !selected_) sequence_map_.reset();
+    selecting_ = SelectedMailbox{};
+    selecting_->name = select.mailbox;
+    selecting_->read_only = select.read_only;
+    const StatusResponse response = run(select);
+    std::optional<SelectedMailbox> result = std::move(selecting_);
+    selecting_.reset();
+    if (response.status == Status::ok) {
+        selected_ = result;
+        state_ = SessionState::selected;
+        return result;
+    }
+    selected_.reset();  // RFC 9051 §6.3.2: a failed SELECT leaves no mailbox selected
+    state_ = SessionState::authenticated;
+    if (allow_no && response.status == Status::no) return std::nullopt;
+    throw Error(ErrorCategory::protocol, fmt::format("cannot select mailbox \"{}\": {}", select.mailbox, response.text));
+}
+
+void Session::logout() noexcept {
+    try {
+        if (state_ != SessionState::logged_out && pending_.empty()) {
+            const std::string tag = send(cmd::Logout{});
+            while (state_ != SessionState::logged_out && !finished_.count(tag))
+                pump_once(Clock::now() + std::chrono::seconds(5));
+        }
+    } catch (const std::exception&) {
+        // The connection is going away in any case.
+    }
+    state_ = SessionState::logged_out;
+    transport_->close();
+}
+
+// ---- IDLE ------------------------------------------------------------------------------------
+
+void Session::idle_start() {
+    if (!has_capability("IDLE")) throw Error(ErrorCategory::internal, "IDLE used on a server without it");
+    wait_all();
+    idle_tag_ = send(cmd::Idle{});
+    idle_event_ = false;
+    while (!idling_) {
+        pump_once(next_deadline());
+        if (auto it = finished_.find(idle_tag_); it != finished_.end())
+            throw Error(ErrorCategory::protocol, fmt::format("server refused IDLE: {}", it->second.text));
+    }
+}
+
+bool Session::idle_wait(Deadline until) {
+    while (!idle_event_) {
+        if (Clock::now() >= until) return false;
+        try {
+            pump_once(until);
+        } catch (const Error& error) {
+            // The transport reports a deadline as `unavailable`; a deadline we set ourselves is
+            // the normal end of a quiet IDLE, a lost connection is not.
+            if (error.category() != ErrorCategory::unavailable || Clock::now() < until || state_ == SessionState::logged_out)
+                throw;
+            return false;
+        }
+    }
+    idle_event_ = false;
+    return true;
+}
+
+void Session::idle_done() {
+    if (!idling_ && finished_.count(idle_tag_) == 0 && pending_.empty()) return;
+    const EncodedCommand done = encode("", cmd::Done{}, encoder_options());
+    for (const auto& part : done.parts)
+        if (const auto* bytes = std::get_if<part::Bytes>(&part)) transport_->write_all(bytes->bytes, next_deadline());
+    const StatusResponse response = wait(idle_tag_);
+    idling_ = false;
+    if (response.status != Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server ended IDLE with an error: {}", response.text));
+}
+
+}  // namespace mailsync::imap

@@ -1,1 +1,402 @@
-// placeholder: not written yet
+// The session against a scripted server in memory: exact bytes written, pipelining, literals,
+// capabilities, authentication, STARTTLS, SELECT, IDLE and lost connections.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+
+#include "common/error.hpp"
+#include "sync/imap/memory_transport.hpp"
+#include "sync/imap/session.hpp"
+
+using namespace mailsync;
+using namespace mailsync::imap;
+
+namespace {
+
+// Answers each complete command line by its verb; "$TAG" in a reply is the command's tag.
+// Commands it has no answer for stay unanswered, so pipelining can be observed.
+class ScriptedServer {
+public:
+    explicit ScriptedServer(MemoryTransport& transport) {
+        transport.set_responder([this](std::string_view written, MemoryTransport& t) {
+            buffer_ += written;
+            std::size_t end;
+            while ((end = buffer_.find("\r\n")) != std::string::npos) {
+                std::string line = buffer_.substr(0, end);
+                buffer_.erase(0, end + 2);
+                lines.push_back(line);
+                const auto space = line.find(' ');
+                if (space == std::string::npos) continue;
+                const std::string tag = line.substr(0, space);
+                std::string rest = line.substr(space + 1);
+                for (auto& [prefix, reply] : replies) {
+                    if (rest.rfind(prefix, 0) == 0) {
+                        t.push_incoming(std::regex_replace(reply, std::regex("\\$TAG"), tag));
+                        break;
+                    }
+                }
+            }
+        });
+    }
+    std::vector<std::pair<std::string, std::string>> replies;  // command prefix → reply
+    std::vector<std::string> lines;                            // every line the client sent
+
+private:
+    std::string buffer_;
+};
+
+struct Recorder : UntaggedHandler {
+    std::vector<Response> seen;
+    void on_untagged(const Response& response) override { seen.push_back(response); }
+};
+
+struct Fixture {
+    MemoryTransport* transport;
+    std::unique_ptr<Session> session;
+    std::unique_ptr<ScriptedServer> server;
+
+    explicit Fixture(std::string greeting, SessionOptions options = {}) {
+        auto owned = std::make_unique<MemoryTransport>();
+        transport = owned.get();
+        server = std::make_unique<ScriptedServer>(*transport);
+        transport->push_incoming(std::move(greeting));
+        session = std::make_unique<Session>(std::move(owned), options);
+    }
+};
+
+const char* kGreeting = "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE ENABLE QRESYNC CONDSTORE AUTH=PLAIN] ready\r\n";
+
+ErrorCategory category_of(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const Error& error) {
+        return error.category();
+    }
+    FAIL("no error was thrown");
+    return ErrorCategory::internal;
+}
+
+}  // namespace
+
+TEST_CASE("session: greeting with capabilities needs no CAPABILITY command") {
+    Fixture f(kGreeting);
+    f.session->read_greeting();
+    CHECK(f.session->state() == SessionState::not_authenticated);
+    CHECK(f.session->has_capability("qresync"));
+    CHECK(f.session->has_capability("LITERAL+"));
+    CHECK_FALSE(f.session->has_capability("MOVE"));
+    CHECK(f.transport->written().empty());
+}
+
+TEST_CASE("session: greeting without capabilities asks for them") {
+    Fixture f("* OK hello\r\n");
+    f.server->replies = {{"CAPABILITY", "* CAPABILITY IMAP4rev1 MOVE\r\n$TAG OK done\r\n"}};
+    f.session->read_greeting();
+    CHECK(f.transport->written() == "m1 CAPABILITY\r\n");
+    CHECK(f.session->has_capability("MOVE"));
+}
+
+TEST_CASE("session: PREAUTH greeting is authenticated, BYE greeting is unavailable") {
+    {
+        Fixture f("* PREAUTH [CAPABILITY IMAP4rev1] welcome back\r\n");
+        f.session->read_greeting();
+        CHECK(f.session->state() == SessionState::authenticated);
+    }
+    {
+        Fixture f("* BYE too many connections\r\n");
+        try {
+            f.session->read_greeting();
+            FAIL("BYE greeting accepted");
+        } catch (const Error& error) {
+            CHECK(error.category() == ErrorCategory::unavailable);
+            CHECK(std::string(error.what()).find("too many connections") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("session: LOGIN success re-reads capabilities, NO is an authentication error") {
+    Fixture f(kGreeting);
+    f.server->replies = {{"LOGIN \"user\" \"secret\"", "$TAG OK [CAPABILITY IMAP4rev1 MOVE UIDPLUS] Logged in\r\n"},
+                         {"LOGIN", "$TAG NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"}};
+    f.session->read_greeting();
+    CHECK(category_of([&] { f.session->login("user", "wrong"); }) == ErrorCategory::auth);
+    CHECK(f.session->state() == SessionState::not_authenticated);
+    f.session->login("user", "secret");
+    CHECK(f.session->state() == SessionState::authenticated);
+    CHECK(f.session->has_capability("UIDPLUS"));
+    CHECK_FALSE(f.session->has_capability("QRESYNC"));  // the new list replaced the old one
+}
+
+TEST_CASE("session: LOGINDISABLED refuses to send the password") {
+    Fixture f("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n");
+    f.session->read_greeting();
+    CHECK(category_of([&] { f.session->login("user", "secret"); }) == ErrorCategory::auth);
+    CHECK(f.transport->written().find("secret") == std::string::npos);
+}
+
+TEST_CASE("session: AUTHENTICATE PLAIN with SASL-IR sends the response on the command line") {
+    Fixture f(kGreeting);
+    f.server->replies = {{"AUTHENTICATE PLAIN", "$TAG OK [CAPABILITY IMAP4rev1 IDLE] ok\r\n"}};
+    f.session->read_greeting();
+    f.session->authenticate_plain("user", "pass");
+    CHECK(f.transport->written() == "m1 AUTHENTICATE PLAIN AHVzZXIAcGFzcw==\r\n");
+    CHECK(f.session->state() == SessionState::authenticated);
+}
+
+TEST_CASE("session: AUTHENTICATE PLAIN without SASL-IR waits for the continuation") {
+    Fixture f("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n");
+    f.server->replies = {{"AUTHENTICATE PLAIN", "+ \r\n"}, {"AHVzZXIAcGFzcw==", ""}};
+    f.transport->set_responder([&, step = 0](std::string_view written, MemoryTransport& t) mutable {
+        if (step == 0 && written == "m1 AUTHENTICATE PLAIN\r\n") {
+            t.push_incoming("+ \r\n");
+            step = 1;
+        } else if (step == 1 && written == "AHVzZXIAcGFzcw==\r\n") {
+            t.push_incoming("m1 OK [CAPABILITY IMAP4rev1] done\r\n");
+            step = 2;
+        }
+    });
+    f.session->read_greeting();
+    f.session->authenticate_plain("user", "pass");
+    CHECK(f.transport->written() == "m1 AUTHENTICATE PLAIN\r\nAHVzZXIAcGFzcw==\r\n");
+}
+
+TEST_CASE("session: a refused AUTHENTICATE after an error challenge returns false") {
+    Fixture f(kGreeting);
+    f.transport->set_responder([](std::string_view written, MemoryTransport& t) {
+        if (written.rfind("m1 AUTHENTICATE XOAUTH2", 0) == 0) t.push_incoming("+ eyJzdGF0dXMiOiI0MDEifQ==\r\n");
+        else if (written == "\r\n") t.push_incoming("m1 NO [AUTHENTICATIONFAILED] bad token\r\n");
+    });
+    f.session->read_greeting();
+    CHECK_FALSE(f.session->authenticate("XOAUTH2", "user=u\1auth=Bearer x\1\1"));
+    CHECK(f.transport->written().substr(f.transport->written().size() - 2) == "\r\n");
+}
+
+TEST_CASE("session: STARTTLS upgrades and re-reads capabilities") {
+    Fixture f("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n");
+    f.server->replies = {{"STARTTLS", "$TAG OK Begin TLS negotiation now.\r\n"},
+                         {"CAPABILITY", "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n$TAG OK done\r\n"}};
+    f.session->read_greeting();
+    f.session->starttls();
+    CHECK(f.transport->start_tls_calls() == 1);
+    CHECK(f.transport->is_tls());
+    CHECK_FALSE(f.session->has_capability("STARTTLS"));
+    CHECK_FALSE(f.session->has_capability("LOGINDISABLED"));
+    CHECK(f.session->has_capability("AUTH=PLAIN"));
+}
+
+TEST_CASE("session: STARTTLS failures are errors, never a plaintext fallback") {
+    SECTION("not offered") {
+        Fixture f("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+        f.session->read_greeting();
+        CHECK(category_of([&] { f.session->starttls(); }) == ErrorCategory::protocol);
+        CHECK(f.transport->written().empty());
+    }
+    SECTION("refused") {
+        Fixture f("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n");
+        f.server->replies = {{"STARTTLS", "$TAG NO not now\r\n"}};
+        f.session->read_greeting();
+        CHECK(category_of([&] { f.session->starttls(); }) == ErrorCategory::protocol);
+        CHECK(f.transport->start_tls_calls() == 0);
+    }
+    SECTION("bytes injected after the OK") {
+        Fixture f("* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n");
+        f.server->replies = {{"STARTTLS", "$TAG OK go\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"}};
+        f.session->read_greeting();
+        CHECK(category_of([&] { f.session->starttls(); }) == ErrorCategory::protocol);
+        CHECK(f.transport->start_tls_calls() == 0);
+    }
+}
+
+TEST_CASE("session: commands pipeline and untagged responses reach the handler in order") {
+    Fixture f(kGreeting);
+    f.session->read_greeting();
+    Recorder recorder;
+    f.session->set_handler(&recorder);
+    const auto a = f.session->send(cmd::Noop{});
+    const auto b = f.session->send(cmd::Status{"INBOX", {"MESSAGES"}});
+    const auto c = f.session->send(cmd::Status{"Sent", {"MESSAGES"}});
+    CHECK(f.transport->written() == "m1 NOOP\r\nm2 STATUS INBOX (MESSAGES)\r\nm3 STATUS Sent (MESSAGES)\r\n");
+    // Answers out of order, with untagged data between them.
+    f.transport->push_incoming("* STATUS Sent (MESSAGES 2)\r\nm3 OK s\r\n* STATUS INBOX (MESSAGES 7)\r\nm2 OK i\r\nm1 OK n\r\n");
+    CHECK(f.session->wait(b).text == "i");
+    CHECK(f.session->wait(a).text == "n");
+    CHECK(f.session->wait(c).text == "s");
+    REQUIRE(recorder.seen.size() == 2);
+    CHECK(std::get<StatusData>(recorder.seen[0]).mailbox == "Sent");
+    CHECK(std::get<StatusData>(recorder.seen[1]).messages == 7u);
+}
+
+TEST_CASE("session: the pipeline depth is bounded") {
+    SessionOptions options;
+    options.max_in_flight = 2;
+    Fixture f(kGreeting, options);
+    f.session->read_greeting();
+    const auto a = f.session->send(cmd::Noop{});
+    f.session->send(cmd::Noop{});
+    const auto c = f.session->send(cmd::Noop{});
+    CHECK(f.transport->take_written() == "m1 NOOP\r\nm2 NOOP\r\n");
+    f.transport->push_incoming("m1 OK\r\n");
+    f.session->wait(a);
+    CHECK(f.transport->take_written() == "m3 NOOP\r\n");
+    f.transport->push_incoming("m2 OK\r\nm3 OK\r\n");
+    f.session->wait(c);
+}
+
+TEST_CASE("session: a synchronizing literal waits for the continuation, a NO instead ends the command") {
+    char path_template[] = "/tmp/mailsync-session-XXXXXX";
+    const int fd = mkstemp(path_template);
+    REQUIRE(fd >= 0);
+    close(fd);
+    const std::string path = path_template;
+    std::ofstream(path, std::ios::binary) << "Subject: hi\r\n\r\nbody\r\n";
+    Fixture f("* OK [CAPABILITY IMAP4rev1] ready\r\n");
+    f.session->read_greeting();
+    SECTION("continuation") {
+        f.server->replies = {{"APPEND", "+ go ahead\r\n"}};
+        const auto tag = f.session->send(cmd::Append{"INBOX", {"\\Seen"}, std::nullopt, path, 23});
+        f.session->send(cmd::Noop{});  // must not be written inside the literal
+        // The responder already answered "+": pump it by waiting for the APPEND's completion.
+        f.transport->set_responder([](std::string_view written, MemoryTransport& t) {
+            if (written.find("body") != std::string::npos) t.push_incoming("m1 OK [APPENDUID 7 42] done\r\n");
+        });
+        const auto response = f.session->wait(tag);
+        CHECK(response.status == Status::ok);
+        REQUIRE(response.code);
+        CHECK(std::get<code::AppendUid>(*response.code).uids == SequenceSet::from_values({42}));
+        CHECK(f.transport->written() == "m1 APPEND INBOX (\\Seen) {23}\r\nSubject: hi\r\n\r\nbody\r\n\r\nm2 NOOP\r\n");
+    }
+    SECTION("NO instead of continuation") {
+        f.server->replies = {{"APPEND", "$TAG NO [TRYCREATE] no such mailbox\r\n"}};
+        const auto tag = f.session->send(cmd::Append{"Nope", {}, std::nullopt, path, 23});
+        const auto noop = f.session->send(cmd::Noop{});
+        const auto response = f.session->wait(tag);
+        CHECK(response.status == Status::no);
+        CHECK(f.transport->written() == "m1 APPEND Nope {23}\r\nm2 NOOP\r\n");
+        f.transport->push_incoming("m2 OK\r\n");
+        CHECK(f.session->wait(noop).status == Status::ok);
+    }
+    std::remove(path.c_str());
+}
+
+TEST_CASE("session: SELECT with QRESYNC gathers the mailbox state and passes changes on") {
+    Fixture f(kGreeting);
+    f.session->read_greeting();
+    Recorder recorder;
+    f.session->set_handler(&recorder);
+    f.transport->push_incoming(
+        "* OK [CLOSED] previous closed\r\n"
+        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)\r\n"
+        "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded \\*)] ok\r\n"
+        "* 3 EXISTS\r\n"
+        "* OK [UIDVALIDITY 1700000000] ok\r\n"
+        "* OK [UIDNEXT 12] ok\r\n"
+        "* OK [HIGHESTMODSEQ 90] ok\r\n"
+        "* VANISHED (EARLIER) 2,5:6\r\n"
+        "* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (88))\r\n"
+        "m1 OK [READ-WRITE] Select completed\r\n");
+    cmd::Select select{"INBOX", false, false, cmd::QresyncParams{1700000000, 80, SequenceSet::from_values({1, 2, 3, 4, 5, 6, 7}), std::nullopt}};
+    const auto mailbox = f.session->select(select);
+    REQUIRE(mailbox);
+    CHECK(mailbox->exists == 3);
+    CHECK(mailbox->uidvalidity == 1700000000u);
+    CHECK(mailbox->uidnext == 12u);
+    CHECK(mailbox->highestmodseq == 90u);
+    CHECK(mailbox->permanent_flags.back() == "\\*");
+    CHECK(f.session->state() == SessionState::selected);
+    CHECK(f.session->sequence_map().uid_of(1) == 1u);
+    std::size_t vanished = 0, fetches = 0;
+    for (const auto& r : recorder.seen) {
+        if (const auto* v = std::get_if<VanishedData>(&r)) {
+            CHECK(v->earlier);
+            CHECK(v->uids.count() == 3);
+            ++vanished;
+        }
+        if (std::holds_alternative<FetchData>(r)) ++fetches;
+    }
+    CHECK(vanished == 1);
+    CHECK(fetches == 1);
+}
+
+TEST_CASE("session: SELECT NO leaves nothing selected") {
+    Fixture f(kGreeting);
+    f.session->read_greeting();
+    f.server->replies = {{"SELECT", "$TAG NO [NONEXISTENT] Mailbox doesn't exist: Gone\r\n"}};
+    CHECK_FALSE(f.session->select(cmd::Select{"Gone"}, true));
+    CHECK(f.session->state() != SessionState::selected);
+    CHECK(category_of([&] { f.session->select(cmd::Select{"Gone"}); }) == ErrorCategory::protocol);
+}
+
+TEST_CASE("session: EXPUNGE shifts the sequence map") {
+    Fixture f(kGreeting);
+    f.session->read_greeting();
+    f.transport->push_incoming("* 3 EXISTS\r\n* OK [UIDVALIDITY 1] x\r\nm1 OK\r\n");
+    f.session->select(cmd::Select{"INBOX"});
+    f.transport->push_incoming("* 1 FETCH (UID 10)\r\n* 2 FETCH (UID 20)\r\n* 3 FETCH (UID 30)\r\n* 2 EXPUNGE\r\nm2 OK\r\n");
+    f.session->run(cmd::Noop{});
+    CHECK(f.session->sequence_map().uid_of(1) == 10u);
+    CHECK(f.session->sequence_map().uid_of(2) == 30u);
+    CHECK_FALSE(f.session->sequence_map().uid_of(3));
+    CHECK(f.session->selected()->exists == 2);
+}
+
+TEST_CASE("session: IDLE reports mailbox changes, not keep-alives, and ends with DONE") {
+    Fixture f(kGreeting);
+    f.session->read_greeting();
+    f.server->replies = {{"IDLE", "+ idling\r\n"}};
+    f.session->idle_start();
+    CHECK(f.transport->take_written() == "m1 IDLE\r\n");
+    f.transport->push_incoming("* OK Still here\r\n");
+    CHECK_FALSE(f.session->idle_wait(Clock::now()));
+    f.transport->push_incoming("* 4 EXISTS\r\n");
+    CHECK(f.session->idle_wait(Clock::now() + std::chrono::seconds(5)));
+    f.transport->set_responder([](std::string_view written, MemoryTransport& t) {
+        if (written == "DONE\r\n") t.push_incoming("m1 OK Idle completed.\r\n");
+    });
+    f.session->idle_done();
+    CHECK(f.transport->take_written() == "DONE\r\n");
+}
+
+TEST_CASE("session: a lost connection is unavailable, a hostile answer is a protocol error") {
+    SECTION("cut while waiting") {
+        Fixture f(kGreeting);
+        f.session->read_greeting();
+        const auto tag = f.session->send(cmd::Noop{});
+        f.transport->cut();
+        CHECK(category_of([&] { f.session->wait(tag); }) == ErrorCategory::unavailable);
+    }
+    SECTION("server closes after BYE") {
+        Fixture f(kGreeting);
+        f.session->read_greeting();
+        const auto tag = f.session->send(cmd::Noop{});
+        f.transport->push_incoming("* BYE shutting down\r\n");
+        f.transport->close_incoming();
+        try {
+            f.session->wait(tag);
+            FAIL("no error");
+        } catch (const Error& error) {
+            CHECK(error.category() == ErrorCategory::unavailable);
+            CHECK(std::string(error.what()).find("shutting down") != std::string::npos);
+        }
+    }
+    SECTION("answer for a tag never sent") {
+        Fixture f(kGreeting);
+        f.session->read_greeting();
+        const auto tag = f.session->send(cmd::Noop{});
+        f.transport->push_incoming("zz9 OK what\r\n");
+        CHECK(category_of([&] { f.session->wait(tag); }) == ErrorCategory::protocol);
+    }
+    SECTION("continuation nobody asked for") {
+        Fixture f(kGreeting);
+        f.session->read_greeting();
+        const auto tag = f.session->send(cmd::Noop{});
+        f.transport->push_incoming("+ surprise\r\n");
+        CHECK(category_of([&] { f.session->wait(tag); }) == ErrorCategory::protocol);
+    }
+}

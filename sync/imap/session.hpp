@@ -1,0 +1,156 @@
+// An IMAP client session over a Transport: tags, a pipeline of in-flight commands, capability
+// tracking, authentication, ENABLE, IDLE, and dispatch of untagged responses whenever they arrive.
+//
+// The session is synchronous and single-threaded: send() queues a command (written at once while
+// the pipeline has room), wait() pumps the connection until that command's tagged response is in,
+// handing every untagged response to the UntaggedHandler on the way. Several send() calls before
+// one wait() pipeline the commands.
+//
+// States (RFC 9051 §3):
+//   not_authenticated --LOGIN/AUTHENTICATE OK--> authenticated --SELECT OK--> selected
+//   (greeting PREAUTH goes straight to authenticated; any state --LOGOUT/BYE--> logged_out)
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sync/imap/command.hpp"
+#include "sync/imap/parser.hpp"
+#include "sync/imap/response.hpp"
+#include "sync/imap/sequence_map.hpp"
+#include "sync/imap/transport.hpp"
+
+namespace mailsync::imap {
+
+enum class SessionState { not_authenticated, authenticated, selected, logged_out };
+
+struct SessionOptions {
+    std::size_t max_in_flight = 32;                 // commands written but not yet answered
+    std::chrono::milliseconds timeout{60000};       // silence longer than this is a dead server
+    ParserLimits limits;
+};
+
+// Receives every untagged response (and nothing else) as it arrives, in order.
+class UntaggedHandler {
+public:
+    virtual ~UntaggedHandler() = default;
+    virtual void on_untagged(const Response& response) = 0;
+};
+
+// What SELECT / EXAMINE reported.
+struct SelectedMailbox {
+    std::string name;
+    bool read_only = false;
+    std::uint32_t exists = 0;
+    std::uint32_t uidvalidity = 0;
+    std::uint32_t uidnext = 0;
+    std::optional<std::uint64_t> highestmodseq;  // nullopt: NOMODSEQ or no CONDSTORE
+    std::vector<std::string> flags;
+    std::vector<std::string> permanent_flags;
+};
+
+class Session {
+public:
+    Session(std::unique_ptr<Transport> transport, SessionOptions options = {});
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Reads the server greeting. BYE is Error(unavailable) with the server's text.
+    void read_greeting();
+
+    SessionState state() const { return state_; }
+    bool has_capability(std::string_view name) const;  // case-insensitive
+    const std::set<std::string>& capabilities() const { return capabilities_; }
+    bool is_enabled(std::string_view name) const;
+    Transport& transport() { return *transport_; }
+
+    // STARTTLS; a NO/BAD or a server without STARTTLS is an error, never a fallback to plaintext.
+    void starttls();
+    // LOGIN, or AUTHENTICATE PLAIN (with SASL-IR when offered). NO is Error(auth).
+    void login(const std::string& user, const std::string& password);
+    void authenticate_plain(const std::string& user, const std::string& password);
+    // AUTHENTICATE mechanism with a client-first message (already encoded, not base64).
+    // Returns false when the server refused it (NO) so the caller may refresh a token and retry.
+    bool authenticate(const std::string& mechanism, const std::string& initial_response);
+    // ENABLE; returns what the server reported as enabled.
+    std::vector<std::string> enable(const std::vector<std::string>& capabilities);
+    // SELECT / EXAMINE; NO is Error(protocol) naming the mailbox unless `allow_no`, when nullopt.
+    std::optional<SelectedMailbox> select(const cmd::Select& select, bool allow_no = false);
+    const std::optional<SelectedMailbox>& selected() const { return selected_; }
+    void logout() noexcept;
+
+    // ---- generic commands ----
+    std::string send(Command command);
+    StatusResponse wait(const std::string& tag);
+    StatusResponse run(Command command) { return wait(send(std::move(command))); }
+    // run(), but a NO or BAD is Error(protocol) "server refused <what>: <text>".
+    StatusResponse run_ok(Command command);
+    // Waits for every command sent so far.
+    void wait_all();
+
+    void set_handler(UntaggedHandler* handler) { handler_ = handler; }
+    void set_body_sink(BodySink* sink) { parser_.set_body_sink(sink); }
+    const SequenceMap& sequence_map() const { return sequence_map_; }
+
+    // ---- IDLE (RFC 2177) ----
+    void idle_start();
+    // Pumps until an untagged response arrives (true) or the deadline passes (false).
+    bool idle_wait(Deadline until);
+    void idle_done();
+
+    EncoderOptions encoder_options() const;
+
+private:
+    struct Pending {
+        enum class Kind { normal, idle, authenticate };
+        std::string tag;
+        Kind kind = Kind::normal;
+        EncodedCommand encoded;
+        std::size_t next_part = 0;        // parts before this index are written
+        bool written = false;             // every part is written
+        std::optional<std::string> sasl_response;  // AUTHENTICATE without SASL-IR: sent after "+"
+    };
+
+    void pump_once(Deadline deadline);
+    void dispatch(Response response);
+    void on_continuation(const Continuation& continuation);
+    void on_tagged(StatusResponse response);
+    void on_untagged(const Response& response);
+    void note_code(const ResponseCode& code);
+    void write_ready();
+    void write_parts(Pending& pending);
+    Pending* awaiting_continuation();
+    Deadline next_deadline() const;
+    void refresh_capabilities();
+    [[noreturn]] void connection_lost(const std::string& why);
+
+    std::unique_ptr<Transport> transport_;
+    SessionOptions options_;
+    Parser parser_;
+    SessionState state_ = SessionState::not_authenticated;
+    std::set<std::string> capabilities_;
+    std::set<std::string> enabled_;
+    std::uint64_t next_tag_ = 1;
+    std::deque<Pending> pending_;        // in send order; answered ones are removed by wait()
+    std::map<std::string, StatusResponse> finished_;  // answered but not yet collected by wait()
+    UntaggedHandler* handler_ = nullptr;
+    std::optional<SelectedMailbox> selected_;
+    std::optional<SelectedMailbox> selecting_;  // filled by untagged data during SELECT
+    SequenceMap sequence_map_;
+    std::optional<std::string> bye_text_;
+    bool greeting_seen_ = false;
+    bool capabilities_fresh_ = false;  // a CAPABILITY list arrived since we last cleared it
+    bool idling_ = false;
+    bool idle_event_ = false;
+    std::string idle_tag_;
+};
+
+}  // namespace mailsync::imap
