@@ -123,11 +123,25 @@ struct EncodedCommand {
     std::vector<Part> parts;    // ends with the CRLF that finishes the command
 };
 
-// Throws Error(internal) when the command cannot be encoded (a NUL in a string, an empty UID set,
-// a line over max_line: split UID sets with SequenceSet::split first).
+// Throws Error(internal) when the command cannot be encoded because the caller built it wrong (an
+// empty UID set, an invalid tag, fetch item, status item or capability, VANISHED without
+// CHANGEDSINCE, a mod-sequence over 2^63-1, a line over max_line: split UID sets with
+// SequenceSet::split first). Throws Error(bad_input) for bad user data: a NUL byte in a string,
+// a flag that is not "\atom" or an atom, an APPEND date that is not IMAP date-time, an empty
+// message. Details:
+// - max_line counts every line of the command including its CRLF (a literal's header ends a
+//   line; literal data counts for no line).
+// - Quoted strings are used up to 1024 bytes; 8-bit bytes only with utf8_accept and valid UTF-8.
+// - A mailbox named "inbox" in any case is sent as INBOX. LIST patterns are always quoted.
+// - Select: qresync wins over condstore (QRESYNC implies CONDSTORE, RFC 7162 §3.2.5).
+// - UidFetch::to_star replaces the end of the last range: {1} -> "1:*", {1:3,10:20} -> "1:3,10:*".
+// - UidSearch adds "CHARSET UTF-8" when the header field or value has 8-bit bytes.
+// - Done: the tag is ignored and EncodedCommand::tag is empty.
 EncodedCommand encode(const std::string& tag, const Command& command, const EncoderOptions& options);
 
-// For logs: the command with secrets (LOGIN password, AUTHENTICATE data) replaced by "***".
+// For logs: the command without tag or CRLF, on one line, with secrets (LOGIN password,
+// AUTHENTICATE data) replaced by "***", non-printable bytes as \xNN, a message file as
+// "{size} <path>". Never throws for bad content, so even a command encode refused can be logged.
 std::string describe(const Command& command);
 
 }  // namespace mailsync::imap

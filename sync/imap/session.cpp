@@ -88,7 +88,16 @@ void Session::pump_once(Deadline deadline) {
     const std::size_t n = transport_->read_some(buffer, deadline);
     if (n == 0) connection_lost("the server closed the connection");
     parser_.feed(std::string_view(buffer.data(), n));
-    while (auto response = parser_.next()) dispatch(std::move(*response));
+    while (auto response = parser_.next()) {
+        dispatch(std::move(*response));
+        if (starttls_tag_ && finished_.count(*starttls_tag_)) {
+            // Anything after the STARTTLS answer arrived in clear text, where an attacker could
+            // have injected it (CVE-2011-0411 and kin): it must not be read as if it came over TLS.
+            if (parser_.buffered() > 0)
+                throw Error(ErrorCategory::protocol, "server sent data after its STARTTLS answer, before the TLS handshake");
+            return;
+        }
+    }
 }
 
 void Session::dispatch(Response response) {
@@ -315,13 +324,12 @@ void Session::starttls() {
     if (transport_->is_tls()) return;
     if (!has_capability("STARTTLS"))
         throw Error(ErrorCategory::protocol, "server does not offer STARTTLS; refusing to continue without TLS");
-    const StatusResponse response = run(cmd::StartTls{});
+    wait_all();
+    starttls_tag_ = send(cmd::StartTls{});
+    const StatusResponse response = wait(*starttls_tag_);
+    starttls_tag_.reset();
     if (response.status != Status::ok)
         throw Error(ErrorCategory::protocol, fmt::format("server refused STARTTLS ({}); refusing to continue without TLS", response.text));
-    // Anything after the OK arrived in clear text, where an attacker could have injected it
-    // (CVE-2011-0411 and kin): it must not be read as if it came over TLS.
-    if (parser_.buffered() > 0)
-        throw Error(ErrorCategory::protocol, "server sent data after its STARTTLS answer, before the TLS handshake");
     transport_->start_tls(next_deadline());
     capabilities_.clear();
     refresh_capabilities();  // RFC 3501 §6.2.1: capabilities from before TLS are void

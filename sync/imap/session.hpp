@@ -151,6 +151,7 @@ private:
     bool idling_ = false;
     bool idle_event_ = false;
     std::string idle_tag_;
+    std::optional<std::string> starttls_tag_;  // STARTTLS in flight: nothing may follow its answer
 };
 
 }  // namespace mailsync::imap

@@ -1,0 +1,263 @@
+#include "cli/app.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include "common/error.hpp"
+
+#ifndef MAILSYNC_VERSION
+#define MAILSYNC_VERSION "unknown"
+#endif
+
+namespace mailsync::cli {
+
+namespace {
+
+// Global options that consume the next argument, for finding the command word before CLI11 runs.
+bool takes_value(const std::string& option) {
+    return option == "-c" || option == "--config" || option == "-a" || option == "--account";
+}
+
+std::optional<std::size_t> command_position(const std::vector<std::string>& arguments) {
+    for (std::size_t i = 0; i < arguments.size(); ++i) {
+        const std::string& argument = arguments[i];
+        if (argument == "--") return std::nullopt;
+        if (!argument.starts_with("-")) return i;
+        if (takes_value(argument)) ++i;
+    }
+    return std::nullopt;
+}
+
+bool looks_like_flag_change(const std::string& argument) {
+    if (argument.size() < 2) return false;
+    if (argument.front() == '+') return true;
+    return argument.front() == '-' && argument[1] != '-' && argument != "-h";
+}
+
+// Takes the flag changes of a `flag` command out of the arguments, before CLI11 reads "-seen" as
+// options.
+std::vector<std::string> extract_flag_changes(std::vector<std::string>& arguments) {
+    std::vector<std::string> changes;
+    const auto command = command_position(arguments);
+    if (!command || arguments[*command] != "flag") return changes;
+    std::vector<std::string> kept(arguments.begin(), arguments.begin() + static_cast<std::ptrdiff_t>(*command) + 1);
+    bool after_double_dash = false;
+    for (std::size_t i = *command + 1; i < arguments.size(); ++i) {
+        if (arguments[i] == "--") after_double_dash = true;
+        if (!after_double_dash && looks_like_flag_change(arguments[i])) {
+            changes.push_back(arguments[i]);
+        } else {
+            kept.push_back(arguments[i]);
+        }
+    }
+    arguments = std::move(kept);
+    return changes;
+}
+
+struct CommandTable {
+    std::vector<std::pair<CLI::App*, std::function<CommandArguments()>>> entries;
+};
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(const std::vector<std::string>& original_arguments) {
+    std::vector<std::string> arguments = original_arguments;
+    std::vector<std::string> flag_changes = extract_flag_changes(arguments);
+
+    CLI::App app{"mailsync: an offline-first IMAP mailbox synchronization tool", "mailsync"};
+    app.set_version_flag("--version", std::string("mailsync ") + MAILSYNC_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();  // global options are accepted after the command word too
+    app.footer("Exit codes: 0 done, 64 usage, 65 bad input, 75 try again later (server unreachable, "
+               "account busy), 73 cannot create output, 74 I/O error, 76 server protocol error, "
+               "77 authentication refused, 78 configuration error.");
+
+    GlobalOptions global;
+    std::string config_file;
+    std::string account;
+    bool quiet = false;
+    bool verbose = false;
+    app.add_option("-c,--config", config_file, "configuration file (default: $MAILSYNC_CONFIG, else "
+                                               "$XDG_CONFIG_HOME/mailsync/config.yaml)");
+    app.add_option("-a,--account", account, "work on this account only (default: all)");
+    app.add_flag("--json", global.json, "write the result as one JSON document");
+    auto* quiet_option = app.add_flag("-q,--quiet", quiet, "print nothing but results and errors");
+    app.add_flag("-v,--verbose", verbose, "say more about what is done")->excludes(quiet_option);
+
+    CommandTable table;
+    const auto add = [&](const char* name, const char* description, std::function<CommandArguments()> finish) {
+        CLI::App* command = app.add_subcommand(name, description);
+        table.entries.emplace_back(command, std::move(finish));
+        return command;
+    };
+
+    SyncArguments sync;
+    auto* sync_command = add("sync", "replay the offline queue, then pull the server's changes", [&] { return CommandArguments(sync); });
+    sync_command->add_option("MAILBOX", sync.mailboxes, "only these mailboxes");
+    auto* pull_only = sync_command->add_flag("--pull-only", sync.pull_only, "only fetch the server's changes");
+    sync_command->add_flag("--push-only", sync.push_only, "only replay the offline queue")->excludes(pull_only);
+
+    add("watch", "stay connected: sync on every change, replay the queue when the server is back",
+        [] { return CommandArguments(WatchArguments{}); });
+    add("status", "per mailbox: messages, unseen, last sync, HIGHESTMODSEQ; queued changes; conflicts",
+        [] { return CommandArguments(StatusArguments{}); });
+    add("mailboxes", "the mirrored mailboxes", [] { return CommandArguments(MailboxesArguments{}); });
+
+    ListArguments list;
+    auto* list_command = add("list", "one line per message: id, flags, date, size, from, subject",
+                             [&] { return CommandArguments(list); });
+    list_command->add_option("MAILBOX", list.mailbox, "the mailbox")->required();
+    list_command->add_flag("--deleted", list.deleted, "also messages the server deleted (kept in backup mode)");
+
+    ShowArguments show;
+    std::string show_id;
+    auto* show_command = add("show", "the message from the mirror", [&] {
+        show.id = parse_id(show_id);
+        return CommandArguments(show);
+    });
+    show_command->add_option("MAILBOX", show.mailbox, "the mailbox")->required();
+    show_command->add_option("ID", show_id, "the message id, as list prints it")->required();
+    show_command->add_flag("--raw", show.raw, "write the message's exact bytes");
+
+    FlagArguments flag;
+    std::string flag_ids;
+    std::vector<std::string> flag_changes_after_double_dash;
+    auto* flag_command = add("flag", "change flags: +seen -flagged +$Keyword ...", [&] {
+        flag.ids = parse_ids(flag_ids);
+        flag_changes.insert(flag_changes.end(), flag_changes_after_double_dash.begin(),
+                            flag_changes_after_double_dash.end());
+        flag.changes = parse_flag_changes(flag_changes);
+        return CommandArguments(flag);
+    });
+    flag_command->add_option("MAILBOX", flag.mailbox, "the mailbox")->required();
+    flag_command->add_option("IDS", flag_ids, "message ids and ranges, e.g. 4,7:9")->required();
+    flag_command->add_option("CHANGES", flag_changes_after_double_dash,
+                             "+NAME adds, -NAME removes; system flags by name (seen answered flagged deleted "
+                             "draft), keywords verbatim. Global options go before the command.");
+
+    MoveArguments move;
+    std::string move_ids;
+    auto* move_command = add("move", "move messages to another mailbox", [&] {
+        move.ids = parse_ids(move_ids);
+        return CommandArguments(move);
+    });
+    move_command->add_option("MAILBOX", move.mailbox, "the mailbox")->required();
+    move_command->add_option("IDS", move_ids, "message ids and ranges, e.g. 4,7:9")->required();
+    move_command->add_option("DEST", move.destination, "the destination mailbox")->required();
+
+    CopyArguments copy;
+    std::string copy_ids;
+    auto* copy_command = add("copy", "copy messages to another mailbox", [&] {
+        copy.ids = parse_ids(copy_ids);
+        return CommandArguments(copy);
+    });
+    copy_command->add_option("MAILBOX", copy.mailbox, "the mailbox")->required();
+    copy_command->add_option("IDS", copy_ids, "message ids and ranges, e.g. 4,7:9")->required();
+    copy_command->add_option("DEST", copy.destination, "the destination mailbox")->required();
+
+    DeleteArguments remove;
+    std::string remove_ids;
+    auto* delete_command = add("delete", "remove messages (exactly these are expunged on the server)", [&] {
+        remove.ids = parse_ids(remove_ids);
+        return CommandArguments(remove);
+    });
+    delete_command->add_option("MAILBOX", remove.mailbox, "the mailbox")->required();
+    delete_command->add_option("IDS", remove_ids, "message ids and ranges, e.g. 4,7:9")->required();
+
+    AppendArguments append;
+    std::string append_file;
+    std::string append_flags;
+    std::string append_date;
+    auto* append_command = add("append", "add a message (sent mail, drafts, imports)", [&] {
+        append.file = append_file;
+        append.flags = parse_flag_list(append_flags);
+        if (!append_date.empty()) append.date = parse_rfc3339(append_date);
+        return CommandArguments(append);
+    });
+    append_command->add_option("MAILBOX", append.mailbox, "the mailbox")->required();
+    append_command->add_option("FILE", append_file, "the message, as RFC 5322 bytes")->required();
+    append_command->add_option("--flags", append_flags, "flags, e.g. \"seen,draft,$Label\"");
+    append_command->add_option("--date", append_date, "internal date, RFC 3339 (default: now)");
+
+    MkdirArguments mkdir;
+    add("mkdir", "create a mailbox", [&] { return CommandArguments(mkdir); })
+        ->add_option("NAME", mkdir.name, "the new mailbox")->required();
+    RenameArguments rename;
+    auto* rename_command = add("rename", "rename a mailbox", [&] { return CommandArguments(rename); });
+    rename_command->add_option("OLD", rename.old_name, "the mailbox")->required();
+    rename_command->add_option("NEW", rename.new_name, "its new name")->required();
+    RmdirArguments rmdir;
+    add("rmdir", "delete a mailbox", [&] { return CommandArguments(rmdir); })
+        ->add_option("NAME", rmdir.name, "the mailbox")->required();
+
+    add("queue", "the pending offline changes, oldest first", [] { return CommandArguments(QueueArguments{}); });
+    add("conflicts", "the conflicts met and how each was resolved", [] { return CommandArguments(ConflictsArguments{}); });
+
+    ExportArguments export_arguments;
+    std::string export_format;
+    std::string export_directory;
+    auto* export_command = add("export", "incremental export for backups", [&] {
+        export_arguments.format = export_format == "mbox" ? ExportFormat::mbox : ExportFormat::maildir;
+        export_arguments.directory = export_directory;
+        return CommandArguments(export_arguments);
+    });
+    export_command->add_option("--format", export_format, "maildir or mbox")
+        ->required()
+        ->check(CLI::IsMember({"maildir", "mbox"}));
+    export_command->add_option("DIR", export_directory, "the export directory")->required();
+    export_command->add_option("MAILBOX", export_arguments.mailboxes, "only these mailboxes");
+
+    add("verify", "re-hash every stored body and check the store's invariants",
+        [] { return CommandArguments(VerifyArguments{}); });
+    add("probe", "connect, and print the server's capabilities and mailboxes",
+        [] { return CommandArguments(ProbeArguments{}); });
+    add("config", "check the configuration and show it (secrets left out)",
+        [] { return CommandArguments(ConfigArguments{}); });
+
+    // CLI11 would say "A subcommand is required" for a misspelt command; name the word instead.
+    if (const auto command = command_position(arguments)) {
+        const auto& subcommands = table.entries;
+        const std::string& word = arguments[*command];
+        if (std::none_of(subcommands.begin(), subcommands.end(), [&](const auto& entry) { return entry.first->get_name() == word; })) {
+            throw Error(ErrorCategory::usage, fmt::format("unknown command \"{}\"\nRun 'mailsync --help' for the list of commands.", word));
+        }
+    }
+
+    std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());  // CLI11 consumes from the back
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp& help) {
+        std::ostringstream text;
+        app.exit(help, text, text);
+        return ParsedCommandLine{std::nullopt, text.str()};
+    } catch (const CLI::CallForAllHelp& help) {
+        std::ostringstream text;
+        app.exit(help, text, text);
+        return ParsedCommandLine{std::nullopt, text.str()};
+    } catch (const CLI::CallForVersion& version) {
+        return ParsedCommandLine{std::nullopt, std::string(version.what()) + "\n"};
+    } catch (const CLI::ParseError& error) {
+        const auto selected = app.get_subcommands();
+        const std::string help_hint = selected.empty() ? "mailsync --help" : "mailsync " + selected.front()->get_name() + " --help";
+        throw Error(ErrorCategory::usage, fmt::format("{}\nRun '{}' for more information.", error.what(), help_hint));
+    }
+
+    if (!config_file.empty()) global.config_file = config_file;
+    if (!account.empty()) global.account = account;
+    global.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
+
+    const CLI::App* selected = app.get_subcommands().front();
+    const auto entry = std::find_if(table.entries.begin(), table.entries.end(),
+                                    [&](const auto& candidate) { return candidate.first == selected; });
+    if (entry == table.entries.end()) throw Error(ErrorCategory::internal, "a command without an entry in the table");
+    if (!flag_changes.empty() && selected != flag_command) {
+        throw Error(ErrorCategory::internal, "flag changes extracted for another command");
+    }
+    return ParsedCommandLine{Invocation{global, selected->get_name(), entry->second()}, {}};
+}
+
+}  // namespace mailsync::cli

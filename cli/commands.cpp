@@ -1,0 +1,100 @@
+#include "cli/commands.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+
+namespace mailsync::cli {
+
+namespace {
+
+template <typename... Handlers>
+struct Overloaded : Handlers... {
+    using Handlers::operator()...;
+};
+template <typename... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
+
+std::string account_names(const Config& config) {
+    std::vector<std::string_view> names;
+    for (const Account& account : config.accounts) names.push_back(account.name);
+    return fmt::format("{}", fmt::join(names, ", "));
+}
+
+}  // namespace
+
+bool needs_single_account(const CommandArguments& arguments) {
+    return std::visit(Overloaded{
+                          [](const ListArguments&) { return true; },
+                          [](const ShowArguments&) { return true; },
+                          [](const FlagArguments&) { return true; },
+                          [](const MoveArguments&) { return true; },
+                          [](const CopyArguments&) { return true; },
+                          [](const DeleteArguments&) { return true; },
+                          [](const AppendArguments&) { return true; },
+                          [](const MkdirArguments&) { return true; },
+                          [](const RenameArguments&) { return true; },
+                          [](const RmdirArguments&) { return true; },
+                          [](const auto&) { return false; },
+                      },
+                      arguments);
+}
+
+std::vector<const Account*> select_accounts(const Config& config, const std::optional<std::string>& account_name,
+                                            std::string_view command_name, bool single) {
+    if (account_name) {
+        const Account* account = config.find(*account_name);
+        if (account == nullptr) {
+            throw Error(ErrorCategory::config, fmt::format("no account \"{}\" in {}; its accounts are: {}", *account_name,
+                                                           config.path, account_names(config)));
+        }
+        return {account};
+    }
+    if (single && config.accounts.size() > 1) {
+        throw Error(ErrorCategory::usage, fmt::format("{} works on one account: say which with -a ACCOUNT ({})",
+                                                      command_name, account_names(config)));
+    }
+    std::vector<const Account*> accounts;
+    for (const Account& account : config.accounts) accounts.push_back(&account);
+    return accounts;
+}
+
+int run_command(const CommandContext& context, const CommandArguments& arguments) {
+    return std::visit(Overloaded{
+                          [&](const SyncArguments& a) { return run_sync(context, a); },
+                          [&](const WatchArguments& a) { return run_watch(context, a); },
+                          [&](const StatusArguments& a) { return run_status(context, a); },
+                          [&](const MailboxesArguments& a) { return run_mailboxes(context, a); },
+                          [&](const ListArguments& a) { return run_list(context, a); },
+                          [&](const ShowArguments& a) { return run_show(context, a); },
+                          [&](const FlagArguments& a) { return run_flag(context, a); },
+                          [&](const MoveArguments& a) { return run_move(context, a); },
+                          [&](const CopyArguments& a) { return run_copy(context, a); },
+                          [&](const DeleteArguments& a) { return run_delete(context, a); },
+                          [&](const AppendArguments& a) { return run_append(context, a); },
+                          [&](const MkdirArguments& a) { return run_mkdir(context, a); },
+                          [&](const RenameArguments& a) { return run_rename(context, a); },
+                          [&](const RmdirArguments& a) { return run_rmdir(context, a); },
+                          [&](const QueueArguments& a) { return run_queue(context, a); },
+                          [&](const ConflictsArguments& a) { return run_conflicts(context, a); },
+                          [&](const ExportArguments& a) { return run_export(context, a); },
+                          [&](const VerifyArguments& a) { return run_verify(context, a); },
+                          [&](const ConfigArguments& a) { return run_config(context, a); },
+                          [&](const ProbeArguments&) {
+                              int worst = 0;
+                              for (const Account* account : context.accounts) {
+                                  const int code = run_probe(*account, context.output);
+                                  if (worst == 0) worst = code;
+                              }
+                              return worst;
+                          },
+                      },
+                      arguments);
+}
+
+void not_implemented(std::string_view command_name) {
+    throw Error(ErrorCategory::internal, fmt::format("{} is not implemented yet", command_name));
+}
+
+}  // namespace mailsync::cli

@@ -1,0 +1,138 @@
+// The commands: their parsed arguments, and one function per command. Each command group lives in
+// its own file (sync_commands.cpp, message_commands.cpp, mailbox_commands.cpp, store_commands.cpp,
+// config_command.cpp, probe.cpp); commands.cpp selects the accounts and dispatches.
+//
+// A command returns its exit code (0, or a code it decided on, e.g. verify finding damage) and
+// throws mailsync::Error for failures; main() turns those into messages and exit codes.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "cli/arguments.hpp"
+#include "cli/config.hpp"
+#include "cli/output.hpp"
+
+namespace mailsync::cli {
+
+struct SyncArguments {
+    std::vector<std::string> mailboxes;  // empty: all the account's mailboxes
+    bool pull_only = false;
+    bool push_only = false;
+};
+struct WatchArguments {};
+struct StatusArguments {};
+struct MailboxesArguments {};
+struct ListArguments {
+    std::string mailbox;
+    bool deleted = false;  // also what the server deleted (backup mode keeps it)
+};
+struct ShowArguments {
+    std::string mailbox;
+    MessageId id = 0;
+    bool raw = false;
+};
+struct FlagArguments {
+    std::string mailbox;
+    std::vector<MessageId> ids;
+    FlagChanges changes;
+};
+struct MoveArguments {
+    std::string mailbox;
+    std::vector<MessageId> ids;
+    std::string destination;
+};
+struct CopyArguments {
+    std::string mailbox;
+    std::vector<MessageId> ids;
+    std::string destination;
+};
+struct DeleteArguments {
+    std::string mailbox;
+    std::vector<MessageId> ids;
+};
+struct AppendArguments {
+    std::string mailbox;
+    std::filesystem::path file;
+    std::vector<std::string> flags;  // as on the wire
+    std::optional<Timestamp> date;   // INTERNALDATE; absent: now
+};
+struct MkdirArguments {
+    std::string name;
+};
+struct RenameArguments {
+    std::string old_name;
+    std::string new_name;
+};
+struct RmdirArguments {
+    std::string name;
+};
+struct QueueArguments {};
+struct ConflictsArguments {};
+enum class ExportFormat { maildir, mbox };
+struct ExportArguments {
+    ExportFormat format = ExportFormat::maildir;
+    std::filesystem::path directory;
+    std::vector<std::string> mailboxes;  // empty: all
+};
+struct VerifyArguments {};
+struct ProbeArguments {};
+struct ConfigArguments {};
+
+using CommandArguments =
+    std::variant<SyncArguments, WatchArguments, StatusArguments, MailboxesArguments, ListArguments, ShowArguments,
+                 FlagArguments, MoveArguments, CopyArguments, DeleteArguments, AppendArguments, MkdirArguments,
+                 RenameArguments, RmdirArguments, QueueArguments, ConflictsArguments, ExportArguments,
+                 VerifyArguments, ProbeArguments, ConfigArguments>;
+
+// Whether the command works on one account (it names a mailbox or message of it) rather than on
+// every configured account when -a is absent.
+bool needs_single_account(const CommandArguments& arguments);
+
+struct CommandContext {
+    const Config& config;
+    std::vector<const Account*> accounts;  // the selected ones, in file order; one for single-account commands
+    Output& output;
+};
+
+// Chooses the accounts: the one -a names (unknown: Error(config) listing the known ones), else all,
+// and for a single-account command, the only one (several: Error(usage) asking for -a).
+std::vector<const Account*> select_accounts(const Config& config, const std::optional<std::string>& account_name,
+                                            std::string_view command_name, bool single);
+
+int run_command(const CommandContext& context, const CommandArguments& arguments);
+
+// sync_commands.cpp
+int run_sync(const CommandContext& context, const SyncArguments& arguments);
+int run_watch(const CommandContext& context, const WatchArguments& arguments);
+// mailbox_commands.cpp
+int run_mailboxes(const CommandContext& context, const MailboxesArguments& arguments);
+int run_mkdir(const CommandContext& context, const MkdirArguments& arguments);
+int run_rename(const CommandContext& context, const RenameArguments& arguments);
+int run_rmdir(const CommandContext& context, const RmdirArguments& arguments);
+// message_commands.cpp
+int run_list(const CommandContext& context, const ListArguments& arguments);
+int run_show(const CommandContext& context, const ShowArguments& arguments);
+int run_flag(const CommandContext& context, const FlagArguments& arguments);
+int run_move(const CommandContext& context, const MoveArguments& arguments);
+int run_copy(const CommandContext& context, const CopyArguments& arguments);
+int run_delete(const CommandContext& context, const DeleteArguments& arguments);
+int run_append(const CommandContext& context, const AppendArguments& arguments);
+// store_commands.cpp
+int run_status(const CommandContext& context, const StatusArguments& arguments);
+int run_queue(const CommandContext& context, const QueueArguments& arguments);
+int run_conflicts(const CommandContext& context, const ConflictsArguments& arguments);
+int run_export(const CommandContext& context, const ExportArguments& arguments);
+int run_verify(const CommandContext& context, const VerifyArguments& arguments);
+// config_command.cpp: validates the configuration and shows it, secrets left out.
+int run_config(const CommandContext& context, const ConfigArguments& arguments);
+// probe.cpp: connects, prints the capabilities and mailboxes. Called once per selected account.
+int run_probe(const Account& account, Output& output);
+
+// For commands whose engine does not exist yet: Error(internal) "COMMAND is not implemented yet".
+[[noreturn]] void not_implemented(std::string_view command_name);
+
+}  // namespace mailsync::cli

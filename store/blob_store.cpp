@@ -1,0 +1,188 @@
+#include "store/blob_store.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+
+namespace mailsync::store {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::size_t read_chunk = 1u << 16;
+// A tmp file whose pid was reused by an unrelated process is still removed after this long.
+constexpr std::chrono::hours tmp_file_max_age{24};
+
+fs::path fan_out_directory(const fs::path& bodies, const std::string& hex) { return bodies / hex.substr(0, 2); }
+
+std::chrono::seconds age_of(const struct stat& status) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::seconds>(now) - std::chrono::seconds(status.st_mtim.tv_sec);
+}
+
+// tmp names are "<pid>.<n>.tmp": the writer's pid says whether it can still be writing.
+bool writer_is_gone(const std::string& name) {
+    int pid = 0;
+    auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (error != std::errc() || pid <= 0) return true;
+    return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+// ---- BlobWriter ----------------------------------------------------------------------------------
+
+BlobWriter::BlobWriter(fs::path bodies, fs::path tmp_file, FileDescriptor fd)
+    : bodies_(std::move(bodies)), tmp_file_(std::move(tmp_file)), fd_(std::move(fd)) {}
+
+BlobWriter::BlobWriter(BlobWriter&&) noexcept = default;
+
+BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
+    if (this != &other) {
+        discard();
+        bodies_ = std::move(other.bodies_);
+        tmp_file_ = std::move(other.tmp_file_);
+        fd_ = std::move(other.fd_);
+        hasher_ = std::move(other.hasher_);
+        size_ = other.size_;
+    }
+    return *this;
+}
+
+BlobWriter::~BlobWriter() { discard(); }
+
+void BlobWriter::discard() noexcept {
+    if (!fd_) return;
+    fd_.close();
+    ::unlink(tmp_file_.c_str());
+}
+
+void BlobWriter::write(std::string_view chunk) {
+    if (!fd_) throw Error(ErrorCategory::internal, "BlobWriter::write after commit");
+    write_all(fd_.get(), chunk, tmp_file_);
+    hasher_.update(chunk);
+    size_ += chunk.size();
+}
+
+StoredBody BlobWriter::commit() {
+    if (!fd_) throw Error(ErrorCategory::internal, "BlobWriter::commit twice");
+    sync_file(fd_.get(), tmp_file_);
+    StoredBody body{hasher_.finish(), size_};
+    std::string hex = body.hash.hex();
+    fs::path directory = fan_out_directory(bodies_, hex);
+    if (::mkdir(directory.c_str(), 0700) == 0) {
+        sync_directory(bodies_);
+    } else if (errno != EEXIST) {
+        throw_io("create directory", directory);
+    }
+    fs::path final_path = directory / hex.substr(2);
+    if (::rename(tmp_file_.c_str(), final_path.c_str()) != 0) throw_io("rename body file to", final_path);
+    fd_.close();   // renamed: nothing left to discard
+    sync_directory(directory);
+    return body;
+}
+
+// ---- BlobStore -----------------------------------------------------------------------------------
+
+BlobStore::BlobStore(fs::path store_directory)
+    : bodies_(store_directory / "bodies"), tmp_(store_directory / "tmp") {
+    make_private_directory(bodies_);
+    make_private_directory(tmp_);
+}
+
+BlobWriter BlobStore::begin() const {
+    static std::atomic<std::uint64_t> counter{0};
+    fs::path file = tmp_ / fmt::format("{}.{}.tmp", ::getpid(), counter.fetch_add(1));
+    FileDescriptor fd = open_private_file(file, O_TRUNC);
+    return BlobWriter(bodies_, std::move(file), std::move(fd));
+}
+
+StoredBody BlobStore::put(std::string_view content) const {
+    BlobWriter writer = begin();
+    writer.write(content);
+    return writer.commit();
+}
+
+fs::path BlobStore::path_of(const BodyHash& hash) const {
+    std::string hex = hash.hex();
+    return fan_out_directory(bodies_, hex) / hex.substr(2);
+}
+
+bool BlobStore::exists(const BodyHash& hash) const {
+    struct stat status {};
+    return ::stat(path_of(hash).c_str(), &status) == 0 && S_ISREG(status.st_mode);
+}
+
+BodyCheck BlobStore::check(const BodyHash& hash) const {
+    fs::path file = path_of(hash);
+    FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return BodyCheck::missing;
+        throw_io("open", file);
+    }
+    Sha256 hasher;
+    std::array<char, read_chunk> buffer{};
+    for (;;) {
+        ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw_io("read", file);
+        }
+        if (got == 0) break;
+        hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+    }
+    return hasher.finish() == hash ? BodyCheck::ok : BodyCheck::mismatch;
+}
+
+void BlobStore::for_each(const std::function<void(const BodyHash&)>& visit) const {
+    std::error_code error;
+    for (const auto& fan_out : fs::directory_iterator(bodies_, error)) {
+        if (!fan_out.is_directory()) continue;
+        for (const auto& file : fs::directory_iterator(fan_out.path(), error)) {
+            auto hash = BodyHash::from_hex(fan_out.path().filename().string() + file.path().filename().string());
+            if (hash) visit(*hash);
+        }
+        if (error) throw Error(ErrorCategory::io, fmt::format("cannot list {}: {}", fan_out.path().string(), error.message()));
+    }
+    if (error) throw Error(ErrorCategory::io, fmt::format("cannot list {}: {}", bodies_.string(), error.message()));
+}
+
+SweepReport BlobStore::sweep(const std::function<bool(const BodyHash&)>& is_referenced,
+                             std::chrono::seconds min_age) const {
+    SweepReport report;
+    std::vector<BodyHash> orphans;
+    for_each([&](const BodyHash& hash) {
+        if (!is_referenced(hash)) orphans.push_back(hash);
+    });
+    for (const auto& hash : orphans) {
+        fs::path file = path_of(hash);
+        struct stat status {};
+        if (::stat(file.c_str(), &status) != 0 || age_of(status) < min_age) continue;
+        if (::unlink(file.c_str()) != 0) throw_io("remove orphan body", file);
+        ++report.orphan_bodies;
+        report.orphan_bytes += static_cast<std::uint64_t>(status.st_size);
+    }
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(tmp_, error)) {
+        std::string name = entry.path().filename().string();
+        struct stat status {};
+        if (::stat(entry.path().c_str(), &status) != 0) continue;
+        if (!writer_is_gone(name) && age_of(status) < tmp_file_max_age) continue;
+        if (::unlink(entry.path().c_str()) != 0) throw_io("remove stale tmp file", entry.path());
+        ++report.stale_tmp_files;
+    }
+    if (error) throw Error(ErrorCategory::io, fmt::format("cannot list {}: {}", tmp_.string(), error.message()));
+    return report;
+}
+
+}  // namespace mailsync::store

@@ -1,0 +1,85 @@
+// Message bodies as content-addressed files: DIR/bodies/ab/cdef... named by the hex SHA-256 of
+// their exact bytes. LMDB is a poor home for multi-megabyte values; it only names the hash.
+//
+// Crash safety: a body is streamed to DIR/tmp/<pid>.<n>.tmp, fsynced, renamed to its hash name and
+// the directory fsynced — all before the LMDB row that names it commits. So a row never names a
+// missing body; a crash leaves at worst a tmp file or an unreferenced body, which sweep removes.
+// Storing the same content twice renames over the identical file: one copy, and a fresh mtime
+// that keeps a concurrent sweep's grace period from taking it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "store/body_hash.hpp"
+#include "store/files.hpp"
+
+namespace mailsync::store {
+
+struct StoredBody {
+    BodyHash hash;
+    std::uint64_t size = 0;
+};
+
+class BlobWriter {
+public:
+    BlobWriter(BlobWriter&&) noexcept;
+    BlobWriter& operator=(BlobWriter&&) noexcept;
+    ~BlobWriter();   // removes the tmp file unless committed
+
+    void write(std::string_view chunk);
+    // fsync, rename to the hash name, fsync the directory. The writer is spent afterwards.
+    StoredBody commit();
+
+private:
+    friend class BlobStore;
+    BlobWriter(std::filesystem::path bodies, std::filesystem::path tmp_file, FileDescriptor fd);
+    void discard() noexcept;
+
+    std::filesystem::path bodies_;
+    std::filesystem::path tmp_file_;
+    FileDescriptor fd_;
+    Sha256 hasher_;
+    std::uint64_t size_ = 0;
+};
+
+enum class BodyCheck { ok, missing, mismatch };
+
+struct SweepReport {
+    std::uint64_t orphan_bodies = 0;
+    std::uint64_t orphan_bytes = 0;
+    std::uint64_t stale_tmp_files = 0;
+};
+
+class BlobStore {
+public:
+    // `store_directory` holds bodies/ and tmp/ (created 0700 if missing).
+    explicit BlobStore(std::filesystem::path store_directory);
+
+    BlobWriter begin() const;
+    // Stores `content` in one go (small bodies, tests).
+    StoredBody put(std::string_view content) const;
+
+    std::filesystem::path path_of(const BodyHash& hash) const;
+    bool exists(const BodyHash& hash) const;
+    // Re-hashes the file, streaming.
+    BodyCheck check(const BodyHash& hash) const;
+    // Every body file present, in no particular order (files with names that are not hashes are
+    // not listed).
+    void for_each(const std::function<void(const BodyHash&)>& visit) const;
+
+    // Removes the body files for which is_referenced(hash) is false and that are older than
+    // min_age, and tmp files whose writing process is gone.
+    SweepReport sweep(const std::function<bool(const BodyHash&)>& is_referenced,
+                      std::chrono::seconds min_age) const;
+
+private:
+    std::filesystem::path bodies_;
+    std::filesystem::path tmp_;
+};
+
+}  // namespace mailsync::store

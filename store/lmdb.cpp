@@ -1,0 +1,185 @@
+#include "store/lmdb.hpp"
+
+#include <lmdb.h>
+
+#include <fmt/format.h>
+
+namespace mailsync::store::lmdb {
+namespace {
+
+[[noreturn]] void fail(const char* what, int rc) {
+    std::string message = fmt::format("LMDB {} failed: {}", what, mdb_strerror(rc));
+    if (rc == MDB_MAP_FULL) throw MapFullError(std::move(message));
+    throw Error(ErrorCategory::io, std::move(message));
+}
+
+void check(const char* what, int rc) {
+    if (rc != MDB_SUCCESS) fail(what, rc);
+}
+
+MDB_val to_val(std::string_view bytes) {
+    // LMDB never writes through a key or value given to it: the const_cast is only for its C API.
+    return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
+}
+
+std::string_view to_view(const MDB_val& val) {
+    return {static_cast<const char*>(val.mv_data), val.mv_size};
+}
+
+}  // namespace
+
+// ---- Env ----------------------------------------------------------------------------------------
+
+Env Env::open(const std::filesystem::path& directory, const EnvOptions& options) {
+    MDB_env* raw = nullptr;
+    check("mdb_env_create", mdb_env_create(&raw));
+    Env env(raw);
+    check("mdb_env_set_maxdbs", mdb_env_set_maxdbs(raw, options.max_tables));
+    check("mdb_env_set_mapsize", mdb_env_set_mapsize(raw, options.map_size));
+    // MDB_NOTLS: read transactions are not tied to a thread, so a reader can be opened while
+    // another one is alive without LMDB's per-thread slot getting in the way.
+    int rc = mdb_env_open(raw, directory.c_str(), MDB_NOTLS, 0600);
+    if (rc != MDB_SUCCESS) {
+        throw Error(ErrorCategory::io, fmt::format("cannot open the LMDB database in {}: {}",
+                                                   directory.string(), mdb_strerror(rc)));
+    }
+    return env;
+}
+
+Env& Env::operator=(Env&& other) noexcept {
+    if (this != &other) {
+        if (env_) mdb_env_close(env_);
+        env_ = std::exchange(other.env_, nullptr);
+    }
+    return *this;
+}
+
+Env::~Env() {
+    if (env_) mdb_env_close(env_);
+}
+
+void Env::set_map_size(std::size_t bytes) {
+    check("mdb_env_set_mapsize", mdb_env_set_mapsize(env_, bytes));
+}
+
+void Env::adopt_map_size() {
+    // Size 0 means: take the size another process has set.
+    check("mdb_env_set_mapsize", mdb_env_set_mapsize(env_, 0));
+}
+
+std::size_t Env::map_size() const {
+    MDB_envinfo info{};
+    check("mdb_env_info", mdb_env_info(env_, &info));
+    return info.me_mapsize;
+}
+
+// ---- Txn ----------------------------------------------------------------------------------------
+
+Txn Txn::begin(Env& env, TxnMode mode) {
+    unsigned flags = mode == TxnMode::read_only ? MDB_RDONLY : 0u;
+    MDB_txn* raw = nullptr;
+    int rc = mdb_txn_begin(env.handle(), nullptr, flags, &raw);
+    if (rc == MDB_MAP_RESIZED) {
+        env.adopt_map_size();
+        rc = mdb_txn_begin(env.handle(), nullptr, flags, &raw);
+    }
+    check("mdb_txn_begin", rc);
+    return Txn(raw);
+}
+
+Txn& Txn::operator=(Txn&& other) noexcept {
+    if (this != &other) {
+        abort();
+        txn_ = std::exchange(other.txn_, nullptr);
+    }
+    return *this;
+}
+
+Txn::~Txn() { abort(); }
+
+void Txn::commit() {
+    // mdb_txn_commit frees the transaction even when it fails.
+    MDB_txn* txn = std::exchange(txn_, nullptr);
+    check("mdb_txn_commit", mdb_txn_commit(txn));
+}
+
+void Txn::abort() noexcept {
+    if (txn_) mdb_txn_abort(std::exchange(txn_, nullptr));
+}
+
+std::optional<Dbi> Txn::open_table(const char* name, bool create) {
+    MDB_dbi dbi = 0;
+    int rc = mdb_dbi_open(txn_, name, create ? MDB_CREATE : 0u, &dbi);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    if (rc != MDB_SUCCESS) {
+        throw Error(ErrorCategory::io,
+                    fmt::format("cannot open LMDB table '{}': {}", name, mdb_strerror(rc)));
+    }
+    return Dbi(dbi);
+}
+
+std::optional<std::string_view> Txn::get(Dbi table, std::string_view key) const {
+    MDB_val k = to_val(key);
+    MDB_val v{};
+    int rc = mdb_get(txn_, table.handle(), &k, &v);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check("mdb_get", rc);
+    return to_view(v);
+}
+
+void Txn::put(Dbi table, std::string_view key, std::string_view value) {
+    MDB_val k = to_val(key);
+    MDB_val v = to_val(value);
+    check("mdb_put", mdb_put(txn_, table.handle(), &k, &v, 0));
+}
+
+bool Txn::remove(Dbi table, std::string_view key) {
+    MDB_val k = to_val(key);
+    int rc = mdb_del(txn_, table.handle(), &k, nullptr);
+    if (rc == MDB_NOTFOUND) return false;
+    check("mdb_del", rc);
+    return true;
+}
+
+void Txn::clear(Dbi table) { check("mdb_drop", mdb_drop(txn_, table.handle(), 0)); }
+
+// ---- Cursor -------------------------------------------------------------------------------------
+
+Cursor Cursor::open(const Txn& txn, Dbi table) {
+    MDB_cursor* raw = nullptr;
+    check("mdb_cursor_open", mdb_cursor_open(txn.handle(), table.handle(), &raw));
+    return Cursor(raw);
+}
+
+Cursor& Cursor::operator=(Cursor&& other) noexcept {
+    if (this != &other) {
+        if (cursor_) mdb_cursor_close(cursor_);
+        cursor_ = std::exchange(other.cursor_, nullptr);
+    }
+    return *this;
+}
+
+Cursor::~Cursor() {
+    if (cursor_) mdb_cursor_close(cursor_);
+}
+
+std::optional<Entry> Cursor::step(std::string_view key, int op) {
+    MDB_val k = to_val(key);
+    MDB_val v{};
+    int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check("mdb_cursor_get", rc);
+    return Entry{to_view(k), to_view(v)};
+}
+
+std::optional<Entry> Cursor::first() { return step({}, MDB_FIRST); }
+std::optional<Entry> Cursor::last() { return step({}, MDB_LAST); }
+std::optional<Entry> Cursor::next() { return step({}, MDB_NEXT); }
+
+std::optional<Entry> Cursor::seek(std::string_view key) {
+    // LMDB rejects an empty key; every key is >= the empty one, so that is a plain first().
+    if (key.empty()) return first();
+    return step(key, MDB_SET_RANGE);
+}
+
+}  // namespace mailsync::store::lmdb

@@ -1,0 +1,298 @@
+#include "store/records.hpp"
+
+#include <algorithm>
+
+#include "store/codec.hpp"
+
+namespace mailsync::store {
+namespace {
+
+// One version byte per record type; bump it (and add a migration) when a layout changes.
+constexpr std::uint8_t mailbox_version = 1;
+constexpr std::uint8_t counts_version = 1;
+constexpr std::uint8_t message_version = 1;
+constexpr std::uint8_t queue_version = 1;
+constexpr std::uint8_t conflict_version = 1;
+constexpr std::uint8_t export_version = 1;
+constexpr std::uint8_t token_version = 1;
+
+void put_time(Encoder& out, UnixTime time) { out.i64(time); }
+UnixTime get_time(Decoder& in) { return in.i64(); }
+void put_uid(Encoder& out, Uid uid) { out.u32(uid); }
+Uid get_uid(Decoder& in) { return in.u32(); }
+void put_hash(Encoder& out, const BodyHash& hash) { out.fixed(hash.bytes); }
+BodyHash get_hash(Decoder& in) { return BodyHash{in.fixed<32>()}; }
+
+void put_zone(Encoder& out, std::int16_t minutes) { out.u16(static_cast<std::uint16_t>(minutes)); }
+std::int16_t get_zone(Decoder& in) { return static_cast<std::int16_t>(in.u16()); }
+
+SyncMethod get_sync_method(Decoder& in) {
+    std::uint8_t value = in.u8();
+    if (value > static_cast<std::uint8_t>(SyncMethod::plain)) in.corrupt("unknown sync method");
+    return static_cast<SyncMethod>(value);
+}
+
+QueueKind get_queue_kind(Decoder& in) {
+    std::uint8_t value = in.u8();
+    if (value < static_cast<std::uint8_t>(QueueKind::flags) ||
+        value > static_cast<std::uint8_t>(QueueKind::delete_mailbox)) {
+        in.corrupt("unknown change kind");
+    }
+    return static_cast<QueueKind>(value);
+}
+
+QueueState get_queue_state(Decoder& in) {
+    std::uint8_t value = in.u8();
+    if (value < static_cast<std::uint8_t>(QueueState::pending) ||
+        value > static_cast<std::uint8_t>(QueueState::confirmed)) {
+        in.corrupt("unknown replay state");
+    }
+    return static_cast<QueueState>(value);
+}
+
+}  // namespace
+
+bool has_seen_flag(const std::vector<std::string>& flags) {
+    constexpr std::string_view seen = "\\seen";
+    return std::any_of(flags.begin(), flags.end(), [&](const std::string& flag) {
+        return std::equal(flag.begin(), flag.end(), seen.begin(), seen.end(), [](char a, char b) {
+            return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+        });
+    });
+}
+
+// ---- mailbox -------------------------------------------------------------------------------------
+
+std::string encode(const MailboxRecord& r) {
+    Encoder out;
+    out.u8(mailbox_version)
+        .u32(r.id)
+        .bytes(r.name)
+        .bytes(r.delimiter)
+        .bytes(r.special_use)
+        .strings(r.attributes)
+        .boolean(r.subscribed)
+        .u32(r.uidvalidity)
+        .u32(r.uidnext)
+        .u64(r.highestmodseq)
+        .u32(r.server_messages)
+        .u8(static_cast<std::uint8_t>(r.last_sync_method))
+        .optional(r.last_sync_time, put_time)
+        .optional(r.deleted_on_server, put_time)
+        .boolean(r.created_offline);
+    return std::move(out).data();
+}
+
+MailboxRecord decode_mailbox(std::string_view bytes) {
+    Decoder in(bytes, "mailbox record");
+    in.version(mailbox_version);
+    MailboxRecord r;
+    r.id = in.u32();
+    r.name = in.bytes();
+    r.delimiter = in.bytes();
+    r.special_use = in.bytes();
+    r.attributes = in.strings();
+    r.subscribed = in.boolean();
+    r.uidvalidity = in.u32();
+    r.uidnext = in.u32();
+    r.highestmodseq = in.u64();
+    r.server_messages = in.u32();
+    r.last_sync_method = get_sync_method(in);
+    r.last_sync_time = in.optional<UnixTime>(get_time);
+    r.deleted_on_server = in.optional<UnixTime>(get_time);
+    r.created_offline = in.boolean();
+    in.finish();
+    return r;
+}
+
+std::string encode(const MailboxCounts& r) {
+    Encoder out;
+    out.u8(counts_version).u32(r.messages).u32(r.unseen);
+    return std::move(out).data();
+}
+
+MailboxCounts decode_mailbox_counts(std::string_view bytes) {
+    Decoder in(bytes, "mailbox counts record");
+    in.version(counts_version);
+    MailboxCounts r;
+    r.messages = in.u32();
+    r.unseen = in.u32();
+    in.finish();
+    return r;
+}
+
+// ---- message -------------------------------------------------------------------------------------
+
+std::string encode(const MessageRecord& r) {
+    Encoder out;
+    out.u8(message_version)
+        .u64(r.id)
+        .u32(r.mailbox)
+        .optional(r.uid, put_uid)
+        .strings(r.flags)
+        .strings(r.synced_flags)
+        .u64(r.modseq)
+        .i64(r.internaldate);
+    put_zone(out, r.internaldate_zone_minutes);
+    out.u64(r.size);
+    put_hash(out, r.body_hash);
+    out.bytes(r.message_id)
+        .bytes(r.date)
+        .bytes(r.from)
+        .bytes(r.subject)
+        .optional(r.deleted_on_server, put_time);
+    return std::move(out).data();
+}
+
+MessageRecord decode_message(std::string_view bytes) {
+    Decoder in(bytes, "message record");
+    in.version(message_version);
+    MessageRecord r;
+    r.id = in.u64();
+    r.mailbox = in.u32();
+    r.uid = in.optional<Uid>(get_uid);
+    r.flags = in.strings();
+    r.synced_flags = in.strings();
+    r.modseq = in.u64();
+    r.internaldate = in.i64();
+    r.internaldate_zone_minutes = get_zone(in);
+    r.size = in.u64();
+    r.body_hash = get_hash(in);
+    r.message_id = in.bytes();
+    r.date = in.bytes();
+    r.from = in.bytes();
+    r.subject = in.bytes();
+    r.deleted_on_server = in.optional<UnixTime>(get_time);
+    in.finish();
+    return r;
+}
+
+// ---- queue ---------------------------------------------------------------------------------------
+
+std::string encode(const QueueRecord& r) {
+    Encoder out;
+    out.u8(queue_version)
+        .u64(r.seq)
+        .u8(static_cast<std::uint8_t>(r.kind))
+        .u8(static_cast<std::uint8_t>(r.state))
+        .i64(r.created)
+        .optional(r.sent_at, put_time)
+        .u32(r.attempts)
+        .u64(r.message)
+        .u32(r.mailbox)
+        .u32(r.target_mailbox)
+        .u64(r.copy_message)
+        .optional(r.uid, put_uid)
+        .u32(r.uidvalidity)
+        .u64(r.modseq)
+        .strings(r.base_flags)
+        .strings(r.add_flags)
+        .strings(r.remove_flags)
+        .bytes(r.name)
+        .bytes(r.new_name)
+        .optional(r.body_hash, put_hash)
+        .i64(r.internaldate);
+    put_zone(out, r.internaldate_zone_minutes);
+    out.bytes(r.last_error);
+    return std::move(out).data();
+}
+
+QueueRecord decode_queue(std::string_view bytes) {
+    Decoder in(bytes, "queue record");
+    in.version(queue_version);
+    QueueRecord r;
+    r.seq = in.u64();
+    r.kind = get_queue_kind(in);
+    r.state = get_queue_state(in);
+    r.created = in.i64();
+    r.sent_at = in.optional<UnixTime>(get_time);
+    r.attempts = in.u32();
+    r.message = in.u64();
+    r.mailbox = in.u32();
+    r.target_mailbox = in.u32();
+    r.copy_message = in.u64();
+    r.uid = in.optional<Uid>(get_uid);
+    r.uidvalidity = in.u32();
+    r.modseq = in.u64();
+    r.base_flags = in.strings();
+    r.add_flags = in.strings();
+    r.remove_flags = in.strings();
+    r.name = in.bytes();
+    r.new_name = in.bytes();
+    r.body_hash = in.optional<BodyHash>(get_hash);
+    r.internaldate = in.i64();
+    r.internaldate_zone_minutes = get_zone(in);
+    r.last_error = in.bytes();
+    in.finish();
+    return r;
+}
+
+// ---- conflicts, export, tokens --------------------------------------------------------------------
+
+std::string encode(const ConflictRecord& r) {
+    Encoder out;
+    out.u8(conflict_version)
+        .u64(r.seq)
+        .i64(r.time)
+        .u64(r.message)
+        .u32(r.mailbox)
+        .optional(r.uid, put_uid)
+        .bytes(r.rule)
+        .bytes(r.local_change)
+        .bytes(r.server_change)
+        .bytes(r.resolution);
+    return std::move(out).data();
+}
+
+ConflictRecord decode_conflict(std::string_view bytes) {
+    Decoder in(bytes, "conflict record");
+    in.version(conflict_version);
+    ConflictRecord r;
+    r.seq = in.u64();
+    r.time = in.i64();
+    r.message = in.u64();
+    r.mailbox = in.u32();
+    r.uid = in.optional<Uid>(get_uid);
+    r.rule = in.bytes();
+    r.local_change = in.bytes();
+    r.server_change = in.bytes();
+    r.resolution = in.bytes();
+    in.finish();
+    return r;
+}
+
+std::string encode(const ExportStateRecord& r) {
+    Encoder out;
+    out.u8(export_version).bytes(r.format).bytes(r.destination).u64(r.last_message).i64(r.time);
+    return std::move(out).data();
+}
+
+ExportStateRecord decode_export_state(std::string_view bytes) {
+    Decoder in(bytes, "export state record");
+    in.version(export_version);
+    ExportStateRecord r;
+    r.format = in.bytes();
+    r.destination = in.bytes();
+    r.last_message = in.u64();
+    r.time = in.i64();
+    in.finish();
+    return r;
+}
+
+std::string encode(const OAuthTokenRecord& r) {
+    Encoder out;
+    out.u8(token_version).bytes(r.access_token).i64(r.expires_at);
+    return std::move(out).data();
+}
+
+OAuthTokenRecord decode_oauth_token(std::string_view bytes) {
+    Decoder in(bytes, "OAuth token record");
+    in.version(token_version);
+    OAuthTokenRecord r;
+    r.access_token = in.bytes();
+    r.expires_at = in.i64();
+    in.finish();
+    return r;
+}
+
+}  // namespace mailsync::store

@@ -1,0 +1,120 @@
+// The local mirror of one account: an LMDB environment (metadata, sync state, offline queue) and
+// content-addressed body files, in one private directory:
+//
+//   DIR/            0700
+//     lock          the account lock (flock), holds the syncing process's pid
+//     data.mdb, lock.mdb   LMDB (0600)
+//     bodies/ab/cdef...    message bodies by SHA-256 (0600)
+//     tmp/          bodies being written
+//
+// Use:
+//   auto store = Store::open(dir, Access::exclusive);       // `sync`, `watch`
+//   auto body = store.begin_body(); body.write(...); auto stored = body.commit();   // first
+//   store.write([&](WriteTxn& t) { t.add_message(...); });  // then the row that names it
+//   store.read([&](const ReadTxn& t) { ... });
+//
+// Access::exclusive holds the account lock for the Store's lifetime: a second exclusive open gets
+// Error(busy). Access::shared takes no lock: many readers (and short local writes such as `flag`,
+// which LMDB serialises) may run beside a sync.
+//
+// The store is used from one thread. Transactions live only inside read()/write(): never across
+// network I/O, and no read() may be running while write() runs (growing the map remaps it).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "store/account_lock.hpp"
+#include "store/blob_store.hpp"
+#include "store/lmdb.hpp"
+#include "store/schema.hpp"
+#include "store/transaction.hpp"
+
+namespace mailsync::store {
+
+enum class Access { exclusive, shared };
+
+struct OpenOptions {
+    // Where the map starts; it doubles whenever a write does not fit.
+    std::size_t initial_map_size = 256u << 20;
+    // The schema this program knows (tests pass fakes to exercise migrations).
+    const Schema* schema = &current_schema();
+};
+
+class Store {
+public:
+    // Creates the store when missing. Throws Error(busy) when exclusive and another process
+    // syncs the account; Error(io) when the store cannot be opened or was written by a newer
+    // mailsync.
+    static Store open(const std::filesystem::path& directory, Access access, const OpenOptions& options = {});
+
+    Store(Store&&) noexcept = default;
+    Store& operator=(Store&&) noexcept = default;
+
+    const std::filesystem::path& directory() const { return directory_; }
+    Access access() const { return access_; }
+    std::size_t map_size() const { return env_.map_size(); }
+
+    // Runs body(const ReadTxn&) on one consistent snapshot and returns what it returns.
+    template <class Body>
+    auto read(Body&& body) -> std::invoke_result_t<Body&, const ReadTxn&> {
+        const ReadTxn txn(lmdb::Txn::begin(env_, lmdb::TxnMode::read_only), tables_);
+        return body(txn);
+    }
+
+    // Runs body(WriteTxn&) and commits; an exception from body aborts, leaving nothing. When the
+    // map is full the transaction is aborted, the map doubled and body run again from the start:
+    // body must have no effect outside the transaction that a second run would repeat.
+    template <class Body>
+    auto write(Body&& body) -> std::invoke_result_t<Body&, WriteTxn&> {
+        using Result = std::invoke_result_t<Body&, WriteTxn&>;
+        if constexpr (std::is_void_v<Result>) {
+            run_write([&](WriteTxn& txn) { body(txn); });
+        } else {
+            std::optional<Result> result;
+            run_write([&](WriteTxn& txn) { result.emplace(body(txn)); });
+            return std::move(*result);
+        }
+    }
+
+    // ---- bodies
+    // Write the body, commit it, then write the row naming the hash.
+    BlobWriter begin_body() const { return blobs_.begin(); }
+    StoredBody put_body(std::string_view content) const { return blobs_.put(content); }
+    std::filesystem::path body_path(const BodyHash& hash) const { return blobs_.path_of(hash); }
+    bool has_body(const BodyHash& hash) const { return blobs_.exists(hash); }
+    // The body's bytes, for `show --raw`, export and re-upload. Error(io) naming the file when it
+    // cannot be opened.
+    std::ifstream open_body(const BodyHash& hash) const;
+    BodyCheck check_body(const BodyHash& hash) const { return blobs_.check(hash); }
+    // Removes bodies that no message or queued change names (older than min_age, so a body just
+    // written by a concurrent local command is not taken before its row commits) and stale tmp files.
+    SweepReport sweep(std::chrono::seconds min_age = std::chrono::hours(1));
+
+    // Checks the store's invariants: every message is indexed where its record says, every index
+    // entry names a message that says so, counters match, every body named exists (and, with
+    // rehash, has the right hash). Returns the problems found, in words; empty when sound.
+    std::vector<std::string> verify(bool rehash);
+
+private:
+    Store(std::filesystem::path directory, Access access, std::optional<AccountLock> lock, lmdb::Env env,
+          Tables tables);
+    void run_write(const std::function<void(WriteTxn&)>& body);
+
+    std::filesystem::path directory_;
+    Access access_;
+    std::optional<AccountLock> lock_;   // destroyed after the environment is closed
+    lmdb::Env env_;
+    Tables tables_;
+    BlobStore blobs_;
+};
+
+}  // namespace mailsync::store

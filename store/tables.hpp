@@ -1,0 +1,35 @@
+// The named LMDB tables of a store (key layouts in store/keys.hpp). Opened once per Store.
+#pragma once
+
+#include "store/lmdb.hpp"
+
+namespace mailsync::store {
+
+struct Tables {
+    lmdb::Dbi meta;
+    lmdb::Dbi mailboxes;
+    lmdb::Dbi mailbox_names;
+    lmdb::Dbi mailbox_counts;
+    lmdb::Dbi messages;
+    lmdb::Dbi places;
+    lmdb::Dbi body_places;
+    lmdb::Dbi message_ids;
+    lmdb::Dbi queue;
+    lmdb::Dbi conflicts;
+    lmdb::Dbi export_state;
+    lmdb::Dbi oauth_tokens;
+
+    // Opens every table, creating the missing ones (txn must be a write transaction).
+    static Tables create(lmdb::Txn& txn);
+};
+
+// The meta table's keys.
+namespace meta_key {
+inline constexpr const char* schema_version = "schema_version";
+inline constexpr const char* next_mailbox = "next_mailbox";
+inline constexpr const char* next_message = "next_message";
+inline constexpr const char* next_queue = "next_queue";
+inline constexpr const char* next_conflict = "next_conflict";
+}  // namespace meta_key
+
+}  // namespace mailsync::store

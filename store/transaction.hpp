@@ -1,0 +1,118 @@
+// Typed access to the store inside one LMDB transaction. A ReadTxn sees one consistent snapshot;
+// a WriteTxn changes records and keeps every index and counter in step in the same transaction,
+// so a crash never leaves an index naming a message that is not there (or the reverse).
+//
+// Get them from Store::read / Store::write; they never outlive the call and must never be held
+// across network I/O. Unknown ids given to a WriteTxn throw Error(bad_input); a damaged record
+// throws Error(io).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store/lmdb.hpp"
+#include "store/records.hpp"
+#include "store/tables.hpp"
+
+namespace mailsync::store {
+
+class ReadTxn {
+public:
+    ReadTxn(lmdb::Txn txn, const Tables& tables) : txn_(std::move(txn)), tables_(tables) {}
+
+    std::uint32_t schema_version() const;
+
+    // ---- mailboxes
+    std::optional<MailboxRecord> mailbox(MailboxId id) const;
+    std::optional<MailboxRecord> mailbox_by_name(std::string_view name) const;
+    std::vector<MailboxRecord> mailboxes() const;   // in id order
+    std::optional<MailboxCounts> counts(MailboxId id) const;
+
+    // ---- messages
+    std::optional<MessageRecord> message(MessageId id) const;
+    std::optional<MessageRecord> message_by_uid(MailboxId mailbox, Uid uid) const;
+    // A mailbox's messages in UID order, then those without a UID yet in the order they were made.
+    void for_each_message(MailboxId mailbox, const std::function<void(const MessageRecord&)>& visit) const;
+    std::vector<MessageRecord> messages(MailboxId mailbox) const;
+    // (UID, id) of the messages with a UID, in UID order: the "known UIDs" of a resync, from the
+    // index alone (no record is read).
+    std::vector<std::pair<Uid, MessageId>> uids(MailboxId mailbox) const;
+    std::vector<MessageId> messages_without_uid(MailboxId mailbox) const;
+    // Every message, in any mailbox, whose body has this hash / whose Message-ID is this one.
+    std::vector<MessageId> messages_with_body(const BodyHash& hash) const;
+    std::vector<MessageId> messages_with_message_id(std::string_view message_id) const;
+    bool body_is_referenced(const BodyHash& hash) const;   // by a message or a queued change
+    // Counts from the messages themselves (for verify): what counts() must equal.
+    MailboxCounts count_by_scan(MailboxId mailbox) const;
+
+    // ---- offline queue and conflicts, oldest first
+    std::vector<QueueRecord> queue() const;
+    std::optional<QueueRecord> queue_entry(Seq seq) const;
+    std::vector<ConflictRecord> conflicts() const;
+
+    // ---- for later commands
+    std::optional<ExportStateRecord> export_state(std::string_view key) const;
+    std::optional<OAuthTokenRecord> oauth_token(std::string_view key) const;
+
+    // Raw access, for migrations and verify.
+    const lmdb::Txn& lmdb() const { return txn_; }
+    const Tables& tables() const { return tables_; }
+
+protected:
+    lmdb::Txn txn_;
+    const Tables& tables_;
+};
+
+class WriteTxn : public ReadTxn {
+public:
+    using ReadTxn::ReadTxn;
+
+    // ---- mailboxes
+    // Allocates the id (record.id is ignored) and returns it. A name in use: Error(bad_input).
+    MailboxId add_mailbox(MailboxRecord record);
+    // Replaces the record of record.id (a new name renames it).
+    void put_mailbox(const MailboxRecord& record);
+    // Removes the mailbox and every message in it.
+    void remove_mailbox(MailboxId id);
+
+    // ---- messages
+    // Allocates the id (record.id is ignored; ids are never reused) and returns it. The mailbox
+    // must exist and the UID, when given, be free in it.
+    MessageId add_message(MessageRecord record);
+    // Replaces the record of record.id, moving its index entries when mailbox, UID, body hash or
+    // Message-ID changed (e.g. the UID an offline append gets on replay, or a move).
+    void put_message(const MessageRecord& record);
+    void remove_message(MessageId id);
+
+    // ---- offline queue and conflicts
+    Seq enqueue(QueueRecord record);   // allocates record.seq and returns it
+    void put_queue_entry(const QueueRecord& record);
+    void remove_queue_entry(Seq seq);
+    Seq add_conflict(ConflictRecord record);
+
+    void put_export_state(std::string_view key, const ExportStateRecord& record);
+    void put_oauth_token(std::string_view key, const OAuthTokenRecord& record);
+    void remove_oauth_token(std::string_view key);
+
+    // Sets the schema version (Store::open and migrations).
+    void set_schema_version(std::uint32_t version);
+
+    using ReadTxn::lmdb;
+    lmdb::Txn& lmdb() { return txn_; }
+    void commit() { txn_.commit(); }
+
+private:
+    std::uint64_t allocate(const char* counter);
+    void add_to_counts(MailboxId mailbox, const MessageRecord& message, int direction);
+    void check_place_is_free(const MessageRecord& message) const;
+    void index_message(const MessageRecord& message);
+    void unindex_message(const MessageRecord& message);
+    MessageRecord existing_message(MessageId id) const;
+    MailboxRecord existing_mailbox(MailboxId id) const;
+};
+
+}  // namespace mailsync::store

@@ -1,0 +1,271 @@
+// The store on disk: permissions, the account lock across processes, schema versions, body files.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "common/error.hpp"
+#include "store/store.hpp"
+#include "store_test_support.hpp"
+
+using namespace mailsync;
+using namespace mailsync::store;
+using mailsync::store::testing::permissions_of;
+using mailsync::store::testing::sample_mailbox;
+using mailsync::store::testing::sample_message;
+using mailsync::store::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs child() in a forked process; returns its exit status (child() returns it).
+int in_child_process(const std::function<int()>& child) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int status = 1;
+        try {
+            status = child();
+        } catch (...) {
+            status = 100;
+        }
+        ::_exit(status);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::size_t files_under(const fs::path& directory) {
+    std::size_t count = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(directory)) count += entry.is_regular_file() ? 1u : 0u;
+    return count;
+}
+
+std::string read_file(const fs::path& file) {
+    std::string content(fs::file_size(file), '\0');
+    std::ifstream(file, std::ios::binary).read(content.data(), static_cast<std::streamsize>(content.size()));
+    return content;
+}
+
+}  // namespace
+
+TEST_CASE("the store directory is 0700 and its files 0600", "[store][files]") {
+    TempDir dir;
+    ::umask(022);   // a typical, permissive umask: the store must not depend on it
+    auto store = Store::open(dir.store(), Access::exclusive);
+    StoredBody body = store.put_body("Subject: hi\r\n\r\nbody\r\n");
+    CHECK(permissions_of(dir.store()) == 0700);
+    CHECK(permissions_of(dir.store().parent_path()) == 0700);   // created parents too
+    for (const char* file : {"data.mdb", "lock.mdb", "lock"}) {
+        INFO(file);
+        CHECK(permissions_of(dir.store() / file) == 0600);
+    }
+    CHECK(permissions_of(dir.store() / "bodies") == 0700);
+    CHECK(permissions_of(dir.store() / "tmp") == 0700);
+    CHECK(permissions_of(store.body_path(body.hash).parent_path()) == 0700);
+    CHECK(permissions_of(store.body_path(body.hash)) == 0600);
+}
+
+TEST_CASE("an existing store directory open to others is made private", "[store][files]") {
+    TempDir dir;
+    fs::create_directories(dir.store());
+    fs::permissions(dir.store(), fs::perms::all);
+    Store::open(dir.store(), Access::shared);
+    CHECK(permissions_of(dir.store()) == 0700);
+}
+
+TEST_CASE("a second exclusive open from another process is refused as busy", "[store][lock]") {
+    TempDir dir;
+    constexpr int busy = 10, wrong_error = 11, opened = 12;
+    auto open_exclusive = [&] {
+        try {
+            Store::open(dir.store(), Access::exclusive);
+            return opened;
+        } catch (const Error& error) {
+            std::string message = error.what();
+            bool names_holder = message.find("pid " + std::to_string(::getppid())) != std::string::npos;
+            return error.category() == ErrorCategory::busy && names_holder ? busy : wrong_error;
+        }
+    };
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        CHECK(in_child_process(open_exclusive) == busy);
+        // Readers need no lock.
+        CHECK(in_child_process([&] {
+                  auto reader = Store::open(dir.store(), Access::shared);
+                  return reader.read([](const ReadTxn& t) { return t.schema_version(); }) == 1 ? 0 : 1;
+              }) == 0);
+    }
+    // Released when the store closes (and by the kernel when a holder dies).
+    CHECK(in_child_process(open_exclusive) == opened);
+}
+
+TEST_CASE("a store written by a newer mailsync is refused; an older one is migrated", "[store][schema]") {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        store.write([](WriteTxn& t) { t.add_mailbox(sample_mailbox("INBOX")); });
+        CHECK(store.read([](const ReadTxn& t) { return t.schema_version(); }) == current_schema().version);
+    }
+    // A future mailsync with schema version current+1, whose migration renames every mailbox.
+    int migrations_run = 0;
+    Schema newer{current_schema().version + 1,
+                 {{current_schema().version, "prefix mailbox names", [&](WriteTxn& t) {
+                       ++migrations_run;
+                       for (auto mailbox : t.mailboxes()) {
+                           mailbox.name = "migrated/" + mailbox.name;
+                           t.put_mailbox(mailbox);
+                       }
+                   }}}};
+    OpenOptions with_newer;
+    with_newer.schema = &newer;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive, with_newer);
+        CHECK(migrations_run == 1);
+        store.read([&](const ReadTxn& t) {
+            CHECK(t.schema_version() == newer.version);
+            CHECK(t.mailbox_by_name("migrated/INBOX"));
+            CHECK_FALSE(t.mailbox_by_name("INBOX"));
+        });
+    }
+    // Opening again does not migrate twice.
+    Store::open(dir.store(), Access::exclusive, with_newer);
+    CHECK(migrations_run == 1);
+
+    // This mailsync must not touch what the newer one wrote.
+    try {
+        Store::open(dir.store(), Access::shared);
+        FAIL("a newer store was opened");
+    } catch (const Error& error) {
+        CHECK(error.category() == ErrorCategory::io);
+        std::string message = error.what();
+        CHECK(message.find(dir.store().string()) != std::string::npos);
+        CHECK(message.find("newer mailsync") != std::string::npos);
+        CHECK(message.find("schema " + std::to_string(newer.version)) != std::string::npos);
+    }
+}
+
+TEST_CASE("a migration that fails leaves the store at its old version", "[store][schema]") {
+    TempDir dir;
+    Store::open(dir.store(), Access::exclusive).write([](WriteTxn& t) { t.add_mailbox(sample_mailbox("INBOX")); });
+    Schema broken{current_schema().version + 1, {{current_schema().version, "fails half-way", [](WriteTxn& t) {
+                                                       t.add_mailbox(sample_mailbox("half"));
+                                                       throw Error(ErrorCategory::io, "disk on fire");
+                                                   }}}};
+    OpenOptions options;
+    options.schema = &broken;
+    CHECK_THROWS_WITH(Store::open(dir.store(), Access::exclusive, options), "disk on fire");
+    auto store = Store::open(dir.store(), Access::exclusive);
+    store.read([](const ReadTxn& t) {
+        CHECK(t.schema_version() == current_schema().version);
+        CHECK_FALSE(t.mailbox_by_name("half"));
+    });
+}
+
+TEST_CASE("bodies are stored once per content, by SHA-256", "[store][blobs]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    std::string content = "From: a@example.com\r\nSubject: same\r\n\r\nbody\r\n";
+    BlobWriter writer = store.begin_body();
+    for (std::size_t i = 0; i < content.size(); i += 7) writer.write(std::string_view(content).substr(i, 7));
+    StoredBody first = writer.commit();
+    StoredBody second = store.put_body(content);
+    CHECK(first.hash == Sha256::of(content));
+    CHECK(first.size == content.size());
+    CHECK(second.hash == first.hash);
+    CHECK(files_under(dir.store() / "bodies") == 1);
+    CHECK(files_under(dir.store() / "tmp") == 0);
+    CHECK(read_file(store.body_path(first.hash)) == content);
+    std::string streamed(content.size() + 1, '\0');
+    auto opened = store.open_body(first.hash);
+    opened.read(streamed.data(), static_cast<std::streamsize>(streamed.size()));
+    CHECK(streamed.substr(0, static_cast<std::size_t>(opened.gcount())) == content);
+    CHECK_THROWS_AS(store.open_body(Sha256::of("never stored")), Error);
+    CHECK(store.check_body(first.hash) == BodyCheck::ok);
+
+    store.put_body("other content");
+    CHECK(files_under(dir.store() / "bodies") == 2);
+}
+
+TEST_CASE("a body file that was changed or lost is found by check and verify", "[store][blobs]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    StoredBody body = store.put_body("original bytes");
+    store.write([&](WriteTxn& t) { t.add_message(sample_message(t.add_mailbox(sample_mailbox("INBOX")), 1, body.hash)); });
+    CHECK(store.verify(true).empty());
+    { std::ofstream(store.body_path(body.hash), std::ios::binary) << "tampered bytes"; }
+    CHECK(store.check_body(body.hash) == BodyCheck::mismatch);
+    CHECK(store.verify(false).empty());   // without re-hashing only presence is checked
+    CHECK(store.verify(true).size() == 1);
+    fs::remove(store.body_path(body.hash));
+    CHECK(store.check_body(body.hash) == BodyCheck::missing);
+    CHECK(store.verify(false).size() == 1);
+}
+
+TEST_CASE("an unfinished body leaves no file, even after a crash", "[store][blobs]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    SECTION("a writer dropped without commit removes its tmp file") {
+        {
+            BlobWriter writer = store.begin_body();
+            writer.write("partial");
+            CHECK(files_under(dir.store() / "tmp") == 1);
+        }
+        CHECK(files_under(dir.store() / "tmp") == 0);
+        CHECK(files_under(dir.store() / "bodies") == 0);
+    }
+    SECTION("a process killed before the rename leaves a tmp file that sweep removes") {
+        CHECK(in_child_process([&] {
+                  BlobWriter writer = store.begin_body();
+                  writer.write("partial body of a process that dies");
+                  ::_exit(0);   // no destructor runs: as if killed
+                  return 1;
+              }) == 0);
+        CHECK(files_under(dir.store() / "tmp") == 1);
+        CHECK(files_under(dir.store() / "bodies") == 0);
+        // A tmp file of a live process (this one) is left alone.
+        BlobWriter mine = store.begin_body();
+        mine.write("in progress");
+        SweepReport report = store.sweep(std::chrono::seconds(0));
+        CHECK(report.stale_tmp_files == 1);
+        CHECK(files_under(dir.store() / "tmp") == 1);
+        StoredBody finished = mine.commit();
+        CHECK(store.check_body(finished.hash) == BodyCheck::ok);
+    }
+}
+
+TEST_CASE("sweep removes bodies nothing names, and only those", "[store][blobs]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    StoredBody kept = store.put_body("named by a message");
+    StoredBody shared = store.put_body("named by two messages");
+    StoredBody queued = store.put_body("named by an offline append");
+    StoredBody orphan = store.put_body("named by nothing");
+    MessageId one_of_two = store.write([&](WriteTxn& t) {
+        MailboxId inbox = t.add_mailbox(sample_mailbox("INBOX"));
+        MailboxId all = t.add_mailbox(sample_mailbox("All"));
+        t.add_message(sample_message(inbox, 1, kept.hash));
+        t.add_message(sample_message(all, 1, shared.hash));
+        QueueRecord append;
+        append.kind = QueueKind::append;
+        append.body_hash = queued.hash;
+        t.enqueue(append);
+        return t.add_message(sample_message(inbox, 2, shared.hash));
+    });
+    // A fresh orphan may be a body whose row is about to commit in another process.
+    CHECK(store.sweep(std::chrono::hours(1)).orphan_bodies == 0);
+    CHECK(store.has_body(orphan.hash));
+
+    SweepReport report = store.sweep(std::chrono::seconds(0));
+    CHECK(report.orphan_bodies == 1);
+    CHECK(report.orphan_bytes == orphan.size);
+    CHECK_FALSE(store.has_body(orphan.hash));
+    for (const auto& hash : {kept.hash, shared.hash, queued.hash}) CHECK(store.has_body(hash));
+
+    store.write([&](WriteTxn& t) { t.remove_message(one_of_two); });
+    store.sweep(std::chrono::seconds(0));
+    CHECK(store.has_body(shared.hash));   // still named by the other place
+    CHECK(store.verify(true).empty());
+}
