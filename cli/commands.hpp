@@ -1,5 +1,5 @@
 // The commands: their parsed arguments, and one function per command. Each command group lives in
-// its own file (sync_commands.cpp, message_commands.cpp, mailbox_commands.cpp, store_commands.cpp,
+// its own file (sync_commands.cpp, view_commands.cpp, change_commands.cpp, backup_commands.cpp,
 // config_command.cpp, probe.cpp); commands.cpp selects the accounts and dispatches.
 //
 // A command returns its exit code (0, or a code it decided on, e.g. verify finding damage) and
@@ -108,23 +108,23 @@ int run_command(const CommandContext& context, const CommandArguments& arguments
 // sync_commands.cpp
 int run_sync(const CommandContext& context, const SyncArguments& arguments);
 int run_watch(const CommandContext& context, const WatchArguments& arguments);
-// mailbox_commands.cpp
+// view_commands.cpp
+int run_status(const CommandContext& context, const StatusArguments& arguments);
 int run_mailboxes(const CommandContext& context, const MailboxesArguments& arguments);
-int run_mkdir(const CommandContext& context, const MkdirArguments& arguments);
-int run_rename(const CommandContext& context, const RenameArguments& arguments);
-int run_rmdir(const CommandContext& context, const RmdirArguments& arguments);
-// message_commands.cpp
 int run_list(const CommandContext& context, const ListArguments& arguments);
 int run_show(const CommandContext& context, const ShowArguments& arguments);
+// change_commands.cpp
 int run_flag(const CommandContext& context, const FlagArguments& arguments);
 int run_move(const CommandContext& context, const MoveArguments& arguments);
 int run_copy(const CommandContext& context, const CopyArguments& arguments);
 int run_delete(const CommandContext& context, const DeleteArguments& arguments);
 int run_append(const CommandContext& context, const AppendArguments& arguments);
-// store_commands.cpp
-int run_status(const CommandContext& context, const StatusArguments& arguments);
+int run_mkdir(const CommandContext& context, const MkdirArguments& arguments);
+int run_rename(const CommandContext& context, const RenameArguments& arguments);
+int run_rmdir(const CommandContext& context, const RmdirArguments& arguments);
 int run_queue(const CommandContext& context, const QueueArguments& arguments);
 int run_conflicts(const CommandContext& context, const ConflictsArguments& arguments);
+// backup_commands.cpp
 int run_export(const CommandContext& context, const ExportArguments& arguments);
 int run_verify(const CommandContext& context, const VerifyArguments& arguments);
 // config_command.cpp: validates the configuration and shows it, secrets left out.
