@@ -15,6 +15,8 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 JOBS=${JOBS:-2}
 say() { printf '\n== %s\n' "$*"; }
 
+"$ROOT/scripts/install-deps.sh"
+
 say "building mailsync in $BUILD"
 if [ ! -f "$BUILD/build.ninja" ] && [ ! -f "$BUILD/Makefile" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
