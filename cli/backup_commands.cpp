@@ -1,9 +1,117 @@
 // export, verify: for backup pipelines.
+//
+// export  writes each selected account's mirror to DIR (several accounts: DIR/<account>), see
+//         sync/export.hpp for the formats. The store is opened shared: a sync may run beside it.
+//         Exit 0; 73 when DIR or a file in it cannot be created; 65 for an unknown mailbox.
+// verify  opens the store exclusively (a sync running beside it would be racing it: exit 75),
+//         re-hashes every body and checks every invariant. Exit 0 when sound, 65 (EX_DATAERR: the
+//         data is wrong, the program and the disk worked) when anything is wrong, each problem on
+//         its own line; 74 when the store cannot be read at all.
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "common/error.hpp"
+#include "store/store.hpp"
+#include "sync/export.hpp"
 
 namespace mailsync::cli {
 
-int run_export(const CommandContext&, const ExportArguments&) { not_implemented("export"); }
-int run_verify(const CommandContext&, const VerifyArguments&) { not_implemented("verify"); }
+namespace {
+
+// The account's store, which must already exist (export and verify never create an empty one).
+store::Store open_existing_store(const Account& account, store::Access access) {
+    std::error_code error;
+    if (!std::filesystem::exists(account.store / "data.mdb", error)) {
+        throw Error(ErrorCategory::bad_input,
+                    fmt::format("account {}: there is no mirror in {} yet; run `mailsync -a {} sync` first", account.name,
+                                account.store.string(), account.name));
+    }
+    return store::Store::open(account.store, access);
+}
+
+}  // namespace
+
+int run_export(const CommandContext& context, const ExportArguments& arguments) {
+    Output& output = context.output;
+    const bool per_account = context.accounts.size() > 1;
+    JsonWriter json;
+    json.begin_object().key("format").value(arguments.format == ExportFormat::mbox ? "mbox" : "maildir").key("accounts").begin_array();
+    for (const Account* account : context.accounts) {
+        store::Store store = open_existing_store(*account, store::Access::shared);
+        sync::ExportOptions options;
+        options.format = arguments.format == ExportFormat::mbox ? sync::ExportFormat::mbox : sync::ExportFormat::maildir;
+        options.destination = per_account ? arguments.directory / account->name : arguments.directory;
+        options.mailboxes = arguments.mailboxes;
+        options.tag = account->name;
+        const sync::ExportReport report = sync::export_mail(store, options);
+
+        json.begin_object()
+            .key("account").value(account->name)
+            .key("destination").value(options.destination.string())
+            .key("written").value(report.written())
+            .key("renamed").value(report.renamed())
+            .key("mailboxes").begin_array();
+        for (const auto& mailbox : report.mailboxes) {
+            json.begin_object()
+                .key("name").value(mailbox.mailbox)
+                .key("path").value(mailbox.path.string())
+                .key("written").value(mailbox.written)
+                .key("renamed").value(mailbox.renamed)
+                .key("bytes").value(mailbox.bytes)
+                .end_object();
+            if (mailbox.written > 0 || mailbox.renamed > 0) {
+                output.detail(fmt::format("{}: {}: {} written, {} renamed for changed flags -> {}", account->name,
+                                          mailbox.mailbox, mailbox.written, mailbox.renamed, mailbox.path.string()));
+            }
+        }
+        json.end_array().end_object();
+        output.note(fmt::format("{}: exported {} new message(s) from {} mailbox(es) to {}{}", account->name,
+                                report.written(), report.mailboxes.size(), options.destination.string(),
+                                report.renamed() > 0 ? fmt::format(" ({} renamed for changed flags)", report.renamed()) : ""));
+    }
+    json.end_array().end_object();
+    if (output.json()) output.result(json.str());
+    return exit_code::ok;
+}
+
+int run_verify(const CommandContext& context, const VerifyArguments&) {
+    Output& output = context.output;
+    bool all_sound = true;
+    JsonWriter json;
+    json.begin_object().key("accounts").begin_array();
+    std::vector<std::string> all_problems;
+    for (const Account* account : context.accounts) {
+        store::Store store = open_existing_store(*account, store::Access::exclusive);
+        const std::vector<std::string> problems = store.verify(true);
+        all_sound = all_sound && problems.empty();
+        json.begin_object()
+            .key("account").value(account->name)
+            .key("store").value(account->store.string())
+            .key("ok").value(problems.empty())
+            .key("problems").begin_array();
+        for (const std::string& problem : problems) {
+            json.value(problem);
+            all_problems.push_back(fmt::format("{}: {}", account->name, problem));
+        }
+        json.end_array().end_object();
+        if (!output.json()) {
+            for (const std::string& problem : problems) output.result(fmt::format("{}: {}", account->name, problem));
+            if (problems.empty()) output.note(fmt::format("{}: the store in {} is sound", account->name, account->store.string()));
+        }
+    }
+    json.end_array().key("ok").value(all_sound).key("problems").begin_array();
+    for (const std::string& problem : all_problems) json.value(problem);
+    json.end_array().end_object();
+    if (output.json()) output.result(json.str());
+    if (!all_sound && !output.json()) {
+        output.warning(fmt::format("verify found {} problem(s)", all_problems.size()));
+    }
+    return all_sound ? exit_code::ok : exit_code::bad_input;
+}
 
 }  // namespace mailsync::cli

@@ -35,6 +35,7 @@ constexpr std::string_view account_keys[] = {
 constexpr std::string_view oauth2_keys[] = {
     "token_command",         "token_endpoint",        "client_id",
     "client_secret_command", "refresh_token_command", "refresh_token_file",
+    "ca_file",
 };
 
 char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
@@ -431,7 +432,7 @@ private:
             if (token_endpoint != nullptr) {
                 fail(token_endpoint->line, token_endpoint->path, "give either token_command or token_endpoint, not both");
             }
-            for (std::string_view key : {"client_id", "client_secret_command", "refresh_token_command", "refresh_token_file"}) {
+            for (std::string_view key : {"client_id", "client_secret_command", "refresh_token_command", "refresh_token_file", "ca_file"}) {
                 if (const Field* unused = field(key)) fail(unused->line, unused->path, "only used with token_endpoint");
             }
             settings.token_command = command_value(*token_command);
@@ -447,6 +448,7 @@ private:
         if (client_id == nullptr) fail(block.line, block.path + ".client_id", "missing; token_endpoint needs a client_id");
         settings.client_id = string_value(*client_id);
         if (const Field* secret = field("client_secret_command")) settings.client_secret_command = command_value(*secret);
+        if (const Field* ca_file = field("ca_file")) settings.ca_file = path_value(*ca_file);
         const Field* refresh_command = field("refresh_token_command");
         const Field* refresh_file = field("refresh_token_file");
         if (refresh_command != nullptr && refresh_file != nullptr) {

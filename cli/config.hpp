@@ -28,6 +28,7 @@
 //         client_secret_command: CMD  # an optional client secret,
 //         refresh_token_command: CMD  # and exactly one of these two
 //         refresh_token_file: PATH    # (same permission rule as password_file)
+//         ca_file: PATH            # + PEM of CAs trusted for token_endpoint instead of the system store
 //       store: PATH                # default $XDG_DATA_HOME/mailsync/NAME (~/.local/share/...)
 //       mailboxes: ["*", "!Spam"]  # patterns, "!" excludes; default ["*"]
 //       mode: two-way              # two-way | pull | backup
@@ -83,6 +84,7 @@ struct OAuth2Settings {
     std::optional<SecretCommand> client_secret_command;
     std::optional<SecretCommand> refresh_token_command;
     std::optional<std::filesystem::path> refresh_token_file;
+    std::optional<std::filesystem::path> ca_file;
 };
 
 struct Account {

@@ -1,9 +1,103 @@
 #include "cli/server.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+
 #include "cli/credentials.hpp"
 #include "common/error.hpp"
+#include "sync/oauth2.hpp"
 
 namespace mailsync::cli {
+
+namespace {
+
+store::UnixTime unix_now() { return static_cast<store::UnixTime>(std::time(nullptr)); }
+
+// Replaces the refresh token file with the rotated token: a 0600 file beside it, fsynced, renamed.
+void rewrite_refresh_token_file(const std::filesystem::path& path, const std::string& token, std::string_view what) {
+    const std::filesystem::path temporary = path.string() + ".mailsync-tmp";
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        throw Error(ErrorCategory::config, fmt::format("{}: the server issued a new refresh token, but {} cannot be written: {}",
+                                                       what, temporary.string(), std::strerror(errno)));
+    }
+    const std::string content = token + "\n";
+    bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+              ::fsync(fd) == 0;
+    ok = (::close(fd) == 0) && ok;
+    if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) {
+        const int error = errno;
+        ::unlink(temporary.c_str());
+        throw Error(ErrorCategory::config, fmt::format("{}: the server issued a new refresh token, but {} cannot be replaced: {}",
+                                                       what, path.string(), std::strerror(error)));
+    }
+}
+
+class OAuth2Tokens {
+public:
+    OAuth2Tokens(const Account& account, store::Store* store) : account_(account), store_(store) {
+        endpoint_.url = account.oauth2.token_endpoint;
+        endpoint_.client_id = account.oauth2.client_id;
+        if (account.oauth2.ca_file) endpoint_.ca_file = account.oauth2.ca_file->string();
+        endpoint_.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(account.timeout);
+        key_ = sync::token_cache_key(endpoint_, account.user);
+    }
+
+    std::string get(bool refresh) {
+        const std::string where = "accounts." + account_.name + ".oauth2";
+        if (account_.oauth2.token_command) return run_secret_command(*account_.oauth2.token_command, where + ".token_command");
+
+        if (!refresh) {
+            std::optional<std::string> cached;
+            with_store([&](store::Store& store) { cached = sync::cached_access_token(store, key_, unix_now()); });
+            if (cached) return *cached;
+        }
+        const std::string refresh_token =
+            account_.oauth2.refresh_token_command
+                ? run_secret_command(*account_.oauth2.refresh_token_command, where + ".refresh_token_command")
+                : read_secret_file(*account_.oauth2.refresh_token_file, where + ".refresh_token_file");
+        std::optional<std::string> client_secret;
+        if (account_.oauth2.client_secret_command) {
+            client_secret = run_secret_command(*account_.oauth2.client_secret_command, where + ".client_secret_command");
+        }
+        const sync::AccessToken token = sync::refresh_access_token(endpoint_, refresh_token, client_secret, unix_now());
+        if (token.new_refresh_token && *token.new_refresh_token != refresh_token && account_.oauth2.refresh_token_file) {
+            rewrite_refresh_token_file(*account_.oauth2.refresh_token_file, *token.new_refresh_token, where + ".refresh_token_file");
+        }
+        with_store([&](store::Store& store) { sync::cache_access_token(store, key_, token); });
+        return token.token;
+    }
+
+private:
+    template <class Use>
+    void with_store(Use&& use) {
+        if (store_ != nullptr) {
+            use(*store_);
+            return;
+        }
+        std::optional<store::Store> opened;
+        try {
+            opened.emplace(store::Store::open(account_.store, store::Access::shared));
+        } catch (const Error&) {
+            return;   // no cache then: the token is fetched each time
+        }
+        use(*opened);
+    }
+
+    const Account& account_;
+    store::Store* store_;
+    sync::TokenEndpoint endpoint_;
+    std::string key_;
+};
+
+}  // namespace
 
 sync::ServerSettings server_settings(const Account& account) {
     sync::ServerSettings settings;
@@ -14,10 +108,12 @@ sync::ServerSettings server_settings(const Account& account) {
     return settings;
 }
 
-sync::SecretProvider secret_provider(const Account& account) {
+sync::SecretProvider secret_provider(const Account& account, store::Store* store) {
+    if (account.auth == AuthMethod::xoauth2 || account.auth == AuthMethod::oauthbearer) {
+        auto tokens = std::make_shared<OAuth2Tokens>(account, store);
+        return [tokens](bool refresh) { return tokens->get(refresh); };
+    }
     return [&account, cached = std::string()](bool refresh) mutable {
-        if (account.auth == AuthMethod::xoauth2 || account.auth == AuthMethod::oauthbearer)
-            throw Error(ErrorCategory::config, "OAuth2 token retrieval is not implemented yet");
         // A password does not change by asking again: a refresh is the same answer.
         if (cached.empty() || refresh) cached = resolve_password(account);
         return cached;

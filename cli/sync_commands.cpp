@@ -1,9 +1,169 @@
-// sync and watch. The engine in sync/ does not exist yet: these say so rather than pretend.
+// sync and watch.
+//
+// `sync` replays the offline queue and then pulls the server's changes. The replay (push side) is
+// not built yet: two-way sync is currently the pull alone, and --push-only says that there is
+// nothing it can push. The account's store is opened exclusive, so a second `sync` of the same
+// account fails at once with Error(busy) (exit 75).
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/progress.hpp"
+#include "cli/server.hpp"
+#include "common/error.hpp"
+#include "store/store.hpp"
+#include "sync/imap/mutf7.hpp"
+#include "sync/pull.hpp"
 
 namespace mailsync::cli {
+namespace {
 
-int run_sync(const CommandContext&, const SyncArguments&) { not_implemented("sync"); }
+sync::PullMode pull_mode(SyncMode mode) {
+    switch (mode) {
+        case SyncMode::two_way: return sync::PullMode::two_way;
+        case SyncMode::pull: return sync::PullMode::pull;
+        case SyncMode::backup: return sync::PullMode::backup;
+    }
+    return sync::PullMode::two_way;
+}
+
+std::string_view method_name(store::SyncMethod method) {
+    switch (method) {
+        case store::SyncMethod::never: return "none";
+        case store::SyncMethod::qresync: return "qresync";
+        case store::SyncMethod::condstore: return "condstore";
+        case store::SyncMethod::plain: return "plain";
+    }
+    return "none";
+}
+
+// Connections for the pull's workers. The secret is asked for once and shared: the provider may
+// run a command or use the store, which the workers' threads must not do at the same time.
+sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
+    struct Shared {
+        std::mutex mutex;
+        sync::SecretProvider provider;
+        std::string secret;
+    };
+    auto shared = std::make_shared<Shared>();
+    shared->provider = secret_provider(account, &store);
+    const sync::SecretProvider serialised = [shared](bool refresh) {
+        std::lock_guard lock(shared->mutex);
+        if (shared->secret.empty() || refresh) shared->secret = shared->provider(refresh);
+        return shared->secret;
+    };
+    return [settings = server_settings(account), serialised] { return sync::connect(settings, serialised); };
+}
+
+void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds) {
+    json.begin_object()
+        .key("account").value(account.name)
+        .key("new").value(report.total_new())
+        .key("changed").value(report.total_changed())
+        .key("expunged").value(report.total_expunged())
+        .key("bytes").value(report.total_bytes())
+        .key("examined").value(report.examined)
+        .key("connections").value(report.connections)
+        .key("seconds").value(static_cast<std::uint64_t>(seconds * 1000) / 1000)
+        .key("removed_mailboxes").begin_array();
+    for (const auto& name : report.removed_mailboxes) json.value(imap::mailbox_display_name(name));
+    json.end_array().key("mailboxes").begin_array();
+    for (const auto& mailbox : report.mailboxes) {
+        json.begin_object()
+            .key("name").value(imap::mailbox_display_name(mailbox.name))
+            .key("skipped").value(mailbox.skipped)
+            .key("method").value(method_name(mailbox.method))
+            .key("created").value(mailbox.created);
+        json.key("renamed_from");
+        if (mailbox.renamed_from) json.value(imap::mailbox_display_name(*mailbox.renamed_from));
+        else json.null();
+        json.key("uidvalidity_changed").value(mailbox.uidvalidity_changed)
+            .key("new").value(mailbox.new_messages)
+            .key("changed").value(mailbox.changed)
+            .key("expunged").value(mailbox.expunged)
+            .key("downloaded").value(mailbox.downloaded)
+            .key("reused").value(mailbox.reused)
+            .key("repaired").value(mailbox.repaired)
+            .key("bytes").value(mailbox.bytes)
+            .key("notes").begin_array();
+        for (const auto& note : mailbox.notes) json.value(note);
+        json.end_array().key("error").value(mailbox.error).end_object();
+    }
+    json.end_array().end_object();
+}
+
+std::string summary_line(const Account& account, const sync::PullReport& report, double seconds) {
+    std::size_t synced = 0, skipped = 0;
+    for (const auto& mailbox : report.mailboxes) (mailbox.skipped ? skipped : synced) += 1;
+    return fmt::format("{}: {} mailboxes synced, {} unchanged; {} new, {} changed, {} expunged; {:.1f} MB in {:.1f} s",
+                       account.name, synced, skipped, report.total_new(), report.total_changed(), report.total_expunged(),
+                       static_cast<double>(report.total_bytes()) / 1e6, seconds);
+}
+
+// One account; returns its exit code (76 when a mailbox failed).
+int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json) {
+    Output& output = context.output;
+    store::Store store = store::Store::open(account.store, store::Access::exclusive);
+    if (arguments.push_only) {
+        const auto queued = store.read([](const store::ReadTxn& txn) { return txn.queue().size(); });
+        output.note(fmt::format("{}: nothing to push: replaying the offline queue is not implemented yet ({} queued {})",
+                                account.name, queued, queued == 1 ? "change" : "changes"));
+        return exit_code::ok;
+    }
+    sync::PullOptions options;
+    options.mode = pull_mode(account.mode);
+    options.patterns = account.mailboxes;
+    options.only = arguments.mailboxes;
+    options.connections = account.connections;
+
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<ProgressBar> bar;
+    if (output.shows_progress()) bar.emplace(output.err());
+    const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
+    if (bar) bar->clear();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    if (output.json()) write_json_report(json, account, report, seconds);
+    else output.note(summary_line(account, report, seconds));
+    for (const auto& mailbox : report.mailboxes) {
+        for (const auto& note : mailbox.notes)
+            output.detail(fmt::format("{}: {}: {}", account.name, imap::mailbox_display_name(mailbox.name), note));
+        if (mailbox.error)
+            output.warning(fmt::format("{}: {}: not synced: {}", account.name, imap::mailbox_display_name(mailbox.name), *mailbox.error));
+    }
+    return report.failed() > 0 ? exit_code::protocol : exit_code::ok;
+}
+
+}  // namespace
+
+int run_sync(const CommandContext& context, const SyncArguments& arguments) {
+    JsonWriter json;
+    json.begin_array();
+    int worst = exit_code::ok;
+    for (const Account* account : context.accounts) {
+        int code = exit_code::ok;
+        if (context.accounts.size() == 1) {
+            code = sync_account(context, *account, arguments, json);
+        } else {
+            // Several accounts: one that cannot be synced does not stop the others.
+            try {
+                code = sync_account(context, *account, arguments, json);
+            } catch (const Error& error) {
+                context.output.err() << "mailsync: " << account->name << ": " << error.what() << '\n';
+                code = exit_code_for(error.category());
+            }
+        }
+        if (worst == exit_code::ok) worst = code;
+    }
+    json.end_array();
+    if (context.output.json()) context.output.result(json.str());
+    return worst;
+}
+
 int run_watch(const CommandContext&, const WatchArguments&) { not_implemented("watch"); }
 
 }  // namespace mailsync::cli

@@ -1,11 +1,252 @@
 // status, mailboxes, list, show: views of the mirror, read from the store without the network.
+// The store is opened shared, so these work while a `sync` of the account runs. Mailbox names are
+// shown decoded (UTF-8) and accepted as the user types them (UTF-8, or the wire form).
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "cli/message_text.hpp"
+#include "common/error.hpp"
+#include "store/store.hpp"
+#include "sync/imap/mutf7.hpp"
 
 namespace mailsync::cli {
+namespace {
 
-int run_status(const CommandContext&, const StatusArguments&) { not_implemented("status"); }
-int run_mailboxes(const CommandContext&, const MailboxesArguments&) { not_implemented("mailboxes"); }
-int run_list(const CommandContext&, const ListArguments&) { not_implemented("list"); }
-int run_show(const CommandContext&, const ShowArguments&) { not_implemented("show"); }
+std::string_view method_name(store::SyncMethod method) {
+    switch (method) {
+        case store::SyncMethod::never: return "none";
+        case store::SyncMethod::qresync: return "qresync";
+        case store::SyncMethod::condstore: return "condstore";
+        case store::SyncMethod::plain: return "plain";
+    }
+    return "none";
+}
+
+// "2026-11-23T10:00:00+01:00": the time in the zone it was given in.
+std::string rfc3339(store::UnixTime when, int zone_minutes = 0) {
+    const std::time_t local = static_cast<std::time_t>(when + zone_minutes * 60);
+    std::tm parts{};
+    ::gmtime_r(&local, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
+    if (zone_minutes == 0) return std::string(text) + "Z";
+    const int magnitude = zone_minutes < 0 ? -zone_minutes : zone_minutes;
+    return fmt::format("{}{}{:02}:{:02}", text, zone_minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
+}
+
+std::string short_date(store::UnixTime when, int zone_minutes) { return rfc3339(when, zone_minutes).substr(0, 16).replace(10, 1, " "); }
+
+const Account& the_account(const CommandContext& context) { return *context.accounts.front(); }
+
+// A view needs no store that was never created: an account not synced yet shows as empty.
+std::optional<store::Store> open_for_view(const Account& account) {
+    if (!std::filesystem::exists(account.store)) return std::nullopt;
+    return store::Store::open(account.store, store::Access::shared);
+}
+
+store::MailboxRecord find_mailbox(const store::ReadTxn& txn, const Account& account, const std::string& name) {
+    std::optional<store::MailboxRecord> mailbox;
+    if (imap::is_valid_utf8(name)) {
+        try {
+            mailbox = txn.mailbox_by_name(imap::mutf7_encode(name));
+        } catch (const Error&) {
+            // not encodable (e.g. U+0000): try it as given
+        }
+    }
+    if (!mailbox) mailbox = txn.mailbox_by_name(name);
+    if (!mailbox)
+        throw Error(ErrorCategory::bad_input, fmt::format("there is no mailbox \"{}\" in the mirror of account {}",
+                                                          imap::mailbox_display_name(name), account.name));
+    return *mailbox;
+}
+
+std::string flags_text(const std::vector<std::string>& flags) {
+    std::string text;
+    for (const auto& flag : flags) text += (text.empty() ? "" : " ") + flag;
+    return text.empty() ? "-" : text;
+}
+
+void status_json(JsonWriter& json, const Account& account, std::optional<store::Store> store) {
+    json.begin_object().key("account").value(account.name).key("store").value(account.store.string());
+    std::vector<store::MailboxRecord> mailboxes;
+    std::vector<store::MailboxCounts> counts;
+    std::uint64_t queue = 0, conflicts = 0;
+    if (store) {
+        store->read([&](const store::ReadTxn& txn) {
+            mailboxes = txn.mailboxes();
+            for (const auto& mailbox : mailboxes) counts.push_back(txn.counts(mailbox.id).value_or(store::MailboxCounts{}));
+            queue = txn.queue().size();
+            conflicts = txn.conflicts().size();
+        });
+    }
+    std::optional<store::UnixTime> last_sync;
+    for (const auto& mailbox : mailboxes)
+        if (mailbox.last_sync_time && (!last_sync || *mailbox.last_sync_time > *last_sync)) last_sync = mailbox.last_sync_time;
+    json.key("last_sync");
+    if (last_sync) json.value(rfc3339(*last_sync));
+    else json.null();
+    json.key("queue").value(queue).key("conflicts").value(conflicts).key("mailboxes").begin_array();
+    for (std::size_t i = 0; i < mailboxes.size(); ++i) {
+        const auto& mailbox = mailboxes[i];
+        json.begin_object()
+            .key("name").value(imap::mailbox_display_name(mailbox.name))
+            .key("messages").value(counts[i].messages)
+            .key("unseen").value(counts[i].unseen)
+            .key("last_sync");
+        if (mailbox.last_sync_time) json.value(rfc3339(*mailbox.last_sync_time));
+        else json.null();
+        json.key("highestmodseq").value(mailbox.highestmodseq)
+            .key("uidvalidity").value(mailbox.uidvalidity)
+            .key("method").value(method_name(mailbox.last_sync_method))
+            .key("deleted_on_server").value(mailbox.deleted_on_server.has_value())
+            .end_object();
+    }
+    json.end_array().end_object();
+}
+
+}  // namespace
+
+// --json: one object per account; several accounts give an array of them.
+int run_status(const CommandContext& context, const StatusArguments&) {
+    Output& output = context.output;
+    if (output.json()) {
+        JsonWriter json;
+        const bool several = context.accounts.size() > 1;
+        if (several) json.begin_array();
+        for (const Account* account : context.accounts) status_json(json, *account, open_for_view(*account));
+        if (several) json.end_array();
+        output.result(json.str());
+        return 0;
+    }
+    std::string text;
+    for (const Account* account : context.accounts) {
+        auto store = open_for_view(*account);
+        if (!store) {
+            text += fmt::format("{}: never synced\n", account->name);
+            continue;
+        }
+        store->read([&](const store::ReadTxn& txn) {
+            const auto mailboxes = txn.mailboxes();
+            text += fmt::format("{}: {} mailboxes, {} queued changes, {} conflicts\n", account->name, mailboxes.size(),
+                                txn.queue().size(), txn.conflicts().size());
+            for (const auto& mailbox : mailboxes) {
+                const auto counts = txn.counts(mailbox.id).value_or(store::MailboxCounts{});
+                text += fmt::format("  {:<24} {:>7} messages {:>6} unseen  last sync {}  modseq {}  {}{}\n",
+                                    imap::mailbox_display_name(mailbox.name), counts.messages, counts.unseen,
+                                    mailbox.last_sync_time ? rfc3339(*mailbox.last_sync_time) : std::string("never"),
+                                    mailbox.highestmodseq, method_name(mailbox.last_sync_method),
+                                    mailbox.deleted_on_server ? "  (deleted on the server)" : "");
+            }
+        });
+    }
+    output.result(text);
+    return 0;
+}
+
+int run_mailboxes(const CommandContext& context, const MailboxesArguments&) {
+    Output& output = context.output;
+    JsonWriter json;
+    json.begin_array();
+    std::string text;
+    for (const Account* account : context.accounts) {
+        auto store = open_for_view(*account);
+        if (!store) continue;
+        store->read([&](const store::ReadTxn& txn) {
+            for (const auto& mailbox : txn.mailboxes()) {
+                const auto counts = txn.counts(mailbox.id).value_or(store::MailboxCounts{});
+                const std::string name = imap::mailbox_display_name(mailbox.name);
+                json.begin_object()
+                    .key("account").value(account->name)
+                    .key("name").value(name)
+                    .key("messages").value(counts.messages)
+                    .key("unseen").value(counts.unseen)
+                    .key("special_use").value(mailbox.special_use)
+                    .key("deleted_on_server").value(mailbox.deleted_on_server.has_value())
+                    .end_object();
+                const std::string prefix = context.accounts.size() > 1 ? account->name + ": " : std::string();
+                text += fmt::format("{}{:<28} {:>7} messages {:>6} unseen{}{}\n", prefix, name, counts.messages, counts.unseen,
+                                    mailbox.special_use.empty() ? "" : "  " + mailbox.special_use,
+                                    mailbox.deleted_on_server ? "  (deleted on the server)" : "");
+            }
+        });
+    }
+    json.end_array();
+    output.result(output.json() ? json.str() : text);
+    return 0;
+}
+
+int run_list(const CommandContext& context, const ListArguments& arguments) {
+    const Account& account = the_account(context);
+    Output& output = context.output;
+    auto store = open_for_view(account);
+    if (!store)
+        throw Error(ErrorCategory::bad_input, fmt::format("there is no mailbox \"{}\" in the mirror of account {} (never synced)",
+                                                          arguments.mailbox, account.name));
+    JsonWriter json;
+    json.begin_array();
+    std::string text;
+    store->read([&](const store::ReadTxn& txn) {
+        const auto mailbox = find_mailbox(txn, account, arguments.mailbox);
+        const std::string mailbox_name = imap::mailbox_display_name(mailbox.name);
+        txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
+            if (message.deleted_on_server && !arguments.deleted) return;
+            if (output.json()) {
+                json.begin_object().key("id").value(message.id).key("uid").value(message.uid)
+                    .key("mailbox").value(mailbox_name).key("flags").begin_array();
+                for (const auto& flag : message.flags) json.value(flag);
+                json.end_array()
+                    .key("date").value(rfc3339(message.internaldate, message.internaldate_zone_minutes))
+                    .key("size").value(message.size)
+                    .key("from").value(message.from)
+                    .key("subject").value(message.subject)
+                    .key("message_id").value(message.message_id)
+                    .key("deleted_on_server").value(message.deleted_on_server.has_value())
+                    .end_object();
+            } else {
+                text += fmt::format("{:>6}  {:<20} {}  {:>9}  {:<30.30}  {}{}\n", message.id, flags_text(message.flags),
+                                    short_date(message.internaldate, message.internaldate_zone_minutes), message.size,
+                                    message.from, message.subject, message.deleted_on_server ? "  (deleted on the server)" : "");
+            }
+        });
+    });
+    json.end_array();
+    if (output.json()) output.result(json.str());
+    else if (!text.empty()) output.result(text);
+    return 0;
+}
+
+int run_show(const CommandContext& context, const ShowArguments& arguments) {
+    const Account& account = the_account(context);
+    auto store = open_for_view(account);
+    if (!store)
+        throw Error(ErrorCategory::bad_input, fmt::format("there is no mailbox \"{}\" in the mirror of account {} (never synced)",
+                                                          arguments.mailbox, account.name));
+    const auto message = store->read([&](const store::ReadTxn& txn) {
+        const auto mailbox = find_mailbox(txn, account, arguments.mailbox);
+        auto record = txn.message(arguments.id);
+        if (!record || record->mailbox != mailbox.id)
+            throw Error(ErrorCategory::bad_input, fmt::format("there is no message {} in mailbox \"{}\"", arguments.id,
+                                                              imap::mailbox_display_name(mailbox.name)));
+        return *record;
+    });
+    std::ifstream body = store->open_body(message.body_hash);
+    if (arguments.raw) {
+        std::ostream& out = context.output.out();
+        char buffer[64 * 1024];
+        while (body.read(buffer, sizeof buffer) || body.gcount() > 0) {
+            out.write(buffer, body.gcount());
+            if (!out) throw Error(ErrorCategory::io, "cannot write the message to standard output");
+        }
+        out.flush();
+        if (!out) throw Error(ErrorCategory::io, "cannot write the message to standard output");
+        return 0;
+    }
+    context.output.result(message_as_text(body));
+    return 0;
+}
 
 }  // namespace mailsync::cli

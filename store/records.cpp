@@ -13,7 +13,7 @@ constexpr std::uint8_t counts_version = 1;
 constexpr std::uint8_t message_version = 1;
 constexpr std::uint8_t queue_version = 1;
 constexpr std::uint8_t conflict_version = 1;
-constexpr std::uint8_t export_version = 1;
+constexpr std::uint8_t export_version = 2;   // 1: without mailbox, file_size
 constexpr std::uint8_t token_version = 1;
 
 void put_time(Encoder& out, UnixTime time) { out.i64(time); }
@@ -264,17 +264,24 @@ ConflictRecord decode_conflict(std::string_view bytes) {
 std::string encode(const ExportStateRecord& r) {
     Encoder out;
     out.u8(export_version).bytes(r.format).bytes(r.destination).u64(r.last_message).i64(r.time);
+    out.bytes(r.mailbox).u64(r.file_size);
     return std::move(out).data();
 }
 
 ExportStateRecord decode_export_state(std::string_view bytes) {
+    // Version 1 records (no mailbox, file_size) are still read.
+    const bool version_1 = !bytes.empty() && static_cast<std::uint8_t>(bytes.front()) == 1;
     Decoder in(bytes, "export state record");
-    in.version(export_version);
+    in.version(version_1 ? std::uint8_t{1} : export_version);
     ExportStateRecord r;
     r.format = in.bytes();
     r.destination = in.bytes();
     r.last_message = in.u64();
     r.time = in.i64();
+    if (!version_1) {
+        r.mailbox = in.bytes();
+        r.file_size = in.u64();
+    }
     in.finish();
     return r;
 }

@@ -141,6 +141,11 @@ struct ExportStateRecord {
     std::string destination;
     MessageId last_message = 0;  // highest local id exported
     UnixTime time = 0;
+    // (record version 2) The mailbox this record is about (one record per exported mailbox), and
+    // for mbox the length of the file as of the last completed export: a later run drops whatever
+    // an interrupted run appended after it.
+    std::string mailbox;
+    std::uint64_t file_size = 0;
     friend bool operator==(const ExportStateRecord&, const ExportStateRecord&) = default;
 };
 

@@ -130,6 +130,14 @@ std::vector<std::string> Store::verify(bool rehash) {
         const auto& lmdb = txn.lmdb();
         const auto& tables = txn.tables();
         auto problem = [&](std::string text) { problems.push_back(std::move(text)); };
+        // A damaged record is reported and verification goes on with the next one.
+        auto guarded = [&](std::string_view what, const auto& check) {
+            try {
+                check();
+            } catch (const Error& error) {
+                problem(fmt::format("{}: {}", what, error.what()));
+            }
+        };
 
         std::set<BodyHash> checked;
         auto check_body = [&](const BodyHash& hash, std::string_view named_by) {
@@ -140,54 +148,160 @@ std::vector<std::string> Store::verify(bool rehash) {
                 problem(fmt::format("{}: its body file {} does not have that SHA-256", named_by, hash.hex()));
             }
         };
+        auto counter = [&](const char* key) -> std::uint64_t {
+            auto value = lmdb.get(tables.meta, key);
+            return value ? keys::decode_u64(*value, key) : 1;
+        };
 
+        // ---- mailboxes, their name index and counters
+        std::set<MailboxId> mailbox_ids;
+        lmdb::for_each_with_prefix(lmdb, tables.mailboxes, {}, [&](const lmdb::Entry& entry) {
+            guarded("a mailbox record", [&] {
+                MailboxRecord mailbox = decode_mailbox(entry.value);
+                mailbox_ids.insert(mailbox.id);
+                const std::string name = fmt::format("mailbox '{}'", mailbox.name);
+                if (keys::u32(mailbox.id) != entry.key) problem(name + ": stored under another id");
+                auto indexed = lmdb.get(tables.mailbox_names, mailbox.name);
+                if (!indexed || *indexed != keys::u32(mailbox.id)) problem(name + ": missing from the mailbox name index");
+                auto stored = txn.counts(mailbox.id);
+                auto actual = txn.count_by_scan(mailbox.id);
+                if (!stored || *stored != actual) problem(name + ": its message counters are wrong");
+            });
+            return true;
+        });
+        lmdb::for_each_with_prefix(lmdb, tables.mailbox_names, {}, [&](const lmdb::Entry& entry) {
+            guarded("the mailbox name index", [&] {
+                MailboxId id = keys::decode_u32(entry.value, "mailbox name index entry");
+                auto mailbox = txn.mailbox(id);
+                if (!mailbox || mailbox->name != entry.key) {
+                    problem(fmt::format("the mailbox name index names mailbox {} for '{}', which is not there", id, entry.key));
+                }
+            });
+            return true;
+        });
+        lmdb::for_each_with_prefix(lmdb, tables.mailbox_counts, {}, [&](const lmdb::Entry& entry) {
+            guarded("the mailbox counters", [&] {
+                MailboxId id = keys::decode_u32(entry.key, "mailbox counters key");
+                if (mailbox_ids.count(id) == 0) problem(fmt::format("counters are kept for mailbox {}, which is not there", id));
+            });
+            return true;
+        });
+
+        // ---- messages and their indexes
+        const std::uint64_t next_message = counter(meta_key::next_message);
         lmdb::for_each_with_prefix(lmdb, tables.messages, {}, [&](const lmdb::Entry& entry) {
-            MessageRecord message = decode_message(entry.value);
-            std::string name = fmt::format("message {}", message.id);
-            if (keys::u64(message.id) != entry.key) problem(name + ": stored under another id");
-            if (!txn.mailbox(message.mailbox)) problem(fmt::format("{}: its mailbox {} does not exist", name, message.mailbox));
-            auto place = lmdb.get(tables.places, keys::place_of(message));
-            if (!place || *place != keys::u64(message.id)) problem(name + ": missing from its mailbox's index");
-            if (!lmdb.get(tables.body_places, keys::body_place(message.body_hash, message.id))) {
-                problem(name + ": missing from the body index");
-            }
-            if (!message.message_id.empty() &&
-                !lmdb.get(tables.message_ids, keys::message_id_place(message.message_id, message.id))) {
-                problem(name + ": missing from the Message-ID index");
-            }
-            check_body(message.body_hash, name);
+            guarded(fmt::format("message record {}", keys::decode_u64(entry.key, "message key")), [&] {
+                MessageRecord message = decode_message(entry.value);
+                std::string name = fmt::format("message {}", message.id);
+                if (keys::u64(message.id) != entry.key) problem(name + ": stored under another id");
+                if (message.id >= next_message) problem(name + ": its id is not below the next id to allocate (ids would be reused)");
+                if (mailbox_ids.count(message.mailbox) == 0) {
+                    problem(fmt::format("{}: its mailbox {} does not exist", name, message.mailbox));
+                }
+                auto place = lmdb.get(tables.places, keys::place_of(message));
+                if (!place || *place != keys::u64(message.id)) problem(name + ": missing from its mailbox's index");
+                if (!lmdb.get(tables.body_places, keys::body_place(message.body_hash, message.id))) {
+                    problem(name + ": missing from the body index");
+                }
+                if (!message.message_id.empty() &&
+                    !lmdb.get(tables.message_ids, keys::message_id_place(message.message_id, message.id))) {
+                    problem(name + ": missing from the Message-ID index");
+                }
+                check_body(message.body_hash, name);
+            });
             return true;
         });
 
         lmdb::for_each_with_prefix(lmdb, tables.places, {}, [&](const lmdb::Entry& entry) {
-            MessageId id = keys::decode_u64(entry.value, "place index entry");
-            auto message = txn.message(id);
-            if (!message || keys::place_of(*message) != entry.key) {
-                problem(fmt::format("the mailbox index names message {}, which is not there", id));
-            }
+            guarded("the mailbox index", [&] {
+                MessageId id = keys::decode_u64(entry.value, "place index entry");
+                auto message = txn.message(id);
+                if (!message || keys::place_of(*message) != entry.key) {
+                    problem(fmt::format("the mailbox index names message {}, which is not there", id));
+                }
+            });
             return true;
         });
 
         lmdb::for_each_with_prefix(lmdb, tables.body_places, {}, [&](const lmdb::Entry& entry) {
-            MessageId id = keys::message_of_index_key(entry.key);
-            auto message = txn.message(id);
-            if (!message || message->body_hash != keys::hash_of_body_place(entry.key)) {
-                problem(fmt::format("the body index names message {}, which does not have that body", id));
-            }
+            guarded("the body index", [&] {
+                MessageId id = keys::message_of_index_key(entry.key);
+                auto message = txn.message(id);
+                if (!message || message->body_hash != keys::hash_of_body_place(entry.key)) {
+                    problem(fmt::format("the body index names message {}, which does not have that body", id));
+                }
+            });
             return true;
         });
 
-        for (const auto& mailbox : txn.mailboxes()) {
-            auto stored = txn.counts(mailbox.id);
-            auto actual = txn.count_by_scan(mailbox.id);
-            if (!stored || *stored != actual) {
-                problem(fmt::format("mailbox '{}': its message counters are wrong", mailbox.name));
-            }
-        }
+        lmdb::for_each_with_prefix(lmdb, tables.message_ids, {}, [&](const lmdb::Entry& entry) {
+            guarded("the Message-ID index", [&] {
+                MessageId id = keys::message_of_index_key(entry.key);
+                auto message = txn.message(id);
+                if (!message || message->message_id.empty() || keys::message_id_place(message->message_id, id) != entry.key) {
+                    problem(fmt::format("the Message-ID index names message {}, which does not have that Message-ID", id));
+                }
+            });
+            return true;
+        });
 
-        for (const auto& change : txn.queue()) {
-            if (change.body_hash) check_body(*change.body_hash, fmt::format("queued change {}", change.seq));
-        }
+        // ---- the offline queue: every record decodes and says what its kind needs
+        const std::uint64_t next_queue = counter(meta_key::next_queue);
+        lmdb::for_each_with_prefix(lmdb, tables.queue, {}, [&](const lmdb::Entry& entry) {
+            guarded(fmt::format("queued change {}", keys::decode_u64(entry.key, "queue key")), [&] {
+                QueueRecord change = decode_queue(entry.value);
+                const std::string name = fmt::format("queued change {}", change.seq);
+                if (keys::u64(change.seq) != entry.key) problem(name + ": stored under another number");
+                if (change.seq >= next_queue) problem(name + ": its number is not below the next one to allocate");
+                const auto kind = static_cast<unsigned>(change.kind);
+                const auto state = static_cast<unsigned>(change.state);
+                if (kind < 1 || kind > 8) problem(fmt::format("{}: unknown kind {}", name, kind));
+                if (state < 1 || state > 3) problem(fmt::format("{}: unknown replay state {}", name, state));
+                if (change.state == QueueState::sent && !change.sent_at) problem(name + ": sent, but with no time");
+                switch (change.kind) {
+                    case QueueKind::flags:
+                        if (change.message == 0) problem(name + ": a flag change names no message");
+                        if (change.add_flags.empty() && change.remove_flags.empty()) problem(name + ": a flag change changes nothing");
+                        break;
+                    case QueueKind::move:
+                    case QueueKind::copy:
+                        if (change.message == 0 || change.mailbox == 0 || change.target_mailbox == 0) {
+                            problem(name + ": a move or copy needs a message, a mailbox and a target mailbox");
+                        }
+                        if (change.kind == QueueKind::copy && change.copy_message == 0) problem(name + ": a copy names no new message");
+                        break;
+                    case QueueKind::remove:
+                        if (change.message == 0 || change.mailbox == 0) problem(name + ": a delete names no message");
+                        break;
+                    case QueueKind::append:
+                        if (change.mailbox == 0) problem(name + ": an append names no mailbox");
+                        if (!change.body_hash) problem(name + ": an append names no body");
+                        break;
+                    case QueueKind::create_mailbox:
+                    case QueueKind::delete_mailbox:
+                        if (change.name.empty()) problem(name + ": names no mailbox");
+                        break;
+                    case QueueKind::rename_mailbox:
+                        if (change.name.empty() || change.new_name.empty()) problem(name + ": a rename needs both names");
+                        break;
+                }
+                if (change.body_hash) check_body(*change.body_hash, name);
+            });
+            return true;
+        });
+
+        lmdb::for_each_with_prefix(lmdb, tables.conflicts, {}, [&](const lmdb::Entry& entry) {
+            guarded("a conflict record", [&] { decode_conflict(entry.value); });
+            return true;
+        });
+        lmdb::for_each_with_prefix(lmdb, tables.export_state, {}, [&](const lmdb::Entry& entry) {
+            guarded("an export state record", [&] { decode_export_state(entry.value); });
+            return true;
+        });
+        lmdb::for_each_with_prefix(lmdb, tables.oauth_tokens, {}, [&](const lmdb::Entry& entry) {
+            guarded("a cached OAuth2 token record", [&] { decode_oauth_token(entry.value); });
+            return true;
+        });
         return problems;
     });
 }

@@ -1,5 +1,7 @@
 #include "sync/imap/sequence_map.hpp"
 
+#include <algorithm>
+
 namespace mailsync::imap {
 
 std::optional<std::uint32_t> SequenceMap::on_expunge(std::uint32_t seq) {
@@ -21,8 +23,15 @@ void SequenceMap::on_fetch_uid(std::uint32_t seq, std::uint32_t uid) {
 }
 
 void SequenceMap::on_vanished(const SequenceSet& uids) {
+    const std::size_t before = uids_.size();
     std::erase_if(uids_, [&](std::uint32_t uid) { return uid != 0 && uids.contains(uid); });
-    const std::uint64_t gone = uids.count();
+    const std::uint64_t removed = before - uids_.size();
+    // A listed UID we do not know can only have been a message whose UID we never learnt: a broken
+    // server that reports UIDs never seen (or twice) must not empty the mailbox.
+    const auto known = static_cast<std::uint64_t>(std::count_if(uids_.begin(), uids_.end(), [](std::uint32_t uid) { return uid != 0; }));
+    const std::uint64_t left = removed >= exists_ ? 0 : exists_ - removed;
+    const std::uint64_t unknown_slots = known >= left ? 0 : left - known;
+    const std::uint64_t gone = removed + std::min(uids.count() > removed ? uids.count() - removed : 0, unknown_slots);
     exists_ = gone >= exists_ ? 0 : exists_ - static_cast<std::uint32_t>(gone);
 }
 

@@ -86,7 +86,14 @@ void Session::pump_once(Deadline deadline) {
     if (state_ == SessionState::logged_out && !bye_text_) connection_lost("the connection is closed");
     std::array<char, 64 * 1024> buffer;
     const std::size_t n = transport_->read_some(buffer, deadline);
-    if (n == 0) connection_lost("the server closed the connection");
+    if (n == 0) {
+        // The parser cannot learn that the stream ended: a response it holds a part of (a line
+        // without its end, a literal with fewer bytes than announced) will never complete.
+        if (parser_.buffered() > 0)
+            connection_lost(fmt::format("the server closed the connection in the middle of a response: a line or "
+                                        "literal was cut short ({} bytes of it still unfinished)", parser_.buffered()));
+        connection_lost("the server closed the connection");
+    }
     parser_.feed(std::string_view(buffer.data(), n));
     while (auto response = parser_.next()) {
         dispatch(std::move(*response));

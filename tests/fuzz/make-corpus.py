@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the seed corpus of fuzz_parser (tests/fuzz/corpus/parser/) from the recorded
+"""Regenerates the seed corpora of fuzz_parser (tests/fuzz/corpus/parser/) and fuzz_session (below) from the recorded
 Dovecot responses and the hand-written vectors below. Each file is 2 option bytes (chunk size,
 flags: bit 0 small limits, bit 1 body sink) followed by the server's byte stream."""
 import hashlib
@@ -50,3 +50,51 @@ for index, (_, stream) in enumerate(streams):
     data = options + stream
     (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
 print(f"{len(streams)} corpus files in {out}")
+
+# ---- fuzz_session (tests/fuzz/corpus/session/): whole conversations, the client's tags m1, m2, ... ----
+# Each file: byte 0 chunk size, byte 1 options (bit 0 small limits, bit 1 EOF at the end, bit 2
+# pipeline depth 1), then what the server says to fuzz_session's fixed sequence of commands.
+session_out = here / "corpus" / "session"
+session_out.mkdir(parents=True, exist_ok=True)
+CAPS = b"IMAP4rev1 LITERAL+ SASL-IR IDLE ENABLE QRESYNC CONDSTORE UIDPLUS AUTH=PLAIN"
+select_reply = (b"* 3 EXISTS\r\n* FLAGS (\\Answered \\Seen $Label1)\r\n* OK [PERMANENTFLAGS (\\Seen \\*)] ok\r\n"
+                b"* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 9] ok\r\n* OK [HIGHESTMODSEQ 120] ok\r\n"
+                b"* VANISHED (EARLIER) 4:6\r\n* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ (110))\r\n")
+tail = (b"m6 OK noop\r\n* 2 FETCH (UID 3 MODSEQ (121) FLAGS (\\Seen))\r\nm5 OK [MODIFIED 3] conditional store\r\n"
+        b"* ESEARCH (TAG \"m7\") UID ALL 1:3\r\nm7 OK searched\r\n"
+        b"+ idling\r\n* 4 EXISTS\r\nm8 OK idle done\r\n* BYE logging out\r\nm9 OK bye\r\n")
+conversations = [
+    # QRESYNC, AUTHENTICATE PLAIN with SASL-IR
+    b"* OK [CAPABILITY " + CAPS + b"] ready\r\n" + b"m1 OK [CAPABILITY " + CAPS + b"] in\r\n"
+    + b"* ENABLED QRESYNC\r\nm2 OK enabled\r\n" + select_reply + b"m3 OK [READ-WRITE] selected\r\n"
+    + b"* 1 FETCH (UID 1 MODSEQ (110) FLAGS () BODY[] {12}\r\nHello world!)\r\n* VANISHED 2\r\n"
+    + b"* 3 FETCH (UID 8 BODY[] ~{3}\r\n\x00\x01\x02 FLAGS (\\Seen))\r\nm4 OK fetched\r\n" + tail,
+    # LOGIN, no QRESYNC: tags shift by one (no ENABLE)
+    b"* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\nm1 OK [CAPABILITY IMAP4rev1 IDLE CONDSTORE] in\r\n"
+    + b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [NOMODSEQ] no modseqs\r\nm2 OK [READ-ONLY] examined\r\n"
+    + b"* 1 FETCH (UID 4 FLAGS () BODY[] {0}\r\n)\r\n* 2 FETCH (UID 5 BODY[] NIL)\r\n* 1 EXPUNGE\r\nm3 OK\r\n"
+    + b"m4 NO [MODIFIED 3] no\r\nm5 OK\r\n* SEARCH 1 2\r\nm6 BAD no esearch\r\n+ idling\r\n* OK Still here\r\n"
+    + b"* 1 RECENT\r\nm7 OK\r\n* BYE\r\nm8 OK\r\n",
+    # PREAUTH, CAPABILITY asked, ENABLE, a failing SELECT
+    b"* PREAUTH ready\r\n* CAPABILITY IMAP4rev1 ENABLE QRESYNC IDLE\r\nm1 OK\r\n* ENABLED QRESYNC\r\nm2 OK\r\n"
+    + b"m3 NO [NONEXISTENT] no such mailbox\r\n",
+    # refused login
+    b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n+ \r\nm1 NO [AUTHENTICATIONFAILED] bad\r\n",
+    # BYE in the middle of the body FETCH, a body cut short
+    b"* OK [CAPABILITY " + CAPS + b"] ready\r\n" + b"m1 OK in\r\n* CAPABILITY " + CAPS + b"\r\nm2 OK\r\n"
+    + b"* ENABLED QRESYNC\r\nm3 OK\r\n" + select_reply + b"m4 OK selected\r\n"
+    + b"* 1 FETCH (UID 1 BODY[] {100}\r\nshort",
+    b"* OK [CAPABILITY " + CAPS + b"] ready\r\nm1 OK [CAPABILITY " + CAPS + b"] in\r\n"
+    + b"* ENABLED QRESYNC\r\nm2 OK\r\n" + select_reply + b"m3 OK\r\n* 1 FETCH (UID 1 FLAGS ())\r\n* BYE shutting down\r\n",
+    # STARTTLS-less server with continuation for a synchronizing literal, garbage and huge sizes
+    b"* OK [CAPABILITY IMAP4rev1] x\r\n+ go\r\nm1 OK\r\n* CAPABILITY IMAP4rev1\r\nm2 OK\r\n* 1 FETCH (BODY[] {99999999999})\r\n",
+    b"* OK [CAPABILITY " + CAPS + b"] ready\r\nm1 OK [CAPABILITY " + CAPS + b"] in\r\n* ENABLED QRESYNC\r\nm2 OK\r\n"
+    + b"* 4294967295 EXISTS\r\n* VANISHED 1:4294967295\r\n* 0 EXPUNGE\r\nm3 OK\r\nm3 OK\r\n",
+]
+count = 0
+for index, conversation in enumerate(conversations):
+    for options in ([index % 8, 0], [1, 2], [97, 6], [13, 3]):
+        data = bytes([options[0] % 256, options[1]]) + conversation
+        (session_out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+        count += 1
+print(f"{count} corpus files in {session_out}")

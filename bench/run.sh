@@ -1,0 +1,468 @@
+#!/usr/bin/env bash
+# mailsync vs mbsync (isync) against a throwaway local Dovecot — see bench/README.md.
+#
+#   bench/run.sh [--messages N] [--quick] [--seed S] [--label L] [--links loopback,shaped]
+#                [--rtt-ms 50] [--rate-mbit 20] [--keep]
+#
+#   --messages N   size of the large account (default 30000); the small one has N/10
+#   --quick        N=2000, a smoke run of the whole procedure (a few minutes)
+#   --links        which passes to run (default loopback,shaped)
+#   --rtt-ms, --rate-mbit   the emulated link of the shaped pass (default 50 ms, 20 Mbit/s each way)
+#   --keep         keep the work directory (Dovecot's mail, the local stores, logs)
+# Environment: BUILD_DIR (default build-bench), BENCH_CACHE (generated mail; default bench/.cache),
+#   BENCH_PROXY=auto|fault|python (auto: fault-proxy for loopback if built, python for shaped),
+#   BENCH_WORK (work directory; default a new /tmp/mailsync-bench.XXXXXX).
+#
+# Prints a Markdown table and writes it, with the machine's description, to
+# bench/results/<date>-<label>.md (raw numbers in the .tsv beside it).
+# A tool that cannot run (mailsync before its `sync` exists) gets "not available", never a number.
+set -euo pipefail
+trap 'echo "run.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/bench
+N=30000 SEED=42 LABEL= LINKS=loopback,shaped RTT_MS=50 RATE_MBIT=20 KEEP=0 QUICK=0
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 64; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --messages) N=${2:?}; shift 2 ;;
+    --quick) QUICK=1; N=2000; shift ;;
+    --seed) SEED=${2:?}; shift 2 ;;
+    --label) LABEL=${2:?}; shift 2 ;;
+    --links) LINKS=${2:?}; shift 2 ;;
+    --rtt-ms) RTT_MS=${2:?}; shift 2 ;;
+    --rate-mbit) RATE_MBIT=${2:?}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage ;;
+    *) echo "run.sh: unknown argument $1" >&2; usage ;;
+  esac
+done
+[[ $N =~ ^[0-9]+$ ]] && [ "$N" -ge 100 ] || { echo "run.sh: --messages wants a number >= 100" >&2; exit 64; }
+[ -n "$LABEL" ] || { if [ $QUICK = 1 ]; then LABEL=quick; else LABEL=n$N; fi; }
+SMALL=$((N / 10))
+BUILD=${BUILD_DIR:-$ROOT/build-bench}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+CACHE=${BENCH_CACHE:-$BENCH/.cache}
+PROXY_KIND=${BENCH_PROXY:-auto}
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+say() { printf '\n== %s\n' "$*" >&2; }
+log() { printf '   %s\n' "$*" >&2; }
+
+# Mailboxes of the generated account and their share of the messages (percent).
+BOXES=("INBOX 40" "Archive 30" "Sent 12" "Lists/dev 10" "Projects/2024.Q1 5" "Trash 3")
+
+# ---------------------------------------------------------------------------------------------
+say "dependencies"
+"$ROOT/scripts/install-deps.sh" --bench
+if [ ! -x /usr/bin/time ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq time
+fi
+command -v mbsync >/dev/null || { echo "run.sh: no mbsync after installing isync" >&2; exit 69; }
+
+say "building mailsync in $BUILD (Release)"
+MAILSYNC=$BUILD/cli/mailsync MAILSYNC_WHY=
+if [ ! -f "$BUILD/build.ninja" ]; then
+  mkdir -p "$BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$BUILD/bench-configure.log" 2>&1 \
+    || cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAILSYNC_TESTS=OFF >/dev/null 2>&1 || true
+fi
+if ! cmake --build "$BUILD" --target mailsync -j 2 >"$BUILD/bench-build.log" 2>&1 || [ ! -x "$MAILSYNC" ]; then
+  grep -m 5 -E "error|FAILED" "$BUILD/bench-build.log" | sed 's/^/   /' >&2 || true
+  MAILSYNC_WHY="mailsync does not build"
+  log "$MAILSYNC_WHY (log: $BUILD/bench-build.log): its rows will say not available"
+fi
+FAULT_PROXY=$BUILD/tests/fault/fault-proxy
+cmake --build "$BUILD" --target fault-proxy -j 2 >"$BUILD/bench-build-proxy.log" 2>&1 || true
+[ -x "$FAULT_PROXY" ] || FAULT_PROXY=
+
+# ---------------------------------------------------------------------------------------------
+# Generated mail, cached by seed and count: CACHE/s<SEED>-n<N>/<box>/ and .../small/<box>/ (the first
+# tenth of each mailbox, hard links).
+say "generated mail (cache $CACHE)"
+MAILDIR_SRC=$CACHE/s$SEED-n$N
+box_dir() { echo "${1//\//_}"; }
+box_count() { local share=$2 total=$1; local c=$((total * share / 100)); [ "$c" -ge 1 ] || c=1; echo "$c"; }
+gen_box() {  # INDEX NAME SHARE
+  local dir=$MAILDIR_SRC/$(box_dir "$2") count
+  count=$(box_count "$N" "$3")
+  if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$count" ]; then return 0; fi
+  rm -rf "$dir"
+  "$ROOT/scripts/generate-mail.py" --count "$count" --seed $((SEED * 100 + $1)) --out "$dir" \
+    --attachments-percent 5 --max-attachment-mb 4 2>&1 | sed 's/^/   /' >&2
+  echo "$count" >"$dir/.done"
+}
+mkdir -p "$MAILDIR_SRC"
+pids=() i=0
+for spec in "${BOXES[@]}"; do
+  read -r name share <<<"$spec"
+  gen_box "$i" "$name" "$share" & pids+=($!)
+  i=$((i + 1))
+  if [ ${#pids[@]} -ge 2 ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+done
+for p in "${pids[@]}"; do wait "$p"; done
+for spec in "${BOXES[@]}"; do
+  read -r name share <<<"$spec"
+  src=$MAILDIR_SRC/$(box_dir "$name") dst=$MAILDIR_SRC/small/$(box_dir "$name")
+  count=$(box_count "$SMALL" "$share")
+  if [ -f "$dst/.done" ] && [ "$(cat "$dst/.done")" = "$count" ]; then continue; fi
+  rm -rf "$dst"; mkdir -p "$dst"
+  find "$src" -maxdepth 1 -name '*.eml' | sort | awk -v n="$count" 'NR <= n' | xargs -r ln -t "$dst"
+  echo "$count" >"$dst/.done"
+done
+log "large: $N messages, $(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1); small: $SMALL messages, $(du -sh "$MAILDIR_SRC/small" | cut -f1)"
+
+# ---------------------------------------------------------------------------------------------
+WORK=${BENCH_WORK:-$(mktemp -d /tmp/mailsync-bench.XXXXXX)}
+mkdir -p "$WORK"; chmod 0755 "$WORK"
+DOVE=$WORK/dovecot
+PROXY_PID=
+cleanup() {
+  if [ -n "$PROXY_PID" ]; then kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
+  "$ROOT/tests/integration/dovecot-fixture.sh" stop "$DOVE" || true
+  if [ $KEEP = 0 ]; then rm -rf "$WORK"; else echo "run.sh: kept $WORK" >&2; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "starting Dovecot in $DOVE"
+"$ROOT/tests/integration/dovecot-fixture.sh" start "$DOVE" >&2
+# shellcheck disable=SC1091
+. "$DOVE/env"
+DA=(doveadm -c "$DOVECOT_CONF")
+LOAD_START=$(cat /proc/loadavg | cut -d' ' -f1-3)
+
+# Users: t_<link>_<tool>_<size> (the fixture accepts any t_* user, password "<name>-pw").
+user_of() { echo "t_${1}_${2}_${3}"; }   # LINK TOOL SIZE(big|small)
+load_account() {  # USER SIZE
+  local u=$1 size=$2 spec name src
+  for spec in "${BOXES[@]}"; do
+    read -r name _ <<<"$spec"
+    if [ "$size" = big ]; then src=$MAILDIR_SRC/$(box_dir "$name"); else src=$MAILDIR_SRC/small/$(box_dir "$name"); fi
+    "$ROOT/scripts/load-mail.sh" "$DOVE" "$u" "$name" "$src" >/dev/null 2>&1 \
+      || { echo "run.sh: loading $src into $u/$name failed" >&2; exit 1; }
+  done
+}
+server_count() { "${DA[@]}" mailbox status -u "$1" messages '*' | awk -F= '{s += $NF} END {print s + 0}'; }
+
+# The proxy every measured connection goes through: it counts the bytes (and shapes the link).
+start_proxy() {  # LINK -> PROXY_PID PROXY_PORT PROXY_LOG PROXY_STATS PROXY_USED
+  local link=$1 delay=0 rate=0 kind=$PROXY_KIND
+  if [ "$link" = shaped ]; then delay=$((RTT_MS / 2)); rate=$((RATE_MBIT * 1000000 / 8)); fi
+  if [ "$kind" = auto ]; then
+    # fault-proxy's rate is per connection; a link's capacity is shared by all connections, so the
+    # shaped pass uses the python proxy (one FIFO link per direction) unless told otherwise.
+    if [ "$link" = loopback ] && [ -n "$FAULT_PROXY" ]; then kind=fault; else kind=python; fi
+  fi
+  [ "$kind" = fault ] && [ -z "$FAULT_PROXY" ] && kind=python
+  PROXY_LOG=$WORK/proxy.log PROXY_STATS=$WORK/proxy.json
+  rm -f "$WORK/proxy.port" "$PROXY_STATS"
+  if [ "$kind" = fault ]; then
+    "$FAULT_PROXY" --listen 127.0.0.1:0 --target "127.0.0.1:$IMAP_PORT" --delay-ms "$delay" --rate "$rate" \
+      --port-file "$WORK/proxy.port" >/dev/null 2>"$PROXY_LOG" &
+  else
+    "$PY" "$BENCH/netem-proxy.py" --listen 127.0.0.1:0 --target "127.0.0.1:$IMAP_PORT" --delay-ms "$delay" \
+      --rate "$rate" --port-file "$WORK/proxy.port" --stats-file "$PROXY_STATS" 2>"$PROXY_LOG" &
+  fi
+  PROXY_PID=$! PROXY_USED=$kind
+  local i
+  for i in $(seq 1 200); do [ -s "$WORK/proxy.port" ] && break; sleep 0.05; done
+  [ -s "$WORK/proxy.port" ] || { cat "$PROXY_LOG" >&2; echo "run.sh: proxy did not start" >&2; exit 1; }
+  PROXY_PORT=$(cat "$WORK/proxy.port")
+}
+stop_proxy() {  # -> BYTES_UP BYTES_DOWN
+  kill -TERM "$PROXY_PID" 2>/dev/null || true
+  wait "$PROXY_PID" 2>/dev/null || true
+  PROXY_PID=
+  if [ "$PROXY_USED" = fault ]; then
+    BYTES_UP= BYTES_DOWN=
+    read -r BYTES_UP BYTES_DOWN < <(sed -n 's/^fault-proxy: [0-9]* connections, \([0-9]*\) bytes to target, \([0-9]*\) bytes to client$/\1 \2/p' "$PROXY_LOG" | tail -n 1) || true
+  else
+    read -r BYTES_UP BYTES_DOWN < <("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["client_to_server"], d["server_to_client"])' "$PROXY_STATS") || true
+  fi
+  BYTES_UP=${BYTES_UP:-?} BYTES_DOWN=${BYTES_DOWN:-?}
+}
+
+write_configs() {  # USER PORT: mailsync config and mbsyncrc for this account
+  local u=$1 port=$2 d=$WORK/acct/$1
+  mkdir -p "$d"
+  (umask 077; printf '%s\n' "$u-pw" >"$d/password")
+  cat >"$d/mailsync.yaml" <<EOF
+# bench/run.sh: mailsync, pull mirror of $u through the benchmark proxy
+accounts:
+  bench:
+    host: 127.0.0.1
+    port: $port
+    tls: none
+    user: $u
+    password_file: $d/password
+    store: $d/store
+    mode: pull
+EOF
+  mkdir -p "$d/maildir"
+  cat >"$d/mbsyncrc" <<EOF
+# bench/run.sh: mbsync, pull mirror of $u through the benchmark proxy
+IMAPAccount bench
+Host 127.0.0.1
+Port $port
+User $u
+PassCmd "cat $d/password"
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account bench
+
+MaildirStore near
+Path $d/maildir/
+Inbox $d/maildir/INBOX
+SubFolders Verbatim
+
+Channel bench
+Far :far:
+Near :near:
+Patterns *
+Create Near
+Expunge Near
+Sync Pull
+SyncState *
+CopyArrivalDate yes
+EOF
+  chmod 600 "$d/mbsyncrc" "$d/mailsync.yaml"
+}
+
+local_count() {  # TOOL USER -> messages in the local copy ("?" if it cannot be told)
+  local d=$WORK/acct/$2
+  if [ "$1" = mbsync ]; then
+    find "$d/maildir" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l
+  else
+    { "$MAILSYNC" -c "$d/mailsync.yaml" --json mailboxes 2>/dev/null || true; } | "$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+    boxes = d["mailboxes"] if isinstance(d, dict) else d
+    print(sum(int(b.get("messages", 0)) for b in boxes))
+except Exception:
+    print("?")' 2>/dev/null
+  fi
+}
+
+# One measured run of a tool. Appends a line to RESULTS (TSV).
+RESULTS=$WORK/results.tsv
+printf 'link\taccount\tmessages\tphase\ttool\tstatus\twall_s\tbytes_up\tbytes_down\tpeak_rss_kb\tlocal_msgs\tserver_msgs\tproxy\n' >"$RESULTS"
+declare -A TOOL_OK=()
+measure() {  # LINK SIZE PHASE TOOL
+  local link=$1 size=$2 phase=$3 tool=$4 u rc=0 t0 t1 wall rss status lc sc out
+  u=$(user_of "$link" "$tool" "$size")
+  local msgs; if [ "$size" = big ]; then msgs=$N; else msgs=$SMALL; fi
+  local key=$link/$size/$tool
+  if [ "$tool" = mailsync ] && [ -n "$MAILSYNC_WHY" ]; then
+    printf '%s\t%s\t%s\t%s\t%s\tnot available: %s\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" "$MAILSYNC_WHY" >>"$RESULTS"
+    return
+  fi
+  if [ "$phase" != first ] && [ "${TOOL_OK[$key]:-}" != 1 ]; then
+    printf '%s\t%s\t%s\t%s\t%s\tnot available: no successful first sync\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" >>"$RESULTS"
+    return
+  fi
+  start_proxy "$link"
+  write_configs "$u" "$PROXY_PORT"
+  local d=$WORK/acct/$u cmd
+  if [ "$tool" = mbsync ]; then cmd=(mbsync -q -c "$d/mbsyncrc" -a)
+  else cmd=("$MAILSYNC" -c "$d/mailsync.yaml" -q sync); fi
+  out=$WORK/logs/$link-$size-$phase-$tool.log
+  mkdir -p "$WORK/logs"
+  t0=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$WORK/time.out" "${cmd[@]}" >"$out" 2>&1 || rc=$?
+  t1=$(date +%s%N)
+  stop_proxy
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')
+  rss=$(grep -E '^[0-9]+$' "$WORK/time.out" | tail -n 1 || true)
+  if [ $rc -eq 0 ]; then
+    status=ok
+    [ "$phase" = first ] && TOOL_OK[$key]=1
+  elif [ "$tool" = mailsync ] && [ $rc -eq 70 ] && grep -qi "not implemented" "$out"; then
+    status="not available: sync not implemented yet, exit 70"
+  else
+    status="failed: exit $rc"
+  fi
+  lc=$(local_count "$tool" "$u") sc=$(server_count "$u")
+  log "$(printf '%-8s %-5s %-6s %-8s %s: %s s, up %s B, down %s B, peak RSS %s KB, messages local %s / server %s' \
+    "$link" "$size" "$phase" "$tool" "$status" "$wall" "$BYTES_UP" "$BYTES_DOWN" "${rss:-?}" "$lc" "$sc")"
+  if [[ $status == not\ available* ]]; then
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" "$status" >>"$RESULTS"
+  else
+    [[ $status == ok ]] || { log "last lines of $out:"; tail -n 5 "$out" | sed 's/^/      /' >&2; }
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$link" "$size" "$msgs" "$phase" "$tool" "$status" \
+      "$wall" "$BYTES_UP" "$BYTES_DOWN" "${rss:-}" "$lc" "$sc" "$PROXY_USED" >>"$RESULTS"
+  fi
+}
+
+# Another client changes ~1% of the flags and expunges ~1% of the messages of every mailbox:
+# every 100th message (by position) gets \Flagged toggled, another every 100th is expunged.
+CHANGES=$WORK/changes.tsv
+change_account() {  # USER
+  local u=$1 spec name nflag=0 nexp=0
+  for spec in "${BOXES[@]}"; do
+    read -r name _ <<<"$spec"
+    local sets
+    sets=$("${DA[@]}" fetch -u "$u" 'uid flags' mailbox "$name" all | "$PY" -c '
+import sys
+msgs, uid = [], None
+for line in sys.stdin:
+    if line.startswith("uid: "): uid = int(line[5:])
+    elif line.startswith("flags:") and uid is not None:
+        msgs.append((uid, "\\Flagged" in line)); uid = None
+m = len(msgs); k = max(1, round(m / 100)) if m else 0
+flag = [msgs[int((j + 0.37) * m / k)] for j in range(k)]
+gone = [msgs[int((j + 0.73) * m / k)][0] for j in range(k)]
+add = [u for u, f in flag if not f]; rem = [u for u, f in flag if f]
+j = lambda xs: ",".join(map(str, xs))
+print(j(add) or "-", j(rem) or "-", j(gone) or "-", len(flag), len(gone))')
+    local add rem gone nf ne
+    read -r add rem gone nf ne <<<"$sets"
+    if [ "$add" != - ]; then "${DA[@]}" flags add -u "$u" '\Flagged' mailbox "$name" uid "$add"; fi
+    if [ "$rem" != - ]; then "${DA[@]}" flags remove -u "$u" '\Flagged' mailbox "$name" uid "$rem"; fi
+    if [ "$gone" != - ]; then "${DA[@]}" expunge -u "$u" mailbox "$name" uid "$gone"; fi
+    nflag=$((nflag + nf)) nexp=$((nexp + ne))
+  done
+  printf '%s\t%s\t%s\n' "$u" "$nflag" "$nexp" >>"$CHANGES"
+}
+: >"$CHANGES"
+
+# ---------------------------------------------------------------------------------------------
+IFS=, read -r -a LINK_LIST <<<"$LINKS"
+for link in "${LINK_LIST[@]}"; do
+  case $link in loopback|shaped) ;; *) echo "run.sh: unknown link $link" >&2; exit 64 ;; esac
+  say "$link: loading the accounts (each tool its own copy, identical)"
+  for tool in mailsync mbsync; do
+    for size in big small; do load_account "$(user_of "$link" "$tool" "$size")" "$size"; done
+  done
+  say "$link: first sync"
+  for size in big small; do for tool in mailsync mbsync; do measure "$link" "$size" first "$tool"; done; done
+  say "$link: no-op resync"
+  for size in big small; do for tool in mailsync mbsync; do measure "$link" "$size" noop "$tool"; done; done
+  say "$link: another client flags 1% and expunges 1% of every mailbox"
+  for tool in mailsync mbsync; do
+    for size in big small; do change_account "$(user_of "$link" "$tool" "$size")"; done
+  done
+  say "$link: resync after the changes"
+  for size in big small; do for tool in mailsync mbsync; do measure "$link" "$size" change "$tool"; done; done
+  # The mail of this pass is no longer needed; free the disk for the next one.
+  for tool in mailsync mbsync; do for size in big small; do
+    u=$(user_of "$link" "$tool" "$size"); rm -rf "${MAIL_ROOT:?}/$u" "$WORK/acct/$u"
+  done; done
+done
+LOAD_END=$(cat /proc/loadavg | cut -d' ' -f1-3)
+
+# ---------------------------------------------------------------------------------------------
+say "results"
+mkdir -p "$BENCH/results"
+STAMP=$(date +%Y-%m-%d)
+OUT=$BENCH/results/$STAMP-$LABEL.md
+cp "$RESULTS" "${OUT%.md}.tsv"
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit + uncommitted changes"
+"$PY" - "$RESULTS" "$CHANGES" >"$WORK/table.md" <<EOF
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+changes = {}
+for line in open(sys.argv[2]):
+    u, f, e = line.split("\t"); changes[u] = (int(f), int(e))
+N, SMALL, RTT, MBIT = $N, $SMALL, $RTT_MS, $RATE_MBIT
+
+def size(b):
+    try: b = int(b)
+    except ValueError: return "?"
+    for unit, div in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if b >= div: return f"{b / div:.1f} {unit}" if b < 100 * div else f"{b / div:.0f} {unit}"
+    return f"{b} B"
+
+def cell(r):
+    if r is None: return ["–"] * 3
+    st = r["status"]
+    if st.startswith("not available"):
+        return ["not available (" + st.split(": ", 1)[-1] + ")", "", ""]
+    t = r["wall_s"] + " s" + ("" if st == "ok" else f" ({st})")
+    if st == "ok" and r["local_msgs"] not in ("?", r["server_msgs"]):
+        t += f" (local {r['local_msgs']} ≠ server {r['server_msgs']})"
+    b = f"{size(r['bytes_up'])} / {size(r['bytes_down'])}"
+    rss = f"{int(r['peak_rss_kb']) / 1024:.1f} MB" if r["peak_rss_kb"] else "?"
+    return [t, b, rss]
+
+phases = [("first", "first sync"), ("noop", "no-op resync"), ("change", "resync after changes")]
+for link in dict.fromkeys(r["link"] for r in rows):
+    if link == "loopback":
+        print(f"### Loopback (through the byte-counting proxy, no delay, no rate limit)\n")
+    else:
+        print(f"### Emulated link: {RTT} ms round trip, {MBIT} Mbit/s each way (shared by all connections)\n")
+    print("| phase | account | mailsync time | mailsync bytes up / down | mailsync peak RSS "
+          "| mbsync time | mbsync bytes up / down | mbsync peak RSS |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for ph, label in phases:
+        for sz, n in (("big", N), ("small", SMALL)):
+            get = lambda tool: next((r for r in rows if r["link"] == link and r["account"] == sz
+                                     and r["phase"] == ph and r["tool"] == tool), None)
+            acct = f"{n} msgs"
+            if ph == "change":
+                c = changes.get(f"t_{link}_mbsync_{sz}")
+                if c: acct += f" ({c[0]} flagged/unflagged, {c[1]} expunged)"
+            print(f"| {label} | {acct} | " + " | ".join(cell(get("mailsync")) + cell(get("mbsync"))) + " |")
+    print()
+
+# The issue's targets, computed from the rows above (a target whose runs are missing says so).
+def find(link, sz, ph, tool):
+    r = next((r for r in rows if r["link"] == link and r["account"] == sz and r["phase"] == ph
+              and r["tool"] == tool), None)
+    return r if r and r["status"] == "ok" else None
+def sdiff(d): return ("+" if d >= 0 else "−") + size(abs(d))
+def total(r): return int(r["bytes_up"]) + int(r["bytes_down"])
+print("### Targets (computed from the tables)\n")
+print("| check | link | mailsync | mbsync |")
+print("|---|---|---:|---:|")
+for link in dict.fromkeys(r["link"] for r in rows):
+    line = {}
+    for what in ("noop-bytes", "noop-time", "change-bytes", "rss", "first"):
+        line[what] = []
+        for tool in ("mailsync", "mbsync"):
+            b, s_, cb, cs = (find(link, "big", "noop", tool), find(link, "small", "noop", tool),
+                             find(link, "big", "change", tool), find(link, "small", "change", tool))
+            fb, fs = find(link, "big", "first", tool), find(link, "small", "first", tool)
+            v = "not available"
+            if what == "noop-bytes" and b and s_:
+                v = f"{size(total(b))} vs {size(total(s_))} (× {total(b) / max(1, total(s_)):.1f})"
+            elif what == "noop-time" and b and s_:
+                v = f"{b['wall_s']} s vs {s_['wall_s']} s"
+            elif what == "change-bytes" and b and s_ and cb and cs:
+                v = f"{sdiff(total(cb) - total(b))} vs {sdiff(total(cs) - total(s_))}"
+            elif what == "rss" and fb and fs:
+                v = f"{int(fb['peak_rss_kb']) / 1024:.1f} MB vs {int(fs['peak_rss_kb']) / 1024:.1f} MB"
+            elif what == "first" and fb:
+                v = f"{fb['wall_s']} s"
+                o = find(link, "big", "first", "mbsync")
+                if tool == "mailsync" and o:
+                    v += f" ({float(fb['wall_s']) / max(0.01, float(o['wall_s'])):.2f} × mbsync)"
+            line[what].append(v)
+    print(f"| no-op resync bytes, {N} vs {SMALL} msgs (target: the same) | {link} | " + " | ".join(line["noop-bytes"]) + " |")
+    print(f"| no-op resync time, {N} vs {SMALL} msgs (target: the same) | {link} | " + " | ".join(line["noop-time"]) + " |")
+    print(f"| change resync bytes beyond the no-op resync's, {N} vs {SMALL} msgs (target: ∝ changes, ~10 ×) | {link} | " + " | ".join(line["change-bytes"]) + " |")
+    print(f"| first sync time, {N} msgs (target on loopback: ≤ mbsync) | {link} | " + " | ".join(line["first"]) + " |")
+    print(f"| peak RSS first sync, {N} vs {SMALL} msgs (target: bounded) | {link} | " + " | ".join(line["rss"]) + " |")
+print()
+EOF
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+{
+  echo "# mailsync vs mbsync — $STAMP, $LABEL"
+  echo
+  echo "\`bench/run.sh --messages $N$([ $QUICK = 1 ] && echo ' (--quick)')\`, seed $SEED. Mailboxes: ${BOXES[*]} (percent of the messages);"
+  echo "large account $N messages ($(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1)), small account $SMALL ($(du -sh "$MAILDIR_SRC/small" | cut -f1)); 5% of the messages carry attachments (some 1-4 MB)."
+  echo "Each tool syncs its own, identically loaded copy of each account; both see the same changes. Plaintext IMAP on loopback."
+  echo "Bytes: TCP payload client→server / server→client counted by the proxy. Time: wall clock of the whole run of the command. RSS: \`/usr/bin/time -f %M\`."
+  echo
+  cat "$WORK/table.md"
+  echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r);"
+  echo "**shared with other builds and tests during the run** (load average $LOAD_START at the start, $LOAD_END at the end): times are indicative only."
+  echo "mailsync $commit (Release, $BUILD); $(mbsync --version 2>&1 | head -n1); Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1);"
+  echo "Proxy: $(awk -F'\t' 'NR > 1 && $13 != "" && !seen[$1]++ {printf "%s%s %s", sep, $1, $13; sep = ", "}' "$RESULTS") (fault = tests/fault/fault-proxy, python = bench/netem-proxy.py)."
+} >"$OUT"
+cat "$OUT"
+echo >&2
+echo "run.sh: written $OUT (raw: ${OUT%.md}.tsv)" >&2

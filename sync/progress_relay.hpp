@@ -1,0 +1,35 @@
+// Collects progress from the pull's workers and hands it to the caller's PullProgress one call at a
+// time; also carries the stop signal that ends the other workers when one of them fails.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "sync/pull_report.hpp"
+
+namespace mailsync::sync {
+
+// Thrown inside a worker when another worker failed: the pull is being abandoned.
+struct PullStopped {};
+
+class ProgressRelay {
+public:
+    explicit ProgressRelay(PullProgress* progress) : progress_(progress) {}
+
+    void add_total(std::uint64_t messages, std::uint64_t bytes);
+    // Counts work done and tells the caller (whose exception propagates to the worker).
+    void add_done(std::uint64_t messages, std::uint64_t bytes, const std::string& mailbox);
+
+    void stop() { stopped_ = true; }
+    // Throws PullStopped once stop() was called.
+    void check_stop() const;
+
+private:
+    PullProgress* progress_;
+    std::mutex mutex_;
+    PullCounts counts_;
+    std::atomic<bool> stopped_{false};
+};
+
+}  // namespace mailsync::sync

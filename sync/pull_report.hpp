@@ -1,0 +1,92 @@
+// What a pull is asked to do (PullOptions), what it reports while it runs (PullProgress) and what it
+// did (PullReport). These are the engine's contract with cli/: plain data, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/records.hpp"
+
+namespace mailsync::sync {
+
+// two_way and pull mirror the server (what it expunged or deleted leaves the mirror); backup keeps
+// what the server deleted, marked deleted_on_server. The pull side treats two_way and pull alike:
+// the difference (replaying the offline queue) belongs to the push side.
+enum class PullMode { two_way, pull, backup };
+
+// Which change-detection method to use. `best` picks per mailbox (QRESYNC > CONDSTORE > plain);
+// the others force one where the server allows it (tests exercise each path against one server).
+enum class MethodChoice { best, qresync, condstore, plain };
+
+struct PullOptions {
+    PullMode mode = PullMode::two_way;
+    // The account's include/exclude patterns (see mailbox_filter.hpp for their meaning).
+    std::vector<std::string> patterns{"*"};
+    // `sync MAILBOX...`: only these (UTF-8 names as the user typed them); empty: every mailbox the
+    // patterns select. Mailboxes are still listed, and creations, renames and deletions applied.
+    std::vector<std::string> only;
+    // Mailboxes synced at once, each over its own connection. 2 was measured best on the 2-core
+    // loopback fixture (see bench/README.md); a remote server with latency profits from more.
+    unsigned connections = 2;
+    MethodChoice method = MethodChoice::best;
+    // Message rows are committed every commit_messages messages or commit_bytes body bytes, so an
+    // interrupted first sync loses at most that much work.
+    std::size_t commit_messages = 200;
+    std::uint64_t commit_bytes = 32ull << 20;
+    // Each body UID FETCH asks for at most this many bytes (by RFC822.SIZE; a bigger message goes
+    // alone) and fetch_depth of them are in flight, so the link stays busy while memory stays flat.
+    std::uint64_t fetch_command_bytes = 8ull << 20;
+    std::size_t fetch_depth = 4;
+    // New messages are examined (envelope, size) this many at a time before their bodies are fetched.
+    std::size_t metadata_chunk = 1000;
+};
+
+struct PullCounts {
+    std::uint64_t messages_done = 0, messages_total = 0;
+    std::uint64_t bytes_done = 0, bytes_total = 0;   // body bytes; bytes_total grows as sizes are learnt
+};
+
+// Called after each committed batch of messages, from whichever worker committed it, never by two
+// threads at once. Throwing from it stops the pull (the exception propagates from pull()); what
+// was committed stays. Tests use that to interrupt a first sync.
+class PullProgress {
+public:
+    virtual ~PullProgress() = default;
+    virtual void on_progress(const PullCounts& counts, const std::string& mailbox) = 0;
+};
+
+struct MailboxReport {
+    std::string name;                // wire name (modified UTF-7)
+    store::SyncMethod method = store::SyncMethod::never;   // never: skipped, unchanged
+    bool skipped = false;            // unchanged since the last sync: not selected at all
+    bool created = false;            // new on this side
+    std::optional<std::string> renamed_from;
+    bool uidvalidity_changed = false;
+    std::uint64_t new_messages = 0;
+    std::uint64_t changed = 0;       // flag updates taken from the server
+    std::uint64_t expunged = 0;      // removed, or marked deleted_on_server in backup mode
+    std::uint64_t downloaded = 0;    // bodies fetched
+    std::uint64_t reused = 0;        // new messages whose body was already stored (moves, copies)
+    std::uint64_t repaired = 0;      // re-paired after a UIDVALIDITY change
+    std::uint64_t bytes = 0;         // body bytes downloaded
+    std::vector<std::string> notes;  // why a fallback happened, in words
+    std::optional<std::string> error;   // this mailbox failed (others went on)
+};
+
+struct PullReport {
+    std::vector<MailboxReport> mailboxes;
+    std::vector<std::string> removed_mailboxes;   // gone from the server (kept and marked in backup mode)
+    unsigned examined = 0;                        // mailboxes selected (EXAMINE)
+    unsigned connections = 0;                     // connections opened
+    std::uint64_t wire_bytes_sent = 0, wire_bytes_received = 0;
+
+    std::uint64_t total_new() const;
+    std::uint64_t total_changed() const;
+    std::uint64_t total_expunged() const;
+    std::uint64_t total_bytes() const;
+    std::uint64_t failed() const;
+};
+
+}  // namespace mailsync::sync

@@ -1,0 +1,61 @@
+#!/bin/bash
+# Checks examples/: every config file is accepted by `mailsync config` (the program itself), the
+# crontab lines parse, the shell script is valid sh, and the systemd units pass
+# `systemd-analyze verify` (skipped when systemd-analyze is not installed).
+# usage: check-examples.sh MAILSYNC_BINARY EXAMPLES_DIR
+set -euo pipefail
+mailsync=$(realpath "$1")
+examples=$2
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+fail() { echo "check-examples: $*" >&2; exit 1; }
+
+configs=("$examples"/*.yaml)
+[ ${#configs[@]} -ge 3 ] || fail "expected the three user setups' config files in $examples"
+for config in "${configs[@]}"; do
+  # A private copy: a config with a password must be 0600, and HOME must not be the user's.
+  cp "$config" "$scratch/config.yaml"; chmod 600 "$scratch/config.yaml"
+  if ! out=$(env -i PATH=/usr/bin:/bin HOME="$scratch" "$mailsync" -c "$scratch/config.yaml" --json config 2>"$scratch/err"); then
+    cat "$scratch/err" >&2; fail "$config is rejected by mailsync config"
+  fi
+  [ ! -s "$scratch/err" ] || { cat "$scratch/err" >&2; fail "$config draws warnings"; }
+  grep -q '"accounts":\[{' <<<"$out" || fail "$config: no account in: $out"
+  echo "ok: $(basename "$config")"
+done
+grep -q '"mode":"pull"' < <(env -i HOME="$scratch" "$mailsync" -c "$examples/cron-mirror.yaml" --json config 2>/dev/null) \
+  || fail "cron-mirror.yaml is not in pull mode"
+grep -q '"mode":"backup"' < <(env -i HOME="$scratch" "$mailsync" -c "$examples/backup.yaml" --json config 2>/dev/null) \
+  || fail "backup.yaml is not in backup mode"
+grep -q '"mode":"two-way"' < <(env -i HOME="$scratch" "$mailsync" -c "$examples/laptop.yaml" --json config 2>/dev/null) \
+  || fail "laptop.yaml is not two-way"
+
+# crontab: every non-comment line has five time fields and a mailsync command.
+while read -r line; do
+  case $line in ''|'#'*) continue ;; esac
+  read -r -a fields <<<"$line"
+  [ ${#fields[@]} -ge 6 ] || fail "crontab line has no command: $line"
+  for f in "${fields[@]:0:5}"; do [[ $f =~ ^[0-9*/,-]+$ ]] || fail "bad crontab time field '$f' in: $line"; done
+  grep -q mailsync <<<"$line" || fail "crontab line does not run mailsync: $line"
+done <"$examples/crontab.txt"
+echo "ok: crontab.txt"
+sh -n "$examples/backup.sh" && echo "ok: backup.sh"
+
+units=("$examples"/systemd/*.service "$examples"/systemd/*.timer)
+grep -q '^Restart=on-failure' "$examples/systemd/mailsync-watch.service" || fail "mailsync-watch.service must restart on failure"
+grep -q '^Unit=\|^OnUnitInactiveSec=' "$examples/systemd/mailsync-sync.timer" || fail "mailsync-sync.timer does not schedule"
+if ! command -v systemd-analyze >/dev/null; then
+  echo "skip: systemd-analyze is not installed; units not verified"
+  exit 0
+fi
+# The units name /usr/bin/mailsync; verify them against the binary under test.
+mkdir -p "$scratch/units"
+for unit in "${units[@]}"; do
+  sed "s|/usr/bin/mailsync|$mailsync|g" "$unit" >"$scratch/units/$(basename "$unit")"
+done
+if ! out=$(cd "$scratch/units" && SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no ./*.service ./*.timer 2>&1); then
+  echo "$out" >&2; fail "systemd-analyze verify failed"
+fi
+# Warnings about this machine (no running systemd, missing network-online.target in a container)
+# are not the units' fault; anything naming our units' settings is.
+if grep -E 'mailsync-(sync|watch)\.(service|timer):[0-9]+:' <<<"$out"; then fail "systemd-analyze complains about a unit"; fi
+echo "ok: systemd units (systemd-analyze verify)"
