@@ -1,10 +1,19 @@
 // sync and watch.
 //
-// `sync` replays the offline queue and then pulls the server's changes. The replay (push side) is
-// not built yet: two-way sync is currently the pull alone, and --push-only says that there is
-// nothing it can push. The account's store is opened exclusive, so a second `sync` of the same
-// account fails at once with Error(busy) (exit 75).
+// `sync` replays the offline queue (sync/replay.hpp; two-way accounts only) and then pulls the
+// server's changes; --push-only replays only, --pull-only pulls only. A server that cannot be
+// reached is Error(unavailable) (exit 75) and the queue stays as it was. The account's store is
+// opened exclusive, so a second `sync` of the same account fails at once with Error(busy) (exit 75).
+//
+// `watch` (sync/watch.hpp) runs until SIGINT/SIGTERM: a self-pipe written by the signal handler
+// wakes its waits, and it ends with DONE, LOGOUT and exit 0.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 
@@ -18,6 +27,8 @@
 #include "store/store.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/pull.hpp"
+#include "sync/replay.hpp"
+#include "sync/watch.hpp"
 
 namespace mailsync::cli {
 namespace {
@@ -59,10 +70,47 @@ sync::ConnectionFactory connection_factory(const Account& account, store::Store&
     return [settings = server_settings(account), serialised] { return sync::connect(settings, serialised); };
 }
 
-void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds) {
+void write_json_push(JsonWriter& json, const std::optional<sync::ReplayReport>& pushed) {
+    json.key("pushed");
+    if (!pushed) {
+        json.null();
+        return;
+    }
     json.begin_object()
-        .key("account").value(account.name)
-        .key("new").value(report.total_new())
+        .key("confirmed").value(static_cast<std::uint64_t>(pushed->confirmed))
+        .key("conflicts").value(static_cast<std::uint64_t>(pushed->conflicts))
+        .key("failed").value(static_cast<std::uint64_t>(pushed->failed))
+        .key("left").value(static_cast<std::uint64_t>(pushed->left))
+        .key("failures").begin_array();
+    for (const auto& failure : pushed->failures) json.value(failure);
+    json.end_array().end_object();
+}
+
+std::string push_line(const Account& account, const sync::ReplayReport& pushed) {
+    return fmt::format("{}: {} queued changes pushed, {} conflicts resolved, {} refused, {} left", account.name,
+                       pushed.confirmed, pushed.conflicts, pushed.failed, pushed.left);
+}
+
+// Replays the queue over a connection of its own (the pull opens its own ones afterwards).
+std::optional<sync::ReplayReport> push(const Account& account, store::Store& store, Output& output) {
+    if (!sync::has_outstanding_changes(store)) return std::nullopt;
+    if (account.mode != SyncMode::two_way) {
+        output.warning(fmt::format("{}: the offline queue is not pushed: the account's mode is not two-way", account.name));
+        return std::nullopt;
+    }
+    sync::Connection connection = connection_factory(account, store)();
+    sync::ReplayReport pushed = sync::replay(*connection.session, store);
+    connection.session->logout();
+    for (const auto& failure : pushed.failures) output.warning(fmt::format("{}: not pushed: {}", account.name, failure));
+    return pushed;
+}
+
+void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds,
+                       const std::optional<sync::ReplayReport>& pushed) {
+    json.begin_object()
+        .key("account").value(account.name);
+    write_json_push(json, pushed);
+    json.key("new").value(report.total_new())
         .key("changed").value(report.total_changed())
         .key("expunged").value(report.total_expunged())
         .key("bytes").value(report.total_bytes())
@@ -108,11 +156,19 @@ std::string summary_line(const Account& account, const sync::PullReport& report,
 int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json) {
     Output& output = context.output;
     store::Store store = store::Store::open(account.store, store::Access::exclusive);
+    std::optional<sync::ReplayReport> pushed;
+    if (!arguments.pull_only) pushed = push(account, store, output);
+    const int push_code = pushed && pushed->failed > 0 ? exit_code::protocol : exit_code::ok;
+    if (pushed && !output.json()) output.note(push_line(account, *pushed));
     if (arguments.push_only) {
-        const auto queued = store.read([](const store::ReadTxn& txn) { return txn.queue().size(); });
-        output.note(fmt::format("{}: nothing to push: replaying the offline queue is not implemented yet ({} queued {})",
-                                account.name, queued, queued == 1 ? "change" : "changes"));
-        return exit_code::ok;
+        if (output.json()) {
+            json.begin_object().key("account").value(account.name);
+            write_json_push(json, pushed);
+            json.end_object();
+        } else if (!pushed) {
+            output.note(fmt::format("{}: nothing to push", account.name));
+        }
+        return push_code;
     }
     sync::PullOptions options;
     options.mode = pull_mode(account.mode);
@@ -127,7 +183,7 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
     if (bar) bar->clear();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (output.json()) write_json_report(json, account, report, seconds);
+    if (output.json()) write_json_report(json, account, report, seconds, pushed);
     else output.note(summary_line(account, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)
@@ -135,7 +191,7 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
         if (mailbox.error)
             output.warning(fmt::format("{}: {}: not synced: {}", account.name, imap::mailbox_display_name(mailbox.name), *mailbox.error));
     }
-    return report.failed() > 0 ? exit_code::protocol : exit_code::ok;
+    return report.failed() > 0 ? exit_code::protocol : push_code;
 }
 
 }  // namespace
@@ -164,6 +220,81 @@ int run_sync(const CommandContext& context, const SyncArguments& arguments) {
     return worst;
 }
 
-int run_watch(const CommandContext&, const WatchArguments&) { not_implemented("watch"); }
+namespace {
+
+// SIGINT/SIGTERM write a byte here; watch polls the read end.
+int stop_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int) {
+    const int saved = errno;
+    const char byte = 's';
+    [[maybe_unused]] const ssize_t ignored = ::write(stop_pipe[1], &byte, 1);
+    errno = saved;
+}
+
+void install_stop_handlers() {
+    if (stop_pipe[0] >= 0) return;
+    if (::pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        throw Error(ErrorCategory::io, fmt::format("pipe: {}", std::strerror(errno)));
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+}
+
+}  // namespace
+
+int run_watch(const CommandContext& context, const WatchArguments&) {
+    if (context.accounts.size() != 1)
+        throw Error(ErrorCategory::usage, "watch follows one account: name it with -a");
+    const Account& account = *context.accounts.front();
+    Output& output = context.output;
+    store::Store store = store::Store::open(account.store, store::Access::exclusive);
+    install_stop_handlers();
+
+    sync::PullOptions options;
+    options.mode = pull_mode(account.mode);
+    options.patterns = account.mailboxes;
+    options.connections = account.connections;
+    const sync::ConnectionFactory factory = connection_factory(account, store);
+    sync::WatchHooks hooks;
+    hooks.connect = factory;
+    hooks.pull = [&] { return sync::pull(factory, store, options); };
+    hooks.on_event = [&](const sync::WatchEvent& event) {
+        switch (event.kind) {
+            case sync::WatchEvent::Kind::pulled:
+                if (event.pull) output.detail(summary_line(account, *event.pull, 0));
+                if (event.pull)
+                    for (const auto& mailbox : event.pull->mailboxes)
+                        if (mailbox.error)
+                            output.warning(fmt::format("{}: {}: not synced: {}", account.name,
+                                                       imap::mailbox_display_name(mailbox.name), *mailbox.error));
+                return;
+            case sync::WatchEvent::Kind::replayed:
+                if (event.replay) {
+                    output.note(push_line(account, *event.replay));
+                    for (const auto& failure : event.replay->failures)
+                        output.warning(fmt::format("{}: not pushed: {}", account.name, failure));
+                }
+                return;
+            case sync::WatchEvent::Kind::connection_lost:
+                output.warning(fmt::format("{}: {}", account.name, event.text));
+                return;
+            case sync::WatchEvent::Kind::connected:
+            case sync::WatchEvent::Kind::idling:
+            case sync::WatchEvent::Kind::retrying:
+            case sync::WatchEvent::Kind::stopping:
+                output.detail(fmt::format("{}: {}", account.name, event.text));
+                return;
+        }
+    };
+    // In a mode other than two-way the queue is not pushed: watch only pulls.
+    sync::WatchOptions watch_options;
+    watch_options.push = account.mode == SyncMode::two_way;
+    sync::watch(store, hooks, stop_pipe[0], watch_options);
+    return exit_code::ok;
+}
 
 }  // namespace mailsync::cli

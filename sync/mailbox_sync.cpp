@@ -11,6 +11,7 @@
 #include "sync/message_facts.hpp"
 #include "sync/message_identity.hpp"
 #include "sync/new_messages.hpp"
+#include "sync/replay.hpp"
 #include "sync/uid_sets.hpp"
 
 namespace mailsync::sync {
@@ -155,13 +156,19 @@ bool MailboxSync::trustworthy(const store::MailboxRecord& local, const imap::Sel
     return true;
 }
 
-bool MailboxSync::qresync_pass(const store::MailboxRecord&, const imap::SelectedMailbox& selected) {
+bool MailboxSync::qresync_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected) {
     const imap::SequenceSet mirror = mirror_uids();
     apply_expunges(events_.vanished_earlier);
     apply_flags(pending_select_changes_);
+    // New mail is every UID from the UIDNEXT we stored on: Dovecot reports changes under QRESYNC
+    // only for the known UIDs, so new messages do not all come as FETCH. UIDs in that range that
+    // do not exist are simply not answered by the metadata FETCH.
     imap::SequenceSet added;
+    const std::uint32_t uidnext = selected.uidnext != 0 ? selected.uidnext : server_.uidnext;
+    if (local.uidnext != 0 && uidnext > local.uidnext) added.add(imap::Range{local.uidnext, uidnext - 1});
     for (const auto& [uid, flags] : pending_select_changes_)
         if (!mirror.contains(uid)) added.add(uid);
+    added.remove(mirror);
     pending_select_changes_.clear();
     download(added, selected);
     if (events_.misbehaved) {
@@ -375,7 +382,10 @@ void MailboxSync::apply_expunges(const imap::SequenceSet& gone) {
     report_.expunged += expunged;
 }
 
-void MailboxSync::download(const imap::SequenceSet& uids, const imap::SelectedMailbox& selected) {
+void MailboxSync::download(const imap::SequenceSet& all, const imap::SelectedMailbox& selected) {
+    // Moved or deleted locally and not replayed yet: not new mail (queue contract, local_changes.hpp).
+    imap::SequenceSet uids = all;
+    uids.remove(context_.store.read([&](const store::ReadTxn& txn) { return locally_removed_uids(txn, id_, selected.uidvalidity); }));
     if (uids.empty()) return;
     NewMessages fetcher(context_, session_, events_, id_, server_.name, has_modseq(selected), report_);
     fetcher.fetch(uids);

@@ -83,6 +83,7 @@ void NewMessages::fetch(const imap::SequenceSet& uids) {
     for (const auto& chunk : chunk_by_count(uids, std::max<std::size_t>(1, context_.options.metadata_chunk))) {
         context_.progress.check_stop();
         std::vector<store::MessageRecord> records = fetch_metadata(chunk);
+        context_.progress.drop_from_total(chunk.count() - records.size());
 
         // Bodies the store already has: no download.
         std::vector<store::MessageRecord> wanted;

@@ -18,6 +18,9 @@ public:
     explicit ProgressRelay(PullProgress* progress) : progress_(progress) {}
 
     void add_total(std::uint64_t messages, std::uint64_t bytes);
+    // Messages counted in a total that turned out not to exist (expunged meanwhile, or UIDs of a
+    // range that were never used).
+    void drop_from_total(std::uint64_t messages);
     // Counts work done and tells the caller (whose exception propagates to the worker).
     void add_done(std::uint64_t messages, std::uint64_t bytes, const std::string& mailbox);
 

@@ -63,12 +63,20 @@ std::string body_for(Uid uid) {
                 batch.push_back(message);
             }
             store.write([&](WriteTxn& t) {
-                for (const auto& message : batch) t.add_message(message);
-                // Now and then an expunge and a queued change, so that indexes shrink too.
+                MessageId first = 0;
+                for (const auto& message : batch) {
+                    const MessageId id = t.add_message(message);
+                    if (first == 0) first = id;
+                }
+                // Now and then an expunge and a queued change, so that indexes shrink too. The change
+                // names the batch's first message (UID next), never a victim (UID next - 2 of a batch).
                 if (next % 3 == 0) {
                     if (auto victim = t.message_by_uid(inbox, next - 2)) t.remove_message(victim->id);
                     QueueRecord change;
                     change.kind = QueueKind::flags;
+                    change.message = first;
+                    change.mailbox = inbox;
+                    change.uid = next;
                     change.add_flags = {"\\Flagged"};
                     t.enqueue(change);
                 }

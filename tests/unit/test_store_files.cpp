@@ -250,6 +250,8 @@ TEST_CASE("sweep removes bodies nothing names, and only those", "[store][blobs]"
         t.add_message(sample_message(all, 1, shared.hash));
         QueueRecord append;
         append.kind = QueueKind::append;
+        append.mailbox = inbox;
+        append.name = "INBOX";
         append.body_hash = queued.hash;
         t.enqueue(append);
         return t.add_message(sample_message(inbox, 2, shared.hash));
