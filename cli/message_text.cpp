@@ -1,5 +1,7 @@
 #include "cli/message_text.hpp"
 
+#include "cli/encoded_words.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -153,7 +155,7 @@ std::string message_as_text(std::istream& message, std::size_t max_bytes) {
         if (value.empty()) continue;
         std::string label = name;
         label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
-        out += label + ": " + value + "\n";
+        out += label + ": " + decode_encoded_words(value) + "\n";
     }
     out += "\n";
     if (auto body = first_text(top, 0)) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/encoded_words.hpp"
 #include "cli/message_text.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
@@ -62,6 +63,23 @@ store::MailboxRecord find_mailbox(const store::ReadTxn& txn, const Account& acco
         throw Error(ErrorCategory::bad_input, fmt::format("there is no mailbox \"{}\" in the mirror of account {}",
                                                           imap::mailbox_display_name(name), account.name));
     return *mailbox;
+}
+
+// `text` cut or padded to `width` characters (UTF-8 code points, not bytes), for aligned columns.
+std::string column(std::string_view text, std::size_t width) {
+    std::string out;
+    std::size_t characters = 0;
+    for (std::size_t i = 0; i < text.size() && characters < width; ++characters) {
+        std::size_t length = 1;
+        const auto lead = static_cast<unsigned char>(text[i]);
+        if (lead >= 0xF0) length = 4;
+        else if (lead >= 0xE0) length = 3;
+        else if (lead >= 0xC0) length = 2;
+        out.append(text.substr(i, length));
+        i += length;
+    }
+    out.append(width - characters, ' ');
+    return out;
 }
 
 std::string flags_text(const std::vector<std::string>& flags) {
@@ -201,15 +219,16 @@ int run_list(const CommandContext& context, const ListArguments& arguments) {
                 json.end_array()
                     .key("date").value(rfc3339(message.internaldate, message.internaldate_zone_minutes))
                     .key("size").value(message.size)
-                    .key("from").value(message.from)
-                    .key("subject").value(message.subject)
+                    .key("from").value(decode_encoded_words(message.from))
+                    .key("subject").value(decode_encoded_words(message.subject))
                     .key("message_id").value(message.message_id)
                     .key("deleted_on_server").value(message.deleted_on_server.has_value())
                     .end_object();
             } else {
-                text += fmt::format("{:>6}  {:<20} {}  {:>9}  {:<30.30}  {}{}\n", message.id, flags_text(message.flags),
+                text += fmt::format("{:>6}  {:<20} {}  {:>9}  {}  {}{}\n", message.id, flags_text(message.flags),
                                     short_date(message.internaldate, message.internaldate_zone_minutes), message.size,
-                                    message.from, message.subject, message.deleted_on_server ? "  (deleted on the server)" : "");
+                                    column(decode_encoded_words(message.from), 30), decode_encoded_words(message.subject),
+                                    message.deleted_on_server ? "  (deleted on the server)" : "");
             }
         });
     });
