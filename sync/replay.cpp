@@ -828,7 +828,6 @@ void Replayer::expunge_exactly(const imap::SequenceSet& uids) {
 Replayer::Placed Replayer::append_to(const std::string& name, MailboxId local_mailbox, const Flags& flags,
                                      store::UnixTime date, std::int16_t zone, const store::BodyHash& hash,
                                      const Identity& identity) {
-    (void)local_mailbox;
     imap::cmd::Append command;
     command.mailbox = name;
     command.flags = without_recent(flags);

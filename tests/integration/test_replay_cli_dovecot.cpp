@@ -1,0 +1,340 @@
+// The push side through the mailsync program: `sync` with the server down exits 75 and keeps the
+// queue; `sync --push-only` SIGKILLed at many moments loses and duplicates nothing; `watch` pushes
+// changes queued while its (private) Dovecot was down once it is back, and ends cleanly on SIGTERM.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "sync/local_changes.hpp"
+#include "sync/replay.hpp"
+#include "tests/integration/pull_test_support.hpp"
+
+using namespace mailsync;
+using test::DovecotFixture;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr store::UnixTime now = 1'760'000'000;
+const std::string binary = MAILSYNC_BINARY_DIR "/cli/mailsync";
+
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// The program, started with its output in files; killed and reaped by the caller or the destructor.
+struct Program {
+    pid_t pid = -1;
+    Program(const std::vector<std::string>& arguments, const std::filesystem::path& output) {
+        pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            std::vector<char*> argv;
+            std::vector<std::string> copy = arguments;
+            for (auto& argument : copy) argv.push_back(argument.data());
+            argv.push_back(nullptr);
+            ::execv(binary.c_str(), argv.data());
+            ::_exit(127);
+        }
+    }
+    // The exit status (128+signal when killed); -1 when still running after `limit`.
+    int wait(std::chrono::milliseconds limit) {
+        const auto until = std::chrono::steady_clock::now() + limit;
+        while (true) {
+            int status = 0;
+            const pid_t done = ::waitpid(pid, &status, WNOHANG);
+            if (done == pid) {
+                pid = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            }
+            if (std::chrono::steady_clock::now() >= until) return -1;
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    ~Program() {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    }
+};
+
+struct Cli {
+    DovecotFixture::User user = test::unique_user("replaycli");
+    test::TempDirectory dir;
+    std::filesystem::path store_dir = dir.path() / "store";
+    std::filesystem::path config = dir.path() / "config.yaml";
+    std::filesystem::path log = dir.path() / "output.log";
+
+    explicit Cli(int port) { write_config(port); }
+    void write_config(int port) const {
+        std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
+                              << "\n    tls: none\n    user: " << user.name << "\n    password: " << user.password
+                              << "\n    store: " << store_dir.string() << "\n    timeout_seconds: 10\n";
+        std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                     std::filesystem::perm_options::replace);
+    }
+    std::vector<std::string> args(const std::vector<std::string>& rest) const {
+        std::vector<std::string> all{binary, "-c", config.string()};
+        all.insert(all.end(), rest.begin(), rest.end());
+        return all;
+    }
+    int run(const std::vector<std::string>& rest, std::chrono::milliseconds limit = 60s) const {
+        Program program(args(rest), log);
+        return program.wait(limit);
+    }
+    std::string output() const {
+        std::ifstream in(log);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+    std::filesystem::path message_file(const std::string& tag, std::size_t padding = 0) const {
+        const auto path = dir.path() / (tag + ".eml");
+        std::ofstream(path, std::ios::binary) << test::make_message(tag, padding);
+        return path;
+    }
+};
+
+std::string sha_of(const std::string& tag, std::size_t padding = 0) {
+    store::Sha256 hasher;
+    hasher.update(test::make_message(tag, padding));
+    return hasher.finish().hex();
+}
+
+// body SHA-256 → how many times the server has it.
+std::map<std::string, int> server_counts(const DovecotFixture::User& user, const std::string& mailbox) {
+    std::map<std::string, int> counts;
+    for (const auto& [uid, message] : test::server_messages(user, mailbox)) ++counts[message.sha256];
+    return counts;
+}
+
+}  // namespace
+
+TEST_CASE("sync with the server down exits 75 and keeps the queue", "[replay][cli]") {
+    Cli cli(DovecotFixture::get().imap_port);
+    test::seed(cli.user.name, "INBOX", test::make_message(cli.user.name + "-d1"));
+    REQUIRE(cli.run({"sync"}) == 0);
+    REQUIRE(cli.run({"append", "INBOX", cli.message_file(cli.user.name + "-d2").string()}) == 0);
+    REQUIRE(cli.run({"mkdir", "Offline"}) == 0);
+    const auto queue_before = [&] {
+        auto store = store::Store::open(cli.store_dir, store::Access::shared);
+        return store.read([](const store::ReadTxn& txn) { return txn.queue(); });
+    }();
+    REQUIRE(queue_before.size() == 2);
+    cli.write_config(closed_port());
+    CHECK(cli.run({"sync"}) == 75);
+    CHECK(cli.run({"sync", "--push-only"}) == 75);
+    auto store = store::Store::open(cli.store_dir, store::Access::shared);
+    CHECK(store.read([](const store::ReadTxn& txn) { return txn.queue(); }) == queue_before);
+}
+
+TEST_CASE("sync --push-only killed at many moments loses and duplicates nothing", "[replay][cli][fault]") {
+    Cli cli(DovecotFixture::get().imap_port);
+    const std::string u = cli.user.name;
+    std::vector<std::uint32_t> uids;
+    for (int i = 0; i < 4; ++i) uids.push_back(test::seed(u, "INBOX", test::make_message(u + "-k" + std::to_string(i))));
+    REQUIRE(cli.run({"sync"}) == 0);
+    constexpr int appends = 30;
+    constexpr std::size_t padding = 100000;
+    {
+        auto store = store::Store::open(cli.store_dir, store::Access::shared);
+        const auto id = [&](std::uint32_t uid) {
+            return store.read([&](const store::ReadTxn& txn) {
+                return txn.message_by_uid(txn.mailbox_by_name("INBOX")->id, uid)->id;
+            });
+        };
+        const std::vector<store::MessageId> first{id(uids[0])}, second{id(uids[1])}, third{id(uids[2])};
+        sync::change_flags(store, "INBOX", first, {"\\Seen"}, {}, now);
+        sync::move_messages(store, "INBOX", second, "Archive", now);
+        sync::copy_messages(store, "INBOX", third, "Archive", now);
+        for (int i = 0; i < appends; ++i) {
+            sync::AppendRequest request;
+            request.mailbox = i % 2 ? "INBOX" : "Archive";
+            request.file = cli.message_file(u + "-a" + std::to_string(i), padding);
+            sync::append_message(store, request, now);
+        }
+    }
+    int kills = 0;
+    int completed_at = -1;
+    for (int delay : {1, 3, 6, 10, 15, 25, 40, 60, 90, 130, 200, 300}) {
+        Program program(cli.args({"sync", "--push-only"}), cli.log);
+        const int status = program.wait(std::chrono::milliseconds(delay));
+        if (status >= 0) {
+            completed_at = delay;
+            CHECK(status == 0);
+            break;
+        }
+        ::kill(program.pid, SIGKILL);
+        CHECK(program.wait(10s) == 128 + SIGKILL);
+        ++kills;
+    }
+    INFO(cli.output());
+    CHECK(kills > 0);
+    REQUIRE(cli.run({"sync"}) == 0);
+    std::cout << "push-only: killed " << kills << " times, completed at " << completed_at << " ms\n";
+
+    const auto inbox = server_counts(cli.user, "INBOX");
+    const auto archive = server_counts(cli.user, "Archive");
+    std::map<std::string, int> expected_inbox = {{sha_of(u + "-k0"), 1}, {sha_of(u + "-k2"), 1}, {sha_of(u + "-k3"), 1}};
+    std::map<std::string, int> expected_archive = {{sha_of(u + "-k1"), 1}, {sha_of(u + "-k2"), 1}};
+    for (int i = 0; i < appends; ++i)
+        (i % 2 ? expected_inbox : expected_archive)[sha_of(u + "-a" + std::to_string(i), padding)] = 1;
+    CHECK(inbox == expected_inbox);
+    CHECK(archive == expected_archive);
+    auto store = store::Store::open(cli.store_dir, store::Access::shared);
+    CHECK(store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); }) == 0);
+    CHECK(store.verify(false).empty());
+    const auto mirror = test::mirror_messages(store, "INBOX");
+    CHECK(mirror.size() == test::server_messages(cli.user, "INBOX").size());
+}
+
+namespace {
+
+// A Dovecot of this test's own, so that stopping it disturbs no other test.
+struct PrivateDovecot {
+    std::filesystem::path dir;
+    int imap_port = 0, imaps_port = 0;
+    PrivateDovecot() {
+        std::string pattern = "/tmp/msw-XXXXXX";
+        REQUIRE(::mkdtemp(pattern.data()));
+        dir = pattern;
+        start("");
+    }
+    ~PrivateDovecot() {
+        stop();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+    }
+    static std::string script() { return MAILSYNC_SOURCE_DIR "/tests/integration/dovecot-fixture.sh"; }
+    void start(const std::string& ports) {
+        const std::string env = ports.empty() ? "" : "DOVECOT_FIXTURE_FIRST_PORTS='" + ports + "' ";
+        REQUIRE(std::system((env + script() + " start " + dir.string() + " >/dev/null").c_str()) == 0);
+        std::ifstream in(dir / "env");
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.rfind("IMAP_PORT=", 0) == 0) imap_port = std::stoi(line.substr(10));
+            if (line.rfind("IMAPS_PORT=", 0) == 0) imaps_port = std::stoi(line.substr(11));
+        }
+    }
+    void stop() { [[maybe_unused]] int ignored = std::system((script() + " stop " + dir.string() + " >/dev/null 2>&1").c_str()); }
+    void restart() {
+        const std::string ports = std::to_string(imap_port) + " " + std::to_string(imaps_port);
+        start(ports);
+    }
+};
+
+std::optional<sync::Connection> try_connect(int port, const DovecotFixture::User& user) {
+    sync::ServerSettings settings;
+    settings.endpoint.host = "127.0.0.1";
+    settings.endpoint.port = static_cast<std::uint16_t>(port);
+    settings.endpoint.tls = imap::TlsMode::none;
+    settings.user = user.name;
+    settings.timeout = 10s;
+    try {
+        return sync::connect(settings, [&](bool) { return user.password; });
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+// Whether the server has a message with this Message-ID in `mailbox`.
+bool server_has(int port, const DovecotFixture::User& user, const std::string& mailbox, const std::string& message_id) {
+    auto connection = try_connect(port, user);
+    if (!connection) return false;
+    struct Found final : imap::UntaggedHandler {
+        bool any = false;
+        void on_untagged(const imap::Response& r) override {
+            if (const auto* s = std::get_if<imap::SearchData>(&r)) any = any || !s->numbers.empty();
+            if (const auto* e = std::get_if<imap::ESearchData>(&r)) any = any || (e->count && *e->count > 0) || e->all;
+        }
+    } found;
+    bool result = false;
+    try {
+        if (connection->session->select(imap::cmd::Select{mailbox, true}, true)) {
+            connection->session->set_handler(&found);
+            imap::cmd::UidSearch search;
+            search.header = std::make_pair(std::string("Message-ID"), message_id);
+            connection->session->run(search);
+            connection->session->set_handler(nullptr);
+            result = found.any;
+        }
+        connection->session->logout();
+    } catch (const Error&) {
+    }
+    return result;
+}
+
+template <class Condition>
+bool eventually(Condition condition, std::chrono::seconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(200ms);
+    }
+    return condition();
+}
+
+}  // namespace
+
+TEST_CASE("watch pushes changes queued while the server was down once it is back, and stops on SIGTERM",
+          "[watch][cli]") {
+    PrivateDovecot dovecot;
+    Cli cli(dovecot.imap_port);
+    const std::string u = cli.user.name;
+    Program watch(cli.args({"-v", "watch"}), cli.log);
+    INFO(cli.output());
+
+    // Online: a local change reaches the server promptly (watch is told through the queue-changed file).
+    REQUIRE(eventually([&] { return std::filesystem::exists(cli.store_dir / "data.mdb"); }, 20s));
+    REQUIRE(cli.run({"append", "INBOX", cli.message_file(u + "-w1").string()}) == 0);
+    CHECK(eventually([&] { return server_has(dovecot.imap_port, cli.user, "INBOX", "<" + u + "-w1@pull.mailsync.test>"); }, 20s));
+
+    // The server goes away; changes are made meanwhile.
+    dovecot.stop();
+    REQUIRE(cli.run({"append", "INBOX", cli.message_file(u + "-w2").string()}) == 0);
+    REQUIRE(cli.run({"mkdir", "Later"}) == 0);
+    std::this_thread::sleep_for(1500ms);
+    const int old_port = dovecot.imap_port;
+    dovecot.restart();   // (the fixture starts afresh: the mail before the stop is gone)
+    REQUIRE(dovecot.imap_port == old_port);
+
+    // No manual step: watch reconnects with backoff and replays.
+    CHECK(eventually([&] { return server_has(dovecot.imap_port, cli.user, "INBOX", "<" + u + "-w2@pull.mailsync.test>"); }, 40s));
+    CHECK(eventually([&] {
+        auto connection = try_connect(dovecot.imap_port, cli.user);
+        if (!connection) return false;
+        const bool there = connection->session->select(imap::cmd::Select{"Later", true}, true).has_value();
+        connection->session->logout();
+        return there;
+    }, 20s));
+
+    ::kill(watch.pid, SIGTERM);
+    CHECK(watch.wait(20s) == 0);
+    auto store = store::Store::open(cli.store_dir, store::Access::shared);
+    CHECK(store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); }) == 0);
+}
