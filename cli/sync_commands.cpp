@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -153,9 +154,9 @@ std::string summary_line(const Account& account, const sync::PullReport& report,
 }
 
 // One account; returns its exit code (76 when a mailbox failed).
-int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json) {
+int sync_opened(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
+                store::Store& store) {
     Output& output = context.output;
-    store::Store store = store::Store::open(account.store, store::Access::exclusive);
     std::optional<sync::ReplayReport> pushed;
     if (!arguments.pull_only) pushed = push(account, store, output);
     const int push_code = pushed && pushed->failed > 0 ? exit_code::protocol : exit_code::ok;
@@ -192,6 +193,34 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
             output.warning(fmt::format("{}: {}: not synced: {}", account.name, imap::mailbox_display_name(mailbox.name), *mailbox.error));
     }
     return report.failed() > 0 ? exit_code::protocol : push_code;
+}
+
+// Keeps how this run went in the store, for `status` (and monitoring through `status --json`).
+void record_run(store::Store& store, store::UnixTime started, const std::string& error) {
+    try {
+        store.write([&](store::WriteTxn& txn) {
+            store::SyncRunRecord run = txn.sync_run().value_or(store::SyncRunRecord{});
+            run.last_attempt = started;
+            run.last_error = error;
+            if (error.empty()) run.last_success = started;
+            txn.put_sync_run(run);
+        });
+    } catch (const Error&) {
+        // The run's own outcome matters more than its record: never hide it behind this one.
+    }
+}
+
+int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json) {
+    store::Store store = store::Store::open(account.store, store::Access::exclusive);
+    const auto started = static_cast<store::UnixTime>(std::time(nullptr));
+    try {
+        const int code = sync_opened(context, account, arguments, json, store);
+        record_run(store, started, code == exit_code::ok ? "" : "some mailboxes or queued changes failed (see the sync output)");
+        return code;
+    } catch (const Error& error) {
+        record_run(store, started, error.what());
+        throw;
+    }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // status, mailboxes, list, show: views of the mirror, read from the store without the network.
 // The store is opened shared, so these work while a `sync` of the account runs. Mailbox names are
 // shown decoded (UTF-8) and accepted as the user types them (UTF-8, or the wire form).
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -65,6 +66,16 @@ store::MailboxRecord find_mailbox(const store::ReadTxn& txn, const Account& acco
     return *mailbox;
 }
 
+// INBOX first, then by name, as mail clients show them.
+std::vector<store::MailboxRecord> in_display_order(std::vector<store::MailboxRecord> mailboxes) {
+    std::stable_sort(mailboxes.begin(), mailboxes.end(), [](const auto& a, const auto& b) {
+        const bool a_inbox = a.name == "INBOX", b_inbox = b.name == "INBOX";
+        if (a_inbox != b_inbox) return a_inbox;
+        return a.name < b.name;
+    });
+    return mailboxes;
+}
+
 // `text` cut or padded to `width` characters (UTF-8 code points, not bytes), for aligned columns.
 std::string column(std::string_view text, std::size_t width) {
     std::string out;
@@ -93,14 +104,27 @@ void status_json(JsonWriter& json, const Account& account, std::optional<store::
     std::vector<store::MailboxRecord> mailboxes;
     std::vector<store::MailboxCounts> counts;
     std::uint64_t queue = 0, conflicts = 0;
+    std::optional<store::SyncRunRecord> run;
     if (store) {
         store->read([&](const store::ReadTxn& txn) {
             mailboxes = txn.mailboxes();
             for (const auto& mailbox : mailboxes) counts.push_back(txn.counts(mailbox.id).value_or(store::MailboxCounts{}));
             queue = txn.queue().size();
             conflicts = txn.conflicts().size();
+            run = txn.sync_run();
         });
     }
+    const auto time_or_null = [&](const std::optional<store::UnixTime>& time) {
+        if (time) json.value(rfc3339(*time));
+        else json.null();
+    };
+    json.key("last_success");
+    time_or_null(run ? run->last_success : std::nullopt);
+    json.key("last_attempt");
+    time_or_null(run ? std::optional<store::UnixTime>(run->last_attempt) : std::nullopt);
+    json.key("last_error");
+    if (run && !run->last_error.empty()) json.value(run->last_error);
+    else json.null();
     std::optional<store::UnixTime> last_sync;
     for (const auto& mailbox : mailboxes)
         if (mailbox.last_sync_time && (!last_sync || *mailbox.last_sync_time > *last_sync)) last_sync = mailbox.last_sync_time;
@@ -148,9 +172,11 @@ int run_status(const CommandContext& context, const StatusArguments&) {
             continue;
         }
         store->read([&](const store::ReadTxn& txn) {
-            const auto mailboxes = txn.mailboxes();
+            const auto mailboxes = in_display_order(txn.mailboxes());
             text += fmt::format("{}: {} mailboxes, {} queued changes, {} conflicts\n", account->name, mailboxes.size(),
                                 txn.queue().size(), txn.conflicts().size());
+            if (const auto run = txn.sync_run(); run && !run->last_error.empty())
+                text += fmt::format("  last sync failed at {}: {}\n", rfc3339(run->last_attempt), run->last_error);
             for (const auto& mailbox : mailboxes) {
                 const auto counts = txn.counts(mailbox.id).value_or(store::MailboxCounts{});
                 text += fmt::format("  {:<24} {:>7} messages {:>6} unseen  last sync {}  modseq {}  {}{}\n",
@@ -174,7 +200,7 @@ int run_mailboxes(const CommandContext& context, const MailboxesArguments&) {
         auto store = open_for_view(*account);
         if (!store) continue;
         store->read([&](const store::ReadTxn& txn) {
-            for (const auto& mailbox : txn.mailboxes()) {
+            for (const auto& mailbox : in_display_order(txn.mailboxes())) {
                 const auto counts = txn.counts(mailbox.id).value_or(store::MailboxCounts{});
                 const std::string name = imap::mailbox_display_name(mailbox.name);
                 json.begin_object()

@@ -15,6 +15,7 @@ constexpr std::uint8_t queue_version = 1;
 constexpr std::uint8_t conflict_version = 1;
 constexpr std::uint8_t export_version = 2;   // 1: without mailbox, file_size
 constexpr std::uint8_t token_version = 1;
+constexpr std::uint8_t sync_run_version = 1;
 
 void put_time(Encoder& out, UnixTime time) { out.i64(time); }
 UnixTime get_time(Decoder& in) { return in.i64(); }
@@ -298,6 +299,23 @@ OAuthTokenRecord decode_oauth_token(std::string_view bytes) {
     OAuthTokenRecord r;
     r.access_token = in.bytes();
     r.expires_at = in.i64();
+    in.finish();
+    return r;
+}
+
+std::string encode(const SyncRunRecord& r) {
+    Encoder out;
+    out.u8(sync_run_version).i64(r.last_attempt).optional(r.last_success, put_time).bytes(r.last_error);
+    return std::move(out).data();
+}
+
+SyncRunRecord decode_sync_run(std::string_view bytes) {
+    Decoder in(bytes, "sync run record");
+    in.version(sync_run_version);
+    SyncRunRecord r;
+    r.last_attempt = in.i64();
+    r.last_success = in.optional<UnixTime>(get_time);
+    r.last_error = in.bytes();
     in.finish();
     return r;
 }

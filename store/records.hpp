@@ -149,6 +149,14 @@ struct ExportStateRecord {
     friend bool operator==(const ExportStateRecord&, const ExportStateRecord&) = default;
 };
 
+// How the account's last sync runs went, for `status` and monitoring.
+struct SyncRunRecord {
+    UnixTime last_attempt = 0;
+    std::optional<UnixTime> last_success;
+    std::string last_error;   // empty when the last run succeeded
+    friend bool operator==(const SyncRunRecord&, const SyncRunRecord&) = default;
+};
+
 // A cached OAuth2 access token (the refresh token stays with the configured secret store).
 struct OAuthTokenRecord {
     std::string access_token;
@@ -163,6 +171,7 @@ std::string encode(const QueueRecord& record);
 std::string encode(const ConflictRecord& record);
 std::string encode(const ExportStateRecord& record);
 std::string encode(const OAuthTokenRecord& record);
+std::string encode(const SyncRunRecord& record);
 
 MailboxRecord decode_mailbox(std::string_view bytes);
 MailboxCounts decode_mailbox_counts(std::string_view bytes);
@@ -171,6 +180,7 @@ QueueRecord decode_queue(std::string_view bytes);
 ConflictRecord decode_conflict(std::string_view bytes);
 ExportStateRecord decode_export_state(std::string_view bytes);
 OAuthTokenRecord decode_oauth_token(std::string_view bytes);
+SyncRunRecord decode_sync_run(std::string_view bytes);
 
 // Whether the flags make a message count as seen.
 bool has_seen_flag(const std::vector<std::string>& flags);

@@ -30,6 +30,7 @@ inline constexpr const char* next_mailbox = "next_mailbox";
 inline constexpr const char* next_message = "next_message";
 inline constexpr const char* next_queue = "next_queue";
 inline constexpr const char* next_conflict = "next_conflict";
+inline constexpr const char* sync_run = "sync_run";
 }  // namespace meta_key
 
 }  // namespace mailsync::store

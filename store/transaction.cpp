@@ -179,6 +179,12 @@ std::optional<OAuthTokenRecord> ReadTxn::oauth_token(std::string_view key) const
     return decode_oauth_token(*value);
 }
 
+std::optional<SyncRunRecord> ReadTxn::sync_run() const {
+    auto value = txn_.get(tables_.meta, meta_key::sync_run);
+    if (!value) return std::nullopt;
+    return decode_sync_run(*value);
+}
+
 // ---- WriteTxn: helpers ---------------------------------------------------------------------------
 
 std::uint64_t WriteTxn::allocate(const char* counter) {
@@ -343,6 +349,10 @@ void WriteTxn::put_export_state(std::string_view key, const ExportStateRecord& r
 
 void WriteTxn::put_oauth_token(std::string_view key, const OAuthTokenRecord& record) {
     txn_.put(tables_.oauth_tokens, key, encode(record));
+}
+
+void WriteTxn::put_sync_run(const SyncRunRecord& record) {
+    txn_.put(tables_.meta, meta_key::sync_run, encode(record));
 }
 
 void WriteTxn::remove_oauth_token(std::string_view key) { txn_.remove(tables_.oauth_tokens, key); }

@@ -57,6 +57,7 @@ public:
     // ---- for later commands
     std::optional<ExportStateRecord> export_state(std::string_view key) const;
     std::optional<OAuthTokenRecord> oauth_token(std::string_view key) const;
+    std::optional<SyncRunRecord> sync_run() const;
 
     // Raw access, for migrations and verify.
     const lmdb::Txn& lmdb() const { return txn_; }
@@ -96,6 +97,7 @@ public:
 
     void put_export_state(std::string_view key, const ExportStateRecord& record);
     void put_oauth_token(std::string_view key, const OAuthTokenRecord& record);
+    void put_sync_run(const SyncRunRecord& record);
     void remove_oauth_token(std::string_view key);
 
     // Sets the schema version (Store::open and migrations).

@@ -84,6 +84,8 @@ TEST_CASE("cli: sync, then status, mailboxes, list and show read the mirror") {
     CHECK(account["queue"].as<int>() == 0);
     CHECK(account["conflicts"].as<int>() == 0);
     CHECK_FALSE(account["last_sync"].IsNull());
+    CHECK_FALSE(account["last_success"].IsNull());
+    CHECK(account["last_error"].IsNull());
     bool saw_inbox = false;
     for (const auto& mailbox : account["mailboxes"]) {
         if (mailbox["name"].as<std::string>() != "INBOX") continue;
@@ -162,4 +164,11 @@ TEST_CASE("cli: an unreachable server exits 75") {
     // Port 1 on loopback: nothing listens there (tcpmux is long gone), so the connection is refused.
     Cli cli(user, 1);
     CHECK(cli.run("sync").code == 75);
+    // The failure is kept for monitoring: status --json says when and why.
+    const Run status = cli.run("--json status");
+    REQUIRE(status.code == 0);
+    const YAML::Node account = YAML::Load(status.out);
+    CHECK(account["last_success"].IsNull());
+    CHECK_FALSE(account["last_attempt"].IsNull());
+    CHECK_THAT(account["last_error"].as<std::string>(), Catch::Contains("127.0.0.1"));
 }

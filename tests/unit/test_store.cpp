@@ -181,6 +181,10 @@ TEST_CASE("every record survives encode and decode", "[store][records]") {
         check_round_trip(ExportStateRecord{"maildir", "/backup/mail", 999, 1700000000}, decode_export_state);
     }
     SECTION("oauth token") { check_round_trip(OAuthTokenRecord{"ya29.token", 1700003600}, decode_oauth_token); }
+    SECTION("sync run") {
+        check_round_trip(SyncRunRecord{1700000000, 1699990000, "server did not answer"}, decode_sync_run);
+        check_round_trip(SyncRunRecord{1700000000, std::nullopt, ""}, decode_sync_run);
+    }
 }
 
 TEST_CASE("unknown enum values in a record are refused", "[store][records]") {
