@@ -57,7 +57,7 @@ private:
     void finish(const imap::SelectedMailbox& selected, store::SyncMethod method);
 
     imap::SequenceSet mirror_uids();
-    imap::SequenceSet server_uids();
+    imap::SequenceSet server_uids(std::uint32_t from = 1);
     FlagChanges collect_flags(imap::cmd::UidFetch command, const std::string& what);
     void apply_flags(const FlagChanges& changes);
     void apply_expunges(const imap::SequenceSet& gone);
@@ -165,7 +165,17 @@ bool MailboxSync::qresync_pass(const store::MailboxRecord& local, const imap::Se
     // do not exist are simply not answered by the metadata FETCH.
     imap::SequenceSet added;
     const std::uint32_t uidnext = selected.uidnext != 0 ? selected.uidnext : server_.uidnext;
-    if (local.uidnext != 0 && uidnext > local.uidnext) added.add(imap::Range{local.uidnext, uidnext - 1});
+    if (local.uidnext != 0 && uidnext > local.uidnext) {
+        const imap::Range range{local.uidnext, uidnext - 1};
+        if (std::uint64_t{range.last} - range.first + 1 <= selected.exists) {
+            added.add(range);
+        } else {
+            // More UIDs than the mailbox holds messages: a sparse range, or a server announcing an
+            // absurd UIDNEXT (up to 2^32 - 1). Ask which of them exist rather than describe each.
+            added = server_uids(local.uidnext);
+            if (local.uidnext > 1) added.remove(imap::Range{1, local.uidnext - 1});   // "n:*" may name the last UID below n
+        }
+    }
     for (const auto& [uid, flags] : pending_select_changes_)
         if (!mirror.contains(uid)) added.add(uid);
     added.remove(mirror);
@@ -307,11 +317,11 @@ imap::SequenceSet MailboxSync::mirror_uids() {
     return set;
 }
 
-imap::SequenceSet MailboxSync::server_uids() {
+imap::SequenceSet MailboxSync::server_uids(std::uint32_t from) {
     events_.searched = {};
     imap::cmd::UidSearch search;
     if (session_.has_capability("ESEARCH")) search.return_options = {"ALL"};
-    search.criteria = "UID 1:*";
+    search.criteria = fmt::format("UID {}:*", from);
     const auto response = session_.run(std::move(search));
     if (response.status != imap::Status::ok)
         throw Error(ErrorCategory::protocol, fmt::format("server refused UID SEARCH in {}: {}", server_.name, response.text));

@@ -4,7 +4,6 @@
 // come when the sync engine lands.
 #include <catch2/catch.hpp>
 
-#include <sys/resource.h>
 
 #include <chrono>
 #include <functional>
@@ -15,11 +14,14 @@
 #include "sync/imap/session.hpp"
 #include "sync/imap/tcp_transport.hpp"
 #include "tests/hostile/fake_server.hpp"
+#include "tests/support/peak_memory.hpp"
 
 using namespace std::chrono_literals;
 using namespace mailsync;
 using namespace mailsync::imap;
 using mailsync::test::FakeServer;
+using mailsync::test::kMeasureMemory;
+using mailsync::test::peak_rss_kb;
 using mailsync::test::Reply;
 
 namespace {
@@ -71,26 +73,6 @@ std::string error_of(ErrorCategory expected, const std::function<void()>& action
     }
     FAIL("no error thrown");
     return {};
-}
-
-// Under AddressSanitizer freed memory sits in quarantine and shadow memory counts: the peak RSS
-// says nothing about our buffers there, so the memory checks only run in normal builds.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kMeasureMemory = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kMeasureMemory = false;
-#else
-constexpr bool kMeasureMemory = true;
-#endif
-#else
-constexpr bool kMeasureMemory = true;
-#endif
-
-long peak_rss_kb() {
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_maxrss;
 }
 
 // Counts body bytes, keeps none.

@@ -8,6 +8,9 @@
 #                                  idempotent
 #   dovecot-fixture.sh status DIR  exit 0 if the instance in DIR is running
 #
+# DOVECOT_FIXTURE_EXTRA_CONF=FILE (optional, for a test's private instance only): FILE's contents are
+# appended to the generated dovecot.conf. Unset (as for the shared fixture), nothing changes.
+#
 # Runs as root (Dovecot refuses uid 0 for mail: mail belongs to the system user "mail",
 # login/internal processes run as dovenull/dovecot) or as any other user (everything runs as that
 # user). Writes nothing outside DIR (except, when DIR is a long path,
@@ -278,6 +281,13 @@ service lmtp {
   }
 }
 EOF
+  # (test hook, off unless asked: a private instance of one test appends its own settings, e.g. the
+  # oauth2 passdb of tests/integration/test_oauth2_dovecot.cpp; later settings override earlier)
+  if [ -n "${DOVECOT_FIXTURE_EXTRA_CONF:-}" ]; then
+    { echo; echo "# Appended from \$DOVECOT_FIXTURE_EXTRA_CONF ($DOVECOT_FIXTURE_EXTRA_CONF)"
+      cat "$DOVECOT_FIXTURE_EXTRA_CONF"; } >>"$DIR/dovecot.conf" \
+      || die "cannot append DOVECOT_FIXTURE_EXTRA_CONF=$DOVECOT_FIXTURE_EXTRA_CONF"
+  fi
 }
 
 do_start() {

@@ -11,14 +11,24 @@ once listening. Files in STATE_DIR steer and record it:
   user        the user tokens are issued for (default "user")
   count       refreshes served so far (written by the server)
   requests    one line per token request: the form fields, urlencoded
-  tokens/     one file per valid access token, holding its user; delete it to revoke the token
+  tokens/     one file per valid access token, holding its user (first line) and its expiry (Unix
+              time, second line); delete it to revoke the token
+  expired/    tokens expired by POST /control/expire (same format)
+  introspections  one line per introspection: "active USER", "expired USER" or "unknown"
 POST /token      the token endpoint (both ports)
-POST /introspect RFC 7662 introspection of token=... for Dovecot's oauth2 passdb (both ports)
+POST /introspect RFC 7662 introspection of token=... for Dovecot's oauth2 passdb (both ports):
+                 {"active": true, "username": USER} for a live token, {"active": false} for any
+                 other (expired, revoked, unknown); Dovecot 2.3's oauth2 passdb then refuses the
+                 login ("Provided token is not valid")
+POST /control/expire  every live token becomes expired at once (answers {"expired": N})
+POST /control/mode    sets `mode` to the form field value=... (answers {"mode": ...})
+GET  /control/count   {"count": refreshes, "introspections": N}
 """
-import http.server, json, os, socket, ssl, subprocess, sys, threading, urllib.parse
+import http.server, json, os, socket, ssl, subprocess, sys, threading, time, urllib.parse
 
 state = sys.argv[1]
 os.makedirs(os.path.join(state, 'tokens'), exist_ok=True)
+os.makedirs(os.path.join(state, 'expired'), exist_ok=True)
 cert, key = os.path.join(state, 'cert.pem'), os.path.join(state, 'key.pem')
 if not os.path.exists(cert):
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
@@ -50,11 +60,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode()
         form = urllib.parse.parse_qs(raw)
         if self.path == '/introspect':
-            token = form.get('token', [''])[0]
-            path = os.path.join(state, 'tokens', token)
-            if token and '/' not in token and os.path.exists(path):
-                return self.reply(200, {'active': True, 'username': open(path).read().strip()})
-            return self.reply(200, {'active': False})
+            return self.introspect(form.get('token', [''])[0])
+        if self.path == '/control/expire':
+            with lock:
+                live = os.listdir(os.path.join(state, 'tokens'))
+                for name in live:
+                    os.replace(os.path.join(state, 'tokens', name), os.path.join(state, 'expired', name))
+            return self.reply(200, {'expired': len(live)})
+        if self.path == '/control/mode':
+            value = form.get('value', ['ok'])[0]
+            with lock, open(os.path.join(state, 'mode'), 'w') as f:
+                f.write(value)
+            return self.reply(200, {'mode': value})
         if self.path != '/token':
             return self.reply(404, {'error': 'not_found'})
         with lock:
@@ -73,9 +90,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(os.path.join(state, 'count'), 'w') as f:
                 f.write(str(count))
             token = f'access-{count}-{os.urandom(6).hex()}'
+            expires_in = int(read('expires_in', '3600'))
             with open(os.path.join(state, 'tokens', token), 'w') as f:
-                f.write(read('user', 'user'))
-            self.reply(200, {'access_token': token, 'token_type': 'Bearer', 'expires_in': int(read('expires_in', '3600'))})
+                f.write(f"{read('user', 'user')}\n{int(time.time()) + expires_in}\n")
+            self.reply(200, {'access_token': token, 'token_type': 'Bearer', 'expires_in': expires_in})
+
+    def do_GET(self):
+        if self.path == '/control/count':
+            return self.reply(200, {'count': int(read('count', '0')),
+                                    'introspections': len(read('introspections', '').splitlines())})
+        return self.reply(404, {'error': 'not_found'})
+
+    def introspect(self, token):
+        user, state_ = None, 'unknown'
+        if token and '/' not in token and token not in ('.', '..'):
+            for where in ('tokens', 'expired'):
+                try:
+                    with open(os.path.join(state, where, token)) as f:
+                        lines = f.read().split('\n')
+                except OSError:
+                    continue
+                user = lines[0].strip()
+                expiry = int(lines[1]) if len(lines) > 1 and lines[1].strip() else None
+                live = where == 'tokens' and (expiry is None or time.time() < expiry)
+                state_ = 'active' if live else 'expired'
+                break
+        with lock, open(os.path.join(state, 'introspections'), 'a') as f:
+            f.write(f'{state_} {user}\n' if user is not None else 'unknown\n')
+        if state_ == 'active':
+            return self.reply(200, {'active': True, 'username': user, 'token_type': 'Bearer'})
+        return self.reply(200, {'active': False})
 
 def serve(tls):
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include "tests/support/files.hpp"
 
 namespace mailsync::test {
 
@@ -36,13 +37,5 @@ public:
 private:
     std::filesystem::path path_;
 };
-
-inline std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::string content;
-    char buffer[4096];
-    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) content.append(buffer, static_cast<std::size_t>(in.gcount()));
-    return content;
-}
 
 }  // namespace mailsync::test

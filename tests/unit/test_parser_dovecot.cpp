@@ -6,19 +6,14 @@
 
 #include "sync/imap/parser.hpp"
 #include "tests/unit/parser_harness.hpp"
+#include "tests/support/files.hpp"
 
 using namespace mailsync::imap;
+using mailsync::test::read_file;
 
 namespace {
 
 const std::filesystem::path data_dir = std::filesystem::path(MAILSYNC_SOURCE_DIR) / "tests/data/dovecot";
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
 
 test::Outcome parse_capture(const std::string& name) {
     const std::string input = read_file(data_dir / name);

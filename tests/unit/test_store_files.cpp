@@ -9,9 +9,11 @@
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
+#include "tests/support/files.hpp"
 
 using namespace mailsync;
 using namespace mailsync::store;
+using mailsync::test::read_file;
 using mailsync::store::testing::permissions_of;
 using mailsync::store::testing::sample_mailbox;
 using mailsync::store::testing::sample_message;
@@ -41,12 +43,6 @@ std::size_t files_under(const fs::path& directory) {
     std::size_t count = 0;
     for (const auto& entry : fs::recursive_directory_iterator(directory)) count += entry.is_regular_file() ? 1u : 0u;
     return count;
-}
-
-std::string read_file(const fs::path& file) {
-    std::string content(fs::file_size(file), '\0');
-    std::ifstream(file, std::ios::binary).read(content.data(), static_cast<std::streamsize>(content.size()));
-    return content;
 }
 
 }  // namespace
