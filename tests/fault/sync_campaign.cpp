@@ -1,0 +1,481 @@
+#include "tests/fault/sync_campaign.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "store/store.hpp"
+#include "sync/local_changes.hpp"
+#include "tests/integration/pull_test_support.hpp"
+
+using namespace std::chrono_literals;
+
+namespace mailsync::test::campaign {
+
+namespace {
+
+const std::string binary = MAILSYNC_BINARY_DIR "/cli/mailsync";
+constexpr int kStallTimeoutSeconds = 1;
+constexpr auto kHangBound = 40s;  // a stalled run must have exited 75 long before this
+
+std::string join_flags(std::vector<std::string> flags) {
+    std::sort(flags.begin(), flags.end());
+    std::string joined;
+    for (const auto& flag : flags) joined += (joined.empty() ? "" : ",") + flag;
+    return joined;
+}
+
+pid_t start(const std::vector<std::string>& arguments, const std::filesystem::path& output) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<std::string> copy = arguments;
+        std::vector<char*> argv;
+        for (auto& argument : copy) argv.push_back(argument.data());
+        argv.push_back(nullptr);
+        ::execv(binary.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+// Exit status (128+signal when killed), or -1 if still running at `until`.
+int wait_until(pid_t pid, std::chrono::steady_clock::time_point until) {
+    while (true) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (std::chrono::steady_clock::now() >= until) return -1;
+        std::this_thread::sleep_for(500us);
+    }
+}
+
+int reap_killed(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// With $MAILSYNC_CAMPAIGN_TRACE set: each step of each trial and its time, on stderr.
+void trace(const std::string& step) {
+    static const bool on = std::getenv("MAILSYNC_CAMPAIGN_TRACE") != nullptr;
+    static auto last = std::chrono::steady_clock::now();
+    if (!on) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "campaign: %-40s %7.3f s\n", step.c_str(), std::chrono::duration<double>(now - last).count());
+    last = now;
+}
+
+// "sha|flags" → Contents entry.
+void add_entry(Contents& contents, const std::string& mailbox, const std::string& entry) {
+    const auto bar = entry.find('|');
+    contents[mailbox][entry.substr(0, bar)].push_back(entry.substr(bar + 1));
+}
+
+}  // namespace
+
+std::string Interrupt::describe() const {
+    std::ostringstream text;
+    switch (kind) {
+        case Interruption::none: text << "uninterrupted"; break;
+        case Interruption::kill: text << "SIGKILL at " << std::fixed << std::setprecision(3) << fraction; break;
+        case Interruption::cut:
+            text << (every_connection ? "cut (each connection) after " : "cut after ") << offset
+                 << (to_server ? " bytes to server" : " bytes to client");
+            break;
+        case Interruption::stall: text << "stall after " << offset << " bytes to client"; break;
+    }
+    return text.str();
+}
+
+Account::Account(const std::string& hint) : user_(unique_user(hint)) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mailsync-campaign-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = pattern;
+    write_config(DovecotFixture::get().imap_port);
+}
+
+Account::~Account() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+void Account::write_config(std::uint16_t port, int timeout_seconds) const {
+    const auto config = dir_ / "config.yaml";
+    std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
+                          << "\n    tls: none\n    user: " << user_.name << "\n    password: " << user_.password
+                          << "\n    store: " << store_dir().string() << "\n    timeout_seconds: " << timeout_seconds << "\n";
+    std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace);
+}
+
+int Account::run(const std::vector<std::string>& args, std::chrono::milliseconds limit) const {
+    std::vector<std::string> all{binary, "-c", (dir_ / "config.yaml").string()};
+    all.insert(all.end(), args.begin(), args.end());
+    const pid_t pid = start(all, dir_ / "output.log");
+    const int status = wait_until(pid, std::chrono::steady_clock::now() + limit);
+    if (status >= 0) return status;
+    reap_killed(pid);
+    return -1;
+}
+
+int Account::run_sync_killed_after(std::chrono::microseconds after) const {
+    const pid_t pid = start({binary, "-c", (dir_ / "config.yaml").string(), "sync"}, dir_ / "output.log");
+    const int status = wait_until(pid, std::chrono::steady_clock::now() + after);
+    if (status >= 0) return status;
+    return reap_killed(pid);
+}
+
+std::string Account::log_tail() const {
+    std::ifstream in(dir_ / "output.log");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string all = text.str();
+    return all.size() > 1500 ? all.substr(all.size() - 1500) : all;
+}
+
+void Account::remove_store() const {
+    std::error_code ignored;
+    std::filesystem::remove_all(store_dir(), ignored);
+}
+
+Contents Account::mirror_contents() const {
+    Contents contents;
+    auto store = store::Store::open(store_dir(), store::Access::shared);
+    store.read([&](const store::ReadTxn& txn) {
+        for (const auto& mailbox : txn.mailboxes()) {
+            contents[mailbox.name];
+            txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
+                if (message.deleted_on_server) return;
+                contents[mailbox.name][message.body_hash.hex()].push_back(join_flags(message.flags));
+            });
+        }
+    });
+    return contents;
+}
+
+std::map<std::string, std::map<std::uint32_t, std::string>> Account::mirror_by_uid() const {
+    std::map<std::string, std::map<std::uint32_t, std::string>> result;
+    auto store = store::Store::open(store_dir(), store::Access::shared);
+    std::size_t without_uid = 0;
+    store.read([&](const store::ReadTxn& txn) {
+        for (const auto& mailbox : txn.mailboxes())
+            txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
+                if (!message.uid) ++without_uid;
+            });
+    });
+    for (const auto& name : mirror_mailboxes(store)) {
+        auto& box = result[name];
+        for (const auto& [uid, message] : mirror_messages(store, name))
+            box[uid] = message.sha256 + "|" + join_flags(message.record.flags);
+    }
+    // A message without a UID after convergence is a change that never reached the server.
+    if (without_uid) result["(messages without UID)"][0] = std::to_string(without_uid);
+    return result;
+}
+
+std::size_t Account::queued_changes() const {
+    auto store = store::Store::open(store_dir(), store::Access::shared);
+    return store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); });
+}
+
+std::uint64_t Account::message_id(const std::string& mailbox, std::uint32_t uid) const {
+    auto store = store::Store::open(store_dir(), store::Access::shared);
+    return store.read([&](const store::ReadTxn& txn) {
+        const auto box = txn.mailbox_by_name(mailbox);
+        if (!box) throw std::runtime_error("no mailbox " + mailbox + " in the mirror");
+        const auto message = txn.message_by_uid(box->id, uid);
+        if (!message) throw std::runtime_error("no UID " + std::to_string(uid) + " in " + mailbox);
+        return static_cast<std::uint64_t>(message->id);
+    });
+}
+
+std::map<std::string, std::map<std::uint32_t, std::string>> Account::server_by_uid() const {
+    std::map<std::string, std::map<std::uint32_t, std::string>> result;
+    std::istringstream names(doveadm({"mailbox", "list", "-u", user_.name}));
+    std::string name;
+    while (std::getline(names, name)) {
+        if (name.empty()) continue;
+        auto& box = result[name];
+        for (const auto& [uid, message] : server_messages(user_, name))
+            box[uid] = message.sha256 + "|" + join_flags(message.flags);
+    }
+    return result;
+}
+
+Contents Account::server_contents() const {
+    Contents contents;
+    for (const auto& [mailbox, messages] : server_by_uid()) {
+        contents[mailbox];
+        for (const auto& [uid, entry] : messages) add_entry(contents, mailbox, entry);
+    }
+    return contents;
+}
+
+void load_messages(const Account& account, const std::string& mailbox, const std::string& tag, std::size_t count) {
+    const auto dir = account.dir() / ("load-" + tag);
+    std::filesystem::create_directories(dir);
+    for (std::size_t i = 0; i < count; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "%06zu.eml", i);
+        std::ofstream(dir / name, std::ios::binary)
+            << make_message(account.user().name + "-" + tag + "-" + std::to_string(i), (i % 11) * 700);
+    }
+    const std::string command = std::string(MAILSYNC_SOURCE_DIR "/scripts/load-mail.sh ") + DovecotFixture::get().dir +
+                                " " + account.user().name + " '" + mailbox + "' " + dir.string() +
+                                " --flags random >/dev/null 2>&1";
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("load-mail.sh failed: " + command);
+    std::filesystem::remove_all(dir);
+}
+
+Campaign::Campaign(std::string name) { summary_.name = std::move(name); }
+
+void Campaign::calibrate(const Prepare& prepare, Account& account) {
+    const Contents expected = prepare(account);
+    FaultProxy proxy("127.0.0.1", DovecotFixture::get().imap_port);
+    account.write_config(proxy.port());
+    const auto began = std::chrono::steady_clock::now();
+    const int status = account.run({"sync"});
+    summary_.calibrated_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    const auto connections = proxy.connections();
+    summary_.calibrated_connections = connections.size();
+    if (!connections.empty()) {
+        summary_.calibrated_bytes = connections[0].server_to_client;
+        client_bytes_ = connections[0].client_to_server;
+    }
+    proxy.stop();
+    account.write_config(DovecotFixture::get().imap_port);
+    ++summary_.trials;
+    ++summary_.completed;
+    if (status != 0) {
+        ++summary_.failed_convergence;
+        summary_.failures.push_back("calibration run exited " + std::to_string(status) + ": " + account.log_tail());
+    }
+    check(account, expected, "calibration");
+}
+
+namespace {
+// `count` offsets in the middle of `count` equal slices of [0, total): spread over the whole run.
+std::vector<std::uint64_t> even_offsets(std::uint64_t total, std::size_t count) {
+    std::vector<std::uint64_t> offsets;
+    for (std::size_t i = 0; i < count && total > 0; ++i) offsets.push_back(total * (2 * i + 1) / (2 * count));
+    return offsets;
+}
+}  // namespace
+
+std::vector<Interrupt> Campaign::plan(std::size_t kills, std::size_t cuts, std::size_t stalls) const {
+    std::vector<Interrupt> interrupts;
+    for (std::size_t k = 1; k <= kills; ++k)
+        interrupts.push_back({.kind = Interruption::kill, .fraction = static_cast<double>(k) / static_cast<double>(kills + 1)});
+    const std::size_t client_cuts = cuts / 3;
+    // Every other cut hits each connection (the engine may use several at once), not only the first.
+    bool every = false;
+    for (const auto offset : even_offsets(summary_.calibrated_bytes, cuts - client_cuts))
+        interrupts.push_back({.kind = Interruption::cut, .offset = offset, .every_connection = (every = !every)});
+    for (const auto offset : even_offsets(client_bytes_, client_cuts))
+        interrupts.push_back(
+            {.kind = Interruption::cut, .offset = offset, .to_server = true, .every_connection = (every = !every)});
+    for (const auto offset : even_offsets(summary_.calibrated_bytes, stalls))
+        interrupts.push_back({.kind = Interruption::stall, .offset = offset});
+    return interrupts;
+}
+
+void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& interrupt) {
+    trace("(between trials)");
+    const Contents expected = prepare(account);
+    trace("prepare");
+    FaultProxy proxy("127.0.0.1", DovecotFixture::get().imap_port);
+    int status = 0;
+    bool acceptable = false;
+    switch (interrupt.kind) {
+        case Interruption::none:
+            account.write_config(proxy.port());
+            status = account.run({"sync"}, kHangBound);
+            acceptable = status == 0;
+            break;
+        case Interruption::kill: {
+            ++summary_.kills;
+            account.write_config(proxy.port());
+            const auto after = std::chrono::microseconds(
+                static_cast<std::int64_t>(interrupt.fraction * summary_.calibrated_seconds * 1e6));
+            status = account.run_sync_killed_after(after);
+            acceptable = status == 0 || status == 128 + SIGKILL;
+            break;
+        }
+        case Interruption::cut: {
+            ++summary_.cuts;
+            DirectionFaults faults{.cut_after = interrupt.offset};
+            const auto connection = interrupt.to_server ? ConnectionFaults{.client_to_server = faults}
+                                                        : ConnectionFaults{.server_to_client = faults};
+            if (interrupt.every_connection)
+                proxy.set_faults(connection);
+            else
+                proxy.push_faults(connection);
+            account.write_config(proxy.port());
+            status = account.run({"sync"}, kHangBound);
+            acceptable = status == 0 || status == 75;
+            break;
+        }
+        case Interruption::stall: {
+            ++summary_.stalls;
+            proxy.push_faults({.server_to_client = {.stall_after = interrupt.offset}});
+            account.write_config(proxy.port(), kStallTimeoutSeconds);
+            status = account.run({"sync"}, kHangBound);
+            acceptable = status == 0 || status == 75;
+            break;
+        }
+    }
+    proxy.stop();
+    trace(interrupt.describe());
+    account.write_config(DovecotFixture::get().imap_port);
+    ++summary_.trials;
+    ++(status == 0 ? summary_.completed : summary_.interrupted);
+    if (!acceptable) {
+        ++summary_.failed_convergence;
+        summary_.failures.push_back(interrupt.describe() + ": interrupted run " +
+                                    (status < 0 ? std::string("hung") : "exited " + std::to_string(status)) + "\n" +
+                                    account.log_tail());
+    }
+    check(account, expected, interrupt.describe());
+}
+
+void Campaign::check(Account& account, const Contents& expected, const std::string& label) {
+    const auto fail = [&](std::size_t& counter, std::size_t count, const std::string& what) {
+        counter += count;
+        summary_.failures.push_back(label + ": " + what);
+    };
+    if (const int status = account.run({"verify"}); status != 0)
+        fail(summary_.unverifiable, 1, "verify after the interrupted run exited " + std::to_string(status) + "\n" +
+                                           account.log_tail());
+    if (const int status = account.run({"sync"}); status != 0) {
+        trace("converging sync");
+        fail(summary_.failed_convergence, 1,
+             "converging sync exited " + std::to_string(status) + "\n" + account.log_tail());
+        return;
+    }
+    trace("verify, converging sync");
+    const auto mirror = account.mirror_by_uid();
+    trace("mirror read");
+    const auto server = account.server_by_uid();
+    trace("server read");
+    if (const int status = account.run({"sync"}); status != 0)
+        fail(summary_.failed_convergence, 1, "second sync exited " + std::to_string(status) + "\n" + account.log_tail());
+    else if (account.mirror_by_uid() != mirror)
+        fail(summary_.failed_convergence, 1, "a second sync changed the mirror");
+    trace("second sync, mirror read");
+    if (mirror != server) {
+        std::ostringstream diff;
+        for (const auto& [name, box] : server) {
+            const auto other = mirror.find(name);
+            if (other == mirror.end()) {
+                diff << " mailbox " << name << " missing from the mirror;";
+                continue;
+            }
+            if (other->second != box) diff << " " << name << ": server " << box.size() << " mirror " << other->second.size() << ";";
+        }
+        for (const auto& [name, box] : mirror)
+            if (!server.contains(name)) diff << " mirror-only " << name << " (" << box.size() << ");";
+        fail(summary_.failed_convergence, 1, "mirror differs from the server:" + diff.str());
+    }
+    if (const auto queued = account.queued_changes(); queued != 0)
+        fail(summary_.lost, queued, std::to_string(queued) + " changes still queued after convergence");
+
+    Contents actual;
+    for (const auto& [mailbox, messages] : server) {
+        actual[mailbox];
+        for (const auto& [uid, entry] : messages) add_entry(actual, mailbox, entry);
+    }
+    std::size_t lost = 0, duplicated = 0;
+    std::ostringstream detail;
+    auto names = std::vector<std::string>{};
+    for (const auto& [name, box] : expected) names.push_back(name);
+    for (const auto& [name, box] : actual)
+        if (!expected.contains(name)) names.push_back(name);
+    for (const auto& name : names) {
+        const auto e = expected.find(name);
+        const auto a = actual.find(name);
+        static const std::map<std::string, std::vector<std::string>> none;
+        const auto& want = e == expected.end() ? none : e->second;
+        const auto& have = a == actual.end() ? none : a->second;
+        for (const auto& [sha, flags] : want) {
+            const auto found = have.find(sha);
+            const std::size_t count = found == have.end() ? 0 : found->second.size();
+            if (count < flags.size()) {
+                lost += flags.size() - count;
+                detail << " " << name << ": " << sha.substr(0, 12) << " missing;";
+            } else if (count == flags.size()) {
+                auto w = flags, h = found->second;
+                std::sort(w.begin(), w.end());
+                std::sort(h.begin(), h.end());
+                if (w != h) {
+                    ++lost;
+                    detail << " " << name << ": " << sha.substr(0, 12) << " flags " << h.front() << " expected "
+                           << w.front() << ";";
+                }
+            }
+        }
+        for (const auto& [sha, flags] : have) {
+            const auto found = want.find(sha);
+            const std::size_t count = found == want.end() ? 0 : found->second.size();
+            if (flags.size() > count) {
+                duplicated += flags.size() - count;
+                detail << " " << name << ": " << sha.substr(0, 12) << " x" << flags.size() << " expected " << count << ";";
+            }
+        }
+    }
+    if (lost) fail(summary_.lost, lost, "lost on the server:" + detail.str());
+    if (duplicated) fail(summary_.duplicated, duplicated, "duplicated on the server:" + detail.str());
+    if (const int status = account.run({"verify"}); status != 0)
+        fail(summary_.unverifiable, 1, "verify after convergence exited " + std::to_string(status));
+    trace("compare, verify");
+}
+
+void print_table(std::ostream& out, const std::vector<Summary>& summaries) {
+    const auto row = [&](const std::string& name, const Summary& s) {
+        out << std::left << std::setw(18) << name << std::right << std::setw(7) << s.trials << std::setw(6) << s.kills
+            << std::setw(6) << s.cuts << std::setw(7) << s.stalls << std::setw(6) << s.lost << std::setw(7)
+            << s.duplicated << std::setw(9) << s.unverifiable << std::setw(10) << s.failed_convergence << std::setw(10)
+            << s.completed << std::setw(12) << s.interrupted << "\n";
+    };
+    out << std::left << std::setw(18) << "scenario" << std::right << std::setw(7) << "trials" << std::setw(6) << "kills"
+        << std::setw(6) << "cuts" << std::setw(7) << "stalls" << std::setw(6) << "lost" << std::setw(7) << "dupl"
+        << std::setw(9) << "unverif" << std::setw(10) << "noconverg" << std::setw(10) << "completed" << std::setw(12)
+        << "interrupted" << "\n";
+    Summary total;
+    for (const auto& s : summaries) {
+        row(s.name, s);
+        total.trials += s.trials, total.kills += s.kills, total.cuts += s.cuts, total.stalls += s.stalls;
+        total.lost += s.lost, total.duplicated += s.duplicated, total.unverifiable += s.unverifiable;
+        total.failed_convergence += s.failed_convergence, total.completed += s.completed;
+        total.interrupted += s.interrupted;
+    }
+    row("total", total);
+    for (const auto& s : summaries)
+        out << s.name << ": uninterrupted run " << std::fixed << std::setprecision(2) << s.calibrated_seconds << " s, "
+            << s.calibrated_bytes << " bytes to the client on the first of " << s.calibrated_connections
+            << " connection(s) (cuts and stalls hit that one)\n";
+    for (const auto& s : summaries)
+        for (const auto& failure : s.failures) out << "FAILURE " << s.name << ": " << failure << "\n";
+}
+
+std::string campaign_size() {
+    const char* value = std::getenv("MAILSYNC_CAMPAIGN");
+    const std::string size = value ? value : "";
+    return size == "long" || size == "medium" ? size : "short";
+}
+
+}  // namespace mailsync::test::campaign
