@@ -74,7 +74,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     app.fallthrough();  // global options are accepted after the command word too
     app.footer("Exit codes: 0 done, 64 usage, 65 bad input, 75 try again later (server unreachable, "
                "account busy), 73 cannot create output, 74 I/O error, 76 server protocol error, "
-               "77 authentication refused, 78 configuration error.");
+               "70 internal error, 77 authentication refused, 78 configuration error.");
 
     GlobalOptions global;
     std::string config_file;

@@ -93,8 +93,4 @@ int run_command(const CommandContext& context, const CommandArguments& arguments
                       arguments);
 }
 
-void not_implemented(std::string_view command_name) {
-    throw Error(ErrorCategory::internal, fmt::format("{} is not implemented yet", command_name));
-}
-
 }  // namespace mailsync::cli

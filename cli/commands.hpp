@@ -132,7 +132,4 @@ int run_config(const CommandContext& context, const ConfigArguments& arguments);
 // probe.cpp: connects, prints the capabilities and mailboxes. Called once per selected account.
 int run_probe(const Account& account, Output& output);
 
-// For commands whose engine does not exist yet: Error(internal) "COMMAND is not implemented yet".
-[[noreturn]] void not_implemented(std::string_view command_name);
-
 }  // namespace mailsync::cli

@@ -88,7 +88,7 @@ void write_json_push(JsonWriter& json, const std::optional<sync::ReplayReport>& 
 }
 
 std::string push_line(const Account& account, const sync::ReplayReport& pushed) {
-    return fmt::format("{}: {} queued changes pushed, {} conflicts resolved, {} refused, {} left", account.name,
+    return fmt::format("{}: queue: {} pushed, {} conflicts resolved, {} refused, {} left", account.name,
                        pushed.confirmed, pushed.conflicts, pushed.failed, pushed.left);
 }
 
@@ -148,7 +148,7 @@ void write_json_report(JsonWriter& json, const Account& account, const sync::Pul
 std::string summary_line(const Account& account, const sync::PullReport& report, double seconds) {
     std::size_t synced = 0, skipped = 0;
     for (const auto& mailbox : report.mailboxes) (mailbox.skipped ? skipped : synced) += 1;
-    return fmt::format("{}: {} mailboxes synced, {} unchanged; {} new, {} changed, {} expunged; {:.1f} MB in {:.1f} s",
+    return fmt::format("{}: mailboxes: {} synced, {} unchanged; messages: {} new, {} changed, {} expunged; {:.1f} MB in {:.1f} s",
                        account.name, synced, skipped, report.total_new(), report.total_changed(), report.total_expunged(),
                        static_cast<double>(report.total_bytes()) / 1e6, seconds);
 }
