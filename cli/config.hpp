@@ -34,6 +34,11 @@
 //       mode: two-way              # two-way | pull | backup
 //       connections: 4             # + mailboxes synced in parallel, 1..64
 //       timeout_seconds: 60        # + network timeout, 1..3600
+//       watch_full_pull_minutes: 15  # + `watch`: every mailbox is pulled this often, 1..1440.
+//                                  #   Between full pulls a change is pulled when the server
+//                                  #   reports it: in every mailbox where it offers NOTIFY
+//                                  #   (RFC 5465, e.g. Dovecot), else in INBOX only (IDLE), so
+//                                  #   there the other mailboxes wait for the full pull.
 //
 // Paths may start with "~/" and, when relative, are taken relative to the config file's directory
 // (cron runs in another working directory). Unknown keys are errors, with the nearest known key
@@ -100,6 +105,7 @@ struct Account {
     SyncMode mode = SyncMode::two_way;
     unsigned connections = 4;
     std::chrono::seconds timeout{60};
+    std::chrono::minutes watch_full_pull{15};
     std::vector<std::string> warnings;  // for the caller to show (e.g. a password in a shared file)
 };
 

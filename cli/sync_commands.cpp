@@ -136,6 +136,7 @@ void write_json_report(JsonWriter& json, const Account& account, const sync::Pul
             .key("expunged").value(mailbox.expunged)
             .key("downloaded").value(mailbox.downloaded)
             .key("reused").value(mailbox.reused)
+            .key("reuse_rejected").value(mailbox.reuse_rejected)
             .key("repaired").value(mailbox.repaired)
             .key("bytes").value(mailbox.bytes)
             .key("notes").begin_array();
@@ -322,6 +323,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     // In a mode other than two-way the queue is not pushed: watch only pulls.
     sync::WatchOptions watch_options;
     watch_options.push = account.mode == SyncMode::two_way;
+    watch_options.full_pull_interval = account.watch_full_pull;
     sync::watch(store, hooks, stop_pipe[0], watch_options);
     return exit_code::ok;
 }

@@ -107,7 +107,7 @@ void status_json(JsonWriter& json, const Account& account, std::optional<store::
     std::optional<store::SyncRunRecord> run;
     if (store) {
         store->read([&](const store::ReadTxn& txn) {
-            mailboxes = txn.mailboxes();
+            mailboxes = in_display_order(txn.mailboxes());
             for (const auto& mailbox : mailboxes) counts.push_back(txn.counts(mailbox.id).value_or(store::MailboxCounts{}));
             queue = txn.queue().size();
             conflicts = txn.conflicts().size();

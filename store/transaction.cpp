@@ -95,14 +95,18 @@ std::vector<MessageRecord> ReadTxn::messages(MailboxId mailbox) const {
     return out;
 }
 
-std::vector<std::pair<Uid, MessageId>> ReadTxn::uids(MailboxId mailbox) const {
-    std::vector<std::pair<Uid, MessageId>> out;
+void ReadTxn::for_each_uid(MailboxId mailbox, const std::function<void(Uid, MessageId)>& visit) const {
     std::string prefix = keys::place(mailbox, 0).substr(0, 5);   // mailbox . with-UID marker
     lmdb::for_each_with_prefix(txn_, tables_.places, prefix, [&](const lmdb::Entry& entry) {
         Uid uid = keys::decode_u32(entry.key.substr(prefix.size()), "place index key");
-        out.emplace_back(uid, keys::decode_u64(entry.value, "place index entry"));
+        visit(uid, keys::decode_u64(entry.value, "place index entry"));
         return true;
     });
+}
+
+std::vector<std::pair<Uid, MessageId>> ReadTxn::uids(MailboxId mailbox) const {
+    std::vector<std::pair<Uid, MessageId>> out;
+    for_each_uid(mailbox, [&](Uid uid, MessageId id) { out.emplace_back(uid, id); });
     return out;
 }
 

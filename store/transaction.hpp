@@ -39,7 +39,10 @@ public:
     void for_each_message(MailboxId mailbox, const std::function<void(const MessageRecord&)>& visit) const;
     std::vector<MessageRecord> messages(MailboxId mailbox) const;
     // (UID, id) of the messages with a UID, in UID order: the "known UIDs" of a resync, from the
-    // index alone (no record is read).
+    // index alone (no record is read). for_each_uid visits them without holding them all: what the
+    // caller keeps is its own (the sync keeps a compressed UID set); uids() collects them (16 bytes
+    // each), for callers that need them at once.
+    void for_each_uid(MailboxId mailbox, const std::function<void(Uid, MessageId)>& visit) const;
     std::vector<std::pair<Uid, MessageId>> uids(MailboxId mailbox) const;
     std::vector<MessageId> messages_without_uid(MailboxId mailbox) const;
     // Every message, in any mailbox, whose body has this hash / whose Message-ID is this one.

@@ -1,5 +1,6 @@
 #include "sync/mailbox_sync.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -58,11 +59,12 @@ private:
 
     imap::SequenceSet mirror_uids();
     imap::SequenceSet server_uids(std::uint32_t from = 1);
-    FlagChanges collect_flags(imap::cmd::UidFetch command, const std::string& what);
+    void fetch_flags(imap::cmd::UidFetch command, const std::string& what);
     void apply_flags(const FlagChanges& changes);
     void apply_expunges(const imap::SequenceSet& gone);
     void download(const imap::SequenceSet& uids, const imap::SelectedMailbox& selected);
     bool has_modseq(const imap::SelectedMailbox& selected) const { return selected.highestmodseq.has_value(); }
+    std::size_t changes_per_write() const { return std::max<std::size_t>(1, context_.options.changes_per_write); }
 
     PullContext& context_;
     imap::Session& session_;
@@ -194,7 +196,7 @@ bool MailboxSync::condstore_pass(const store::MailboxRecord& local, const imap::
     changed.to_star = true;
     changed.items = {"UID", "FLAGS", "MODSEQ"};
     changed.changed_since = local.highestmodseq;
-    apply_flags(collect_flags(std::move(changed), "the changed flags"));
+    fetch_flags(std::move(changed), "the changed flags");
     const UidDiff diff = diff_uids(mirror_uids(), server_uids());
     apply_expunges(diff.gone);
     download(diff.added, selected);
@@ -219,7 +221,7 @@ void MailboxSync::full_pass(const imap::SelectedMailbox& selected) {
         command.uids = chunk;
         command.items = {"UID", "FLAGS"};
         if (has_modseq(selected)) command.items.emplace_back("MODSEQ");
-        apply_flags(collect_flags(std::move(command), "the flags"));
+        fetch_flags(std::move(command), "the flags");
     }
     apply_expunges(diff.gone);
     download(diff.added, selected);
@@ -249,10 +251,11 @@ void MailboxSync::repair_uidvalidity(const imap::SelectedMailbox& selected) {
     std::vector<StoredMessage> stored;
     context_.store.read([&](const store::ReadTxn& txn) {
         txn.for_each_message(id_, [&](const store::MessageRecord& record) {
-            if (record.uid) stored.push_back({record.id, identity_of(record)});
+            if (record.uid) stored.push_back({record.id, identity_of(record), record.body_hash});
         });
     });
-    const auto pairs = pair_messages(stored, on_server);
+    // Identity proposes, the header section decides (message_identity.hpp); what fails is downloaded.
+    const auto pairs = check_pairs(context_, session_, events_, stored, on_server, pair_messages(stored, on_server));
     const bool backup = context_.options.mode == PullMode::backup;
     const store::UnixTime when = now();
     const std::uint64_t unpaired = context_.store.write([&](store::WriteTxn& txn) {
@@ -310,10 +313,14 @@ void MailboxSync::finish(const imap::SelectedMailbox& selected, store::SyncMetho
     });
 }
 
+// Straight from the index into a compressed set (UIDs come in ascending order, each one extends
+// the last range or starts a new one): its size grows with the gaps between UIDs, never with a
+// list of every message.
 imap::SequenceSet MailboxSync::mirror_uids() {
-    const auto uids = context_.store.read([&](const store::ReadTxn& txn) { return txn.uids(id_); });
     imap::SequenceSet set;
-    for (const auto& [uid, id] : uids) set.add(uid);
+    context_.store.read([&](const store::ReadTxn& txn) {
+        txn.for_each_uid(id_, [&](store::Uid uid, store::MessageId) { set.add(uid); });
+    });
     return set;
 }
 
@@ -328,36 +335,54 @@ imap::SequenceSet MailboxSync::server_uids(std::uint32_t from) {
     return std::move(events_.searched);
 }
 
-FlagChanges MailboxSync::collect_flags(imap::cmd::UidFetch command, const std::string& what) {
-    FlagChanges changes;
+// Takes the flags the command reports into the mirror as they arrive, changes_per_write at a time, so
+// that memory does not grow with the number of messages that changed. What was written before a
+// failed command is true server state; the mailbox's MODSEQ is not advanced, so the next run asks
+// again.
+void MailboxSync::fetch_flags(imap::cmd::UidFetch command, const std::string& what) {
+    FlagChanges batch;
+    struct Unhook {
+        MailboxEvents& events;
+        ~Unhook() { events.on_fetch = nullptr; }
+    } unhook{events_};
     events_.on_fetch = [&](const imap::FetchData& fetch) {
         if (!fetch.uid || !fetch.flags) return;
-        changes[*fetch.uid] = ServerFlags{*fetch.flags, fetch.modseq.value_or(0)};
+        batch[*fetch.uid] = ServerFlags{*fetch.flags, fetch.modseq.value_or(0)};
+        if (batch.size() >= changes_per_write()) {
+            apply_flags(batch);
+            batch.clear();
+        }
     };
     const auto response = session_.run(std::move(command));
     events_.on_fetch = nullptr;
     if (response.status != imap::Status::ok)
         throw Error(ErrorCategory::protocol, fmt::format("server refused to send {} of {}: {}", what, server_.name, response.text));
-    return changes;
+    apply_flags(batch);
 }
 
 void MailboxSync::apply_flags(const FlagChanges& changes) {
-    if (changes.empty()) return;
-    const std::uint64_t changed = context_.store.write([&](store::WriteTxn& txn) {
-        std::uint64_t count = 0;
-        for (const auto& [uid, server] : changes) {
-            auto record = txn.message_by_uid(id_, uid);
-            if (!record) continue;   // new: downloaded with its flags
-            const auto flags_before = record->flags;
-            const auto synced_before = record->synced_flags;
-            if (!take_server_flags(*record, server.flags, server.modseq)) continue;
-            txn.put_message(*record);
-            // A MODSEQ that moved without a flag change (e.g. an annotation) is not a change to report.
-            if (!same_flags(flags_before, record->flags) || !same_flags(synced_before, record->synced_flags)) ++count;
-        }
-        return count;
-    });
-    report_.changed += changed;
+    auto next = changes.begin();
+    while (next != changes.end()) {
+        const auto first = next;
+        for (std::size_t n = 0; n < changes_per_write() && next != changes.end(); ++n) ++next;
+        const auto last = next;
+        const std::uint64_t changed = context_.store.write([&](store::WriteTxn& txn) {
+            std::uint64_t count = 0;
+            for (auto it = first; it != last; ++it) {
+                const auto& [uid, server] = *it;
+                auto record = txn.message_by_uid(id_, uid);
+                if (!record) continue;   // new: downloaded with its flags
+                const auto flags_before = record->flags;
+                const auto synced_before = record->synced_flags;
+                if (!take_server_flags(*record, server.flags, server.modseq)) continue;
+                txn.put_message(*record);
+                // A MODSEQ that moved without a flag change (e.g. an annotation) is not a change to report.
+                if (!same_flags(flags_before, record->flags) || !same_flags(synced_before, record->synced_flags)) ++count;
+            }
+            return count;
+        });
+        report_.changed += changed;
+    }
 }
 
 void MailboxSync::apply_expunges(const imap::SequenceSet& gone) {
@@ -370,9 +395,9 @@ void MailboxSync::apply_expunges(const imap::SequenceSet& gone) {
     if (ours.empty()) return;
     const bool backup = context_.options.mode == PullMode::backup;
     const store::UnixTime when = now();
-    const std::uint64_t expunged = context_.store.write([&](store::WriteTxn& txn) {
-        std::uint64_t count = 0;
-        for (const auto& chunk : chunk_by_count(ours, flag_chunk)) {
+    for (const auto& chunk : chunk_by_count(ours, changes_per_write())) {
+        const std::uint64_t expunged = context_.store.write([&](store::WriteTxn& txn) {
+            std::uint64_t count = 0;
             for (store::Uid uid : chunk.values()) {
                 auto record = txn.message_by_uid(id_, uid);
                 if (!record) continue;
@@ -386,10 +411,10 @@ void MailboxSync::apply_expunges(const imap::SequenceSet& gone) {
                 }
                 ++count;
             }
-        }
-        return count;
-    });
-    report_.expunged += expunged;
+            return count;
+        });
+        report_.expunged += expunged;
+    }
 }
 
 void MailboxSync::download(const imap::SequenceSet& all, const imap::SelectedMailbox& selected) {

@@ -13,7 +13,8 @@
 // EXAMINE (read-only) is used throughout, so the pull never sets \Seen.
 //
 // UIDVALIDITY changed: every server message is described (UID, FLAGS, RFC822.SIZE, ENVELOPE),
-// paired with the mirror's messages by identity (message_identity.hpp) and given its new UID in
+// paired with the mirror's messages by identity, each pair confirmed by the server's header
+// section (message_identity.hpp, NewMessages::check_pairs), and given its new UID in
 // one transaction (local ids, and so queued changes, stay valid); unpaired old messages count as
 // expunged (in backup mode they are kept without a UID, marked deleted_on_server); then the full
 // comparison downloads only what is left.
@@ -21,6 +22,15 @@
 // The mailbox state (UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, MESSAGES as EXAMINE reported them) is
 // stored last: an interrupted sync leaves the old state, and the next run does the work again
 // (rows already committed are not fetched twice).
+//
+// Memory (bench/results/2026-11-30-memory.md): the mirror's and the server's UIDs are held as
+// compressed sets (they grow with the gaps between UIDs, not with the messages); flags fetched by
+// CONDSTORE or the full comparison are written as they arrive, and flag changes and expunges are
+// written PullOptions::changes_per_write messages per transaction, so a transaction's pages stay
+// bounded. What grows with the mailbox: the session's sequence-number map (4 bytes per message up
+// to the highest one FETCH reported), the FETCH data QRESYNC sends with EXAMINE (one entry per
+// changed message, kept until the answer is known to be trustworthy), and the one transaction of a
+// UIDVALIDITY repair (every message of the mailbox, so that no message is left without a UID).
 #pragma once
 
 #include "sync/imap/session.hpp"

@@ -2,7 +2,10 @@
 // of UIDs:
 //   1. UID FETCH (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE [MODSEQ]) — what the server says
 //      about them, small;
-//   2. those whose body the store already has (body_catalog.hpp) are added without a download;
+//   2. those whose identity names a body the store already has (body_catalog.hpp) are checked:
+//      one pipelined UID FETCH (UID BODY.PEEK[HEADER]) for them all, each header section streamed
+//      through a hasher and compared with the stored body's (message_identity.hpp). A match is
+//      added without a download; a mismatch joins the downloads (report: reuse_rejected);
 //   3. the others: pipelined UID FETCH (UID BODY.PEEK[]) commands, each asking for a bounded number
 //      of bytes, several in flight; every body streams from the socket into its own blob file
 //      (hashed on the way), and the rows naming them commit in batches.
@@ -12,12 +15,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/records.hpp"
 #include "sync/imap/session.hpp"
 #include "sync/mailbox_events.hpp"
+#include "sync/message_identity.hpp"
 #include "sync/pull_context.hpp"
 
 namespace mailsync::sync {
@@ -30,7 +37,16 @@ public:
     void fetch(const imap::SequenceSet& uids);
 
 private:
+    struct ReuseCandidate {
+        store::MessageRecord record;
+        std::vector<store::BodyHash> bodies;   // stored bodies of the same identity
+    };
+
     std::vector<store::MessageRecord> fetch_metadata(const imap::SequenceSet& uids);
+    // The candidates whose header matches one of their stored bodies (body_hash set to it); the
+    // others are appended to `wanted`.
+    std::vector<store::MessageRecord> check_reuse(std::vector<ReuseCandidate> candidates,
+                                                  std::vector<store::MessageRecord>& wanted);
     void fetch_bodies(std::vector<store::MessageRecord> wanted);
     void add_to_batch(store::MessageRecord record, std::uint64_t downloaded_bytes);
     void commit_batch();
@@ -46,5 +62,21 @@ private:
     std::uint64_t batch_bytes_ = 0;
     std::uint64_t batch_downloaded_ = 0;
 };
+
+// The header section of each of `uids` (UID FETCH (UID BODY.PEEK[HEADER]), commands of at most 500
+// UIDs, `depth` in flight), streamed through a hasher: `on_header` is called once per UID the
+// server answers for, with nullopt when the header is NIL or over max_header_bytes. A UID expunged
+// meanwhile is not answered. Uses the session's body sink and events.on_fetch while it runs.
+void fetch_headers(imap::Session& session, MailboxEvents& events, const imap::SequenceSet& uids, std::size_t depth,
+                   const std::function<void(store::Uid, const std::optional<HeaderDigest>&)>& on_header);
+
+// For the re-pairing after a UIDVALIDITY change: keeps the `pairs` (from pair_messages, in UID
+// order) whose server header section is byte-identical to the stored body's. A server message whose
+// pair fails is offered the other stored messages of its identity that no kept pair took (two
+// deliveries of one mail, paired crosswise by order); the rest stay unpaired, to be downloaded.
+// Returns the kept pairs in UID order.
+std::vector<std::pair<store::MessageId, store::Uid>> check_pairs(
+    PullContext& context, imap::Session& session, MailboxEvents& events, const std::vector<StoredMessage>& stored,
+    const std::vector<ServerMessage>& server, const std::vector<std::pair<store::MessageId, store::Uid>>& pairs);
 
 }  // namespace mailsync::sync

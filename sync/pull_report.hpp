@@ -38,6 +38,12 @@ struct PullOptions {
     // interrupted first sync loses at most that much work.
     std::size_t commit_messages = 200;
     std::uint64_t commit_bytes = 32ull << 20;
+    // Flag changes and expunges are written this many messages per transaction. LMDB keeps every
+    // page a write transaction touches in memory until it commits, and an expunge touches about
+    // four in different parts of the tables (the record and its three index entries): 100 keep a
+    // transaction under ~1.6 MB however many messages changed (300 expunges in one transaction of a
+    // 30000-message mailbox took 4.1 MB; bench/results/2026-11-30-memory.md).
+    std::size_t changes_per_write = 100;
     // Each body UID FETCH asks for at most this many bytes (by RFC822.SIZE; a bigger message goes
     // alone) and fetch_depth of them are in flight, so the link stays busy while memory stays flat.
     std::uint64_t fetch_command_bytes = 8ull << 20;
@@ -72,6 +78,8 @@ struct MailboxReport {
     std::uint64_t expunged = 0;      // removed, or marked deleted_on_server in backup mode
     std::uint64_t downloaded = 0;    // bodies fetched
     std::uint64_t reused = 0;        // new messages whose body was already stored (moves, copies)
+    std::uint64_t reuse_rejected = 0;   // new messages whose identity matched a stored body but
+                                        // whose header did not (message_identity.hpp): downloaded
     std::uint64_t repaired = 0;      // re-paired after a UIDVALIDITY change
     std::uint64_t bytes = 0;         // body bytes downloaded
     std::vector<std::string> notes;  // why a fallback happened, in words

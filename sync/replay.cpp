@@ -717,8 +717,10 @@ void Replayer::mailbox_change(const Sent& sent) {
                     return;
                 }
                 std::uint32_t messages = 0;
+                // Only a STATUS with MESSAGES counts: under NOTIFY (watch) the server may also send
+                // one of its own, e.g. (HIGHESTMODSEQ n) for a flag change, which says nothing of it.
                 for (const auto& data : statuses_)
-                    if (same_name(data.mailbox, record.name)) messages = data.messages.value_or(0);
+                    if (same_name(data.mailbox, record.name) && data.messages) messages = *data.messages;
                 if (messages > 0) {
                     finish(record, outcome_for(ServerFinding::mailbox_not_empty,
                                                fmt::format("{} messages arrived in it", messages)));
@@ -872,7 +874,9 @@ std::optional<Uid> Replayer::find_in(const std::string& name, MailboxId local_ma
     store_.read([&](const store::ReadTxn& txn) {
         const auto mailbox = txn.mailbox(local_mailbox);
         if (!mailbox || mailbox->uidvalidity != uidvalidity_) return;
-        for (const auto& [uid, id] : txn.uids(local_mailbox)) candidates.remove(uid);
+        txn.for_each_uid(local_mailbox, [&](Uid uid, MessageId) {
+            if (candidates.contains(uid)) candidates.remove(uid);
+        });
     });
     if (candidates.empty()) return std::nullopt;
     if (identity.size == 0) return candidates.min();

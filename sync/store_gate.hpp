@@ -6,6 +6,7 @@
 // blob files outside the gate and only take it to commit the rows naming them.
 #pragma once
 
+#include <fstream>
 #include <mutex>
 #include <utility>
 
@@ -30,6 +31,8 @@ public:
     // Body files need no gate: each writer has its own tmp file, and the rename is atomic.
     store::BlobWriter begin_body() const { return store_.begin_body(); }
     bool has_body(const store::BodyHash& hash) const { return store_.has_body(hash); }
+    // Reading a body file needs no gate either: a body file never changes once named.
+    std::ifstream open_body(const store::BodyHash& hash) const { return store_.open_body(hash); }
 
 private:
     store::Store& store_;

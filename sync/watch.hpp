@@ -1,20 +1,43 @@
-// Watch mode: stay connected, push local changes promptly, pull when the server reports a change.
+// Watch mode: stay connected, push local changes promptly, pull when the server reports a change
+// in any synced mailbox.
 //
-//   connect → replay the queue → pull → EXAMINE INBOX → IDLE ...
-//     the server reports a change (EXISTS/EXPUNGE/FETCH...)  → DONE, pull, IDLE again
-//     DIR/queue-changed closed by a local command (inotify)   → DONE, replay, IDLE again
+//   connect → replay the queue → pull → EXAMINE INBOX → NOTIFY SET (if offered) → IDLE ...
+//     the server reports a change                              → DONE, NOOP, pull, IDLE again
+//       INBOX (EXAMINEd): EXISTS / EXPUNGE / VANISHED / FETCH
+//       with NOTIFY (RFC 5465), every other mailbox of the user: STATUS (new, expunged, flags
+//       changed; HIGHESTMODSEQ needs CONDSTORE/QRESYNC, which connect() enables), LIST
+//       (mailbox created, deleted, renamed); the pull skips unchanged mailboxes (LIST-STATUS)
+//       and applies the account's mailbox patterns, so a change in an excluded mailbox costs a
+//       pull that finds nothing to do
+//     reported while not idling (during a pull, EXAMINE, NOTIFY) → pull before IDLE again
+//     OK [NOTIFICATIONOVERFLOW] (the server stopped notifying)  → DONE, pull, NOTIFY SET again;
+//                                                               after 3 per connection, as refused
+//     NOTIFY refused (NO [BADEVENT], NO [NOTIFICATIONOVERFLOW], BAD) or not offered
+//                                                             → IDLE on INBOX only; the other
+//                                                               mailboxes wait for the full pull
+//     DIR/queue-changed closed by a local command (inotify)   → DONE, replay, pull, IDLE again
+//                                                               (what the server reported while
+//                                                               the replay had the connection went
+//                                                               to the replay; INBOX is EXAMINEd
+//                                                               again after it)
 //     every keepalive (5 min; always < 29 min, RFC 2177)      → DONE, NOOP, IDLE again: a connection
 //                                                               that went silent (suspend, NAT
 //                                                               timeout) fails the session deadline
-//     every full_pull_interval (15 min)                       → DONE, replay, pull (every mailbox:
-//                                                               IDLE only watches INBOX), IDLE again
+//     every full_pull_interval (15 min; the account key       → DONE, replay, pull (every mailbox),
+//       watch_full_pull_minutes)                                IDLE again: the safety net, and
+//                                                               without NOTIFY the only way other
+//                                                               mailboxes are pulled
 //     the wall clock jumped ahead of the monotonic clock      → a suspend: keepalive at once
 //     no IDLE on the server                                   → NOOP every poll_interval (60 s),
 //                                                               pull when it reported a change
+//                                                               (NOTIFY's reports arrive there too)
 //   connection lost, server down (Error(unavailable))         → wait 1 s, doubling to 5 min, with
 //                                                               ±25 % jitter; then start again
-//                                                               (replay first: the server is back)
+//                                                               (replay first: the server is back;
+//                                                               NOTIFY is asked for again)
 //   the stop fd readable (the CLI's self-pipe for SIGINT/SIGTERM) → DONE, LOGOUT, return.
+//
+// The NOTIFY command and why each event is (not) asked for: notify_command() in watch.cpp.
 //
 // Waking. The session's transport blocks in poll() on its socket only, so the IDLE wait runs in
 // slices of at most `slice` (500 ms): between slices the stop fd and the inotify fd are polled

@@ -1,5 +1,6 @@
 #include "sync/imap/command.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string_view>
 #include <type_traits>
@@ -337,6 +338,60 @@ void require(bool condition, Mode mode, std::string_view message) {
     if (!condition && mode == Mode::wire) fail(ErrorCategory::internal, std::string(message));
 }
 
+// RFC 5465 §8: event names and filter-mailboxes keywords, spelled as the RFC's examples do.
+std::string_view notify_event_name(cmd::NotifyEvent event) {
+    switch (event) {
+    case cmd::NotifyEvent::message_new: return "MessageNew";
+    case cmd::NotifyEvent::message_expunge: return "MessageExpunge";
+    case cmd::NotifyEvent::flag_change: return "FlagChange";
+    case cmd::NotifyEvent::mailbox_name: return "MailboxName";
+    case cmd::NotifyEvent::subscription_change: return "SubscriptionChange";
+    }
+    return "?";
+}
+
+std::string_view notify_filter_name(cmd::NotifyFilter filter) {
+    switch (filter) {
+    case cmd::NotifyFilter::selected: return "selected";
+    case cmd::NotifyFilter::selected_delayed: return "selected-delayed";
+    case cmd::NotifyFilter::inboxes: return "inboxes";
+    case cmd::NotifyFilter::personal: return "personal";
+    case cmd::NotifyFilter::subscribed: return "subscribed";
+    case cmd::NotifyFilter::subtree: return "subtree";
+    case cmd::NotifyFilter::mailboxes: return "mailboxes";
+    }
+    return "?";
+}
+
+bool is_selected_filter(cmd::NotifyFilter filter) {
+    return filter == cmd::NotifyFilter::selected || filter == cmd::NotifyFilter::selected_delayed;
+}
+
+bool names_mailboxes(cmd::NotifyFilter filter) {
+    return filter == cmd::NotifyFilter::subtree || filter == cmd::NotifyFilter::mailboxes;
+}
+
+// The composition rules of RFC 5465 §5 and §6.1 for one event group.
+void check_notify_group(const cmd::NotifyGroup& group, Mode mode) {
+    const auto has = [&](cmd::NotifyEvent event) {
+        return std::find(group.events.begin(), group.events.end(), event) != group.events.end();
+    };
+    const bool message_new = has(cmd::NotifyEvent::message_new);
+    const bool message_expunge = has(cmd::NotifyEvent::message_expunge);
+    require(message_new == message_expunge, mode, "NOTIFY: MessageNew and MessageExpunge go together (RFC 5465 §5)");
+    require(!has(cmd::NotifyEvent::flag_change) || (message_new && message_expunge), mode,
+        "NOTIFY: FlagChange needs MessageNew and MessageExpunge (RFC 5465 §5)");
+    if (is_selected_filter(group.filter)) {
+        require(!has(cmd::NotifyEvent::mailbox_name) && !has(cmd::NotifyEvent::subscription_change), mode,
+            "NOTIFY: the selected mailbox takes message events only (RFC 5465 §6.1)");
+    }
+    if (names_mailboxes(group.filter)) {
+        require(!group.mailboxes.empty(), mode, "NOTIFY: subtree and mailboxes need at least one mailbox");
+    } else {
+        require(group.mailboxes.empty(), mode, "NOTIFY: only subtree and mailboxes name mailboxes");
+    }
+}
+
 // Writes the command after "tag SP", without the final CRLF.
 struct BodyWriter {
     Writer& w;
@@ -566,6 +621,47 @@ struct BodyWriter {
             w.astring(c.header->first);
             w.space();
             w.astring(c.header->second);
+        }
+    }
+
+    // notify = "NOTIFY" SP (notify-set / notify-none)
+    // notify-set = "SET" [status-indicator] SP event-groups ; status-indicator = SP "STATUS"
+    // event-group = "(" filter-mailboxes SP events ")"
+    // events = ( "(" event *(SP event) ")" ) / "NONE"
+    // one-or-more-mailbox = mailbox / many-mailboxes ; many-mailboxes = "(" mailbox *(SP mailbox) ")"
+    void operator()(const cmd::Notify& c) const {
+        if (c.groups.empty()) {
+            require(!c.status, mode, "NOTIFY SET STATUS needs at least one event group");
+            w.raw("NOTIFY NONE");
+            return;
+        }
+        const auto selected_groups = std::count_if(c.groups.begin(), c.groups.end(),
+            [](const cmd::NotifyGroup& group) { return is_selected_filter(group.filter); });
+        require(selected_groups <= 1, mode, "NOTIFY: at most one selected or selected-delayed group (RFC 5465 §6.1)");
+        w.raw(c.status ? "NOTIFY SET STATUS" : "NOTIFY SET");
+        for (const auto& group : c.groups) {
+            check_notify_group(group, mode);
+            w.raw(" (");
+            w.raw(notify_filter_name(group.filter));
+            if (!group.mailboxes.empty()) {
+                w.space();
+                if (group.mailboxes.size() > 1) w.raw("(");
+                for (std::size_t i = 0; i < group.mailboxes.size(); ++i) {
+                    if (i > 0) w.space();
+                    w.mailbox(group.mailboxes[i]);
+                }
+                if (group.mailboxes.size() > 1) w.raw(")");
+            }
+            if (group.events.empty()) {
+                w.raw(" NONE)");
+                continue;
+            }
+            w.raw(" (");
+            for (std::size_t i = 0; i < group.events.size(); ++i) {
+                if (i > 0) w.space();
+                w.raw(notify_event_name(group.events[i]));
+            }
+            w.raw("))");
         }
     }
 

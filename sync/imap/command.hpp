@@ -88,6 +88,22 @@ struct UidSearch {
 };
 struct Idle {};
 struct Done {};  // not a tagged command: the "DONE" line that ends IDLE
+
+// NOTIFY (RFC 5465): NOTIFY NONE when `groups` is empty, else
+//   NOTIFY SET [STATUS] (filter [mailboxes] (events)) ...
+// e.g. NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) (personal (MessageNew ...)).
+// MessageNew carries no fetch attributes here: the engine fetches what it needs itself.
+enum class NotifyEvent { message_new, message_expunge, flag_change, mailbox_name, subscription_change };
+enum class NotifyFilter { selected, selected_delayed, inboxes, personal, subscribed, subtree, mailboxes };
+struct NotifyGroup {
+    NotifyFilter filter = NotifyFilter::personal;
+    std::vector<std::string> mailboxes;  // wire bytes; one or more for subtree and mailboxes, else none
+    std::vector<NotifyEvent> events;     // empty: NONE (no events for these mailboxes)
+};
+struct Notify {
+    bool status = false;  // SET STATUS: a STATUS of every watched mailbox before the tagged OK
+    std::vector<NotifyGroup> groups;
+};
 // APPEND mailbox [(flags)] [date-time] literal, the message read from `path` (size bytes).
 struct Append {
     std::string mailbox;
@@ -101,7 +117,8 @@ struct Append {
 using Command = std::variant<cmd::Capability, cmd::Noop, cmd::Logout, cmd::StartTls, cmd::Login,
     cmd::Authenticate, cmd::Enable, cmd::Id, cmd::Select, cmd::Unselect, cmd::Close, cmd::Create,
     cmd::Delete, cmd::Rename, cmd::Subscribe, cmd::List, cmd::Status, cmd::UidFetch, cmd::UidStore,
-    cmd::UidCopy, cmd::UidMove, cmd::UidExpunge, cmd::UidSearch, cmd::Idle, cmd::Done, cmd::Append>;
+    cmd::UidCopy, cmd::UidMove, cmd::UidExpunge, cmd::UidSearch, cmd::Idle, cmd::Done, cmd::Append,
+    cmd::Notify>;
 
 // ---- encoding --------------------------------------------------------------------------------
 struct EncoderOptions {
@@ -137,6 +154,11 @@ struct EncodedCommand {
 // - UidFetch::to_star replaces the end of the last range: {1} -> "1:*", {1:3,10:20} -> "1:3,10:*".
 // - UidSearch adds "CHARSET UTF-8" when the header field or value has 8-bit bytes.
 // - Done: the tag is ignored and EncodedCommand::tag is empty.
+// - Notify: Error(internal) for what RFC 5465 forbids: STATUS without groups, more than one
+//   selected/selected-delayed group, a mailbox event (MailboxName, SubscriptionChange) for the
+//   selected mailbox, MessageNew without MessageExpunge or the reverse, FlagChange without both,
+//   subtree/mailboxes without a mailbox or another filter with one. Mailbox names are encoded as
+//   for every other command (INBOX canonical; atom, quoted string or literal).
 EncodedCommand encode(const std::string& tag, const Command& command, const EncoderOptions& options);
 
 // For logs: the command without tag or CRLF, on one line, with secrets (LOGIN password,

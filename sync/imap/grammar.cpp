@@ -392,6 +392,7 @@ void Grammar::resp_text(StatusResponse& response) {
 // resp-code-apnd = "APPENDUID" SP nz-number SP append-uid       (RFC 4315)
 // resp-code-copy = "COPYUID" SP nz-number SP uid-set SP uid-set (RFC 4315)
 // "HIGHESTMODSEQ" SP mod-sequence-value / "NOMODSEQ" / "MODIFIED" SP sequence-set (RFC 7162)
+// "NOTIFICATIONOVERFLOW" (RFC 5465; its "BADEVENT" SP "(" event-name *(SP event-name) ")" is Other)
 ResponseCode Grammar::resp_text_code() {
     expect('[', "expected '['");
     const std::string name = wire::to_upper(atom());
@@ -448,6 +449,8 @@ ResponseCode Grammar::resp_text_code() {
         result = code::TryCreate{};
     } else if (name == "NONEXISTENT") {
         result = code::Nonexistent{};
+    } else if (name == "NOTIFICATIONOVERFLOW") {
+        result = code::NotificationOverflow{};
     } else {
         code::Other other{name, {}};
         if (accept(' ')) {

@@ -1,4 +1,5 @@
-// Typed IMAP responses, as the codec produces them (RFC 3501 / 9051, 7162, 4315, 5258, 5819, 4731).
+// Typed IMAP responses, as the codec produces them (RFC 3501 / 9051, 7162, 4315, 5258, 5819, 4731,
+// 5465).
 // Everything here owns its data: nothing points into the codec's receive buffer.
 //
 // Strings are the wire bytes after un-quoting / literal decoding (so a mailbox name is still
@@ -36,13 +37,17 @@ struct ReadOnly {};
 struct ReadWrite {};
 struct TryCreate {};
 struct Nonexistent {};  // RFC 5530; other 5530 codes arrive as Other
+// RFC 5465: tagged NO to NOTIFY (too expensive), or untagged OK: the server stopped notifying and
+// behaves as after NOTIFY NONE. (BADEVENT arrives as Other.)
+struct NotificationOverflow {};
 struct Other { std::string name; std::string arguments; };  // unknown: kept for messages/logs
 }  // namespace code
 
 using ResponseCode = std::variant<code::Alert, code::Capability, code::PermanentFlags,
     code::UidValidity, code::UidNext, code::Unseen, code::HighestModSeq, code::NoModSeq,
     code::AppendUid, code::CopyUid, code::UidNotSticky, code::Modified, code::Closed,
-    code::ReadOnly, code::ReadWrite, code::TryCreate, code::Nonexistent, code::Other>;
+    code::ReadOnly, code::ReadWrite, code::TryCreate, code::Nonexistent, code::NotificationOverflow,
+    code::Other>;
 
 enum class Status { ok, no, bad, bye, preauth };
 

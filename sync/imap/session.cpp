@@ -32,13 +32,24 @@ std::string base64(std::string_view data) {
     return out;
 }
 
-// IDLE ends when the mailbox changed; Dovecot's "* OK Still here" keep-alives are not a change.
+bool is_notification_overflow(const Response& response) {
+    const auto* status = std::get_if<StatusResponse>(&response);
+    return status && status->code && std::holds_alternative<code::NotificationOverflow>(*status->code);
+}
+
+// IDLE ends when the mailbox changed, or, under NOTIFY (RFC 5465), another mailbox did (STATUS),
+// the mailbox list did (LIST), or the server stopped notifying (OK [NOTIFICATIONOVERFLOW]): no
+// command is in progress during IDLE, so a STATUS or LIST then is always a notification.
+// Dovecot's "* OK Still here" keep-alives are not a change.
 bool is_mailbox_event(const Response& response) {
     return std::holds_alternative<ExistsData>(response) ||
            std::holds_alternative<ExpungeData>(response) ||
            std::holds_alternative<VanishedData>(response) ||
            std::holds_alternative<FetchData>(response) ||
-           std::holds_alternative<RecentData>(response);
+           std::holds_alternative<RecentData>(response) ||
+           std::holds_alternative<StatusData>(response) ||
+           std::holds_alternative<ListData>(response) ||
+           is_notification_overflow(response);
 }
 
 void write_file(Transport& transport, const part::FileContent& file, Deadline deadline) {
@@ -162,6 +173,11 @@ void Session::note_code(const ResponseCode& code) {
         capabilities_.clear();
         for (const auto& name : capability->capabilities) capabilities_.insert(upper(name));
         capabilities_fresh_ = true;
+        return;
+    }
+    if (std::holds_alternative<code::NotificationOverflow>(code)) {
+        // RFC 5465 §5.8: the server behaves as after NOTIFY NONE from now on.
+        notifying_ = false;
         return;
     }
     if (std::holds_alternative<code::Closed>(code)) {
@@ -402,6 +418,12 @@ std::optional<SelectedMailbox> Session::select(const cmd::Select& select, bool a
     state_ = SessionState::authenticated;
     if (allow_no && response.status == Status::no) return std::nullopt;
     throw Error(ErrorCategory::protocol, fmt::format("cannot select mailbox \"{}\": {}", select.mailbox, response.text));
+}
+
+StatusResponse Session::notify(const cmd::Notify& notify) {
+    const StatusResponse response = run(notify);
+    if (response.status == Status::ok) notifying_ = !notify.groups.empty();
+    return response;
 }
 
 void Session::logout() noexcept {

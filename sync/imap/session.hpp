@@ -1,5 +1,6 @@
 // An IMAP client session over a Transport: tags, a pipeline of in-flight commands, capability
-// tracking, authentication, ENABLE, IDLE, and dispatch of untagged responses whenever they arrive.
+// tracking, authentication, ENABLE, IDLE, NOTIFY, and dispatch of untagged responses whenever they
+// arrive.
 //
 // The session is synchronous and single-threaded: send() queues a command (written at once while
 // the pipeline has room), wait() pumps the connection until that command's tagged response is in,
@@ -102,9 +103,20 @@ public:
 
     // ---- IDLE (RFC 2177) ----
     void idle_start();
-    // Pumps until an untagged response arrives (true) or the deadline passes (false).
+    // Pumps until a change is reported (true) or the deadline passes (false): EXISTS, EXPUNGE,
+    // VANISHED, FETCH or RECENT of the selected mailbox, and under NOTIFY also STATUS (another
+    // mailbox), LIST (the mailbox list) and OK [NOTIFICATIONOVERFLOW]. Keep-alives are not changes.
     bool idle_wait(Deadline until);
     void idle_done();
+
+    // ---- NOTIFY (RFC 5465) ----
+    // Sends NOTIFY SET / NONE and returns the server's answer. NO (e.g. [BADEVENT ...] or
+    // [NOTIFICATIONOVERFLOW]) and BAD leave the notification state as it was; OK makes it that of
+    // the command. Notifications then arrive at any time, to the UntaggedHandler.
+    StatusResponse notify(const cmd::Notify& notify);
+    // Whether the server has been asked to notify and has not stopped: false again after NOTIFY
+    // NONE or an untagged OK [NOTIFICATIONOVERFLOW] (the server then behaves as after NOTIFY NONE).
+    bool notifying() const { return notifying_; }
 
     EncoderOptions encoder_options() const;
 
@@ -149,6 +161,7 @@ private:
     bool greeting_seen_ = false;
     bool capabilities_fresh_ = false;  // a CAPABILITY list arrived since we last cleared it
     bool idling_ = false;
+    bool notifying_ = false;
     bool idle_event_ = false;
     std::string idle_tag_;
     std::optional<std::string> starttls_tag_;  // STARTTLS in flight: nothing may follow its answer

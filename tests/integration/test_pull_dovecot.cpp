@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "common/error.hpp"
@@ -37,6 +38,17 @@ void check_mirror_matches_server(store::Store& store, const DovecotFixture::User
         CHECK(it->second.record.synced_flags.size() == message.flags.size());
     }
     CHECK(store.verify(true).empty());
+}
+
+// One mail as two deliveries would make it: the same Message-ID, Date and Subject, and the same
+// size whatever `trace` and `text` are as long as their lengths are; a `padding` of body lines.
+std::string twin_message(const std::string& tag, const std::string& trace, const std::string& text,
+                         std::size_t padding = 0) {
+    std::string body = text + "\r\n";
+    while (body.size() < padding) body += "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxy\r\n";
+    return "Received: from " + trace + " by mx.example.org\r\nFrom: Sender <sender@example.org>\r\nTo: me@example.org\r\n"
+           "Subject: " + tag + "\r\nMessage-ID: <" + tag + "@pull.mailsync.test>\r\n"
+           "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\n" + body;
 }
 
 struct StopAfter final : sync::PullProgress {
@@ -154,6 +166,47 @@ TEST_CASE("pull: incremental changes arrive by every method") {
     // And a second pass finds nothing more to do.
     const auto again = pull_now(store, user, options);
     CHECK(again.examined == 0);
+}
+
+// Flag changes and expunges are written a bounded number per transaction (PullOptions::
+// changes_per_write, 100 by default; 7 here): more than that at once must all arrive, counted
+// once, by every method.
+TEST_CASE("pull: more changes than one write batch arrive whole by every method") {
+    const auto user = unique_user("pull_many");
+    std::vector<std::uint32_t> uids;
+    for (int i = 0; i < 40; ++i) uids.push_back(seed(user.name, "INBOX", make_message("many-" + std::to_string(i))));
+    const std::vector<sync::MethodChoice> methods{sync::MethodChoice::qresync, sync::MethodChoice::condstore,
+                                                  sync::MethodChoice::plain};
+    sync::PullOptions options;
+    options.changes_per_write = 7;
+    std::vector<std::unique_ptr<TempDirectory>> dirs;
+    std::vector<store::Store> stores;
+    for (auto method : methods) {
+        dirs.push_back(std::make_unique<TempDirectory>());
+        stores.push_back(store::Store::open(dirs.back()->path() / "store", store::Access::exclusive));
+        options.method = method;
+        REQUIRE(pull_now(stores.back(), user, options).total_new() == 40);
+    }
+
+    // 18 flagged, 18 expunged, 4 untouched between them.
+    const auto uid_range = [&](std::size_t first, std::size_t last) {
+        return std::to_string(uids[first]) + ":" + std::to_string(uids[last]);
+    };
+    doveadm({"flags", "add", "-u", user.name, "\\Flagged", "mailbox", "INBOX", "uid", uid_range(0, 17)});
+    doveadm({"expunge", "-u", user.name, "mailbox", "INBOX", "uid", uid_range(22, 39)});
+
+    for (std::size_t i = 0; i < methods.size(); ++i) {
+        INFO("method " << static_cast<int>(methods[i]));
+        options.method = methods[i];
+        const auto report = pull_now(stores[i], user, options);
+        const auto inbox = report_of(report, "INBOX");
+        REQUIRE(inbox);
+        CHECK(inbox->notes.empty());
+        CHECK(inbox->changed == 18);
+        CHECK(inbox->expunged == 18);
+        CHECK(inbox->new_messages == 0);
+        check_mirror_matches_server(stores[i], user, "INBOX");
+    }
 }
 
 TEST_CASE("pull: a UIDVALIDITY change re-pairs stored messages without downloading them") {
@@ -295,4 +348,117 @@ TEST_CASE("pull: patterns choose the mailboxes, and `only` names must exist") {
         CHECK(error.category() == ErrorCategory::bad_input);
         CHECK_THAT(error.what(), Catch::Contains("Nowhere"));
     }
+}
+
+TEST_CASE("pull: reuse of a moved message is checked by its header, among twins, without a body download") {
+    const auto user = unique_user("pull_reuse_move");
+    // Two deliveries of one mail (they differ in a Received: line only) are both stored; then the
+    // second one moves to another mailbox. Only its own stored body may be reused for it.
+    const std::string first = twin_message("reuse-twin", "relay-1.example.net", "The text.", 100'000);
+    const std::string second = twin_message("reuse-twin", "relay-2.example.net", "The text.", 100'000);
+    REQUIRE(first.size() == second.size());
+    seed(user.name, "INBOX", first);
+    const auto moved_uid = seed(user.name, "INBOX", second);
+    create_mailbox(user.name, "Folder");
+    TempDirectory dir;
+    auto store = store::Store::open(dir.path() / "store", store::Access::exclusive);
+    sync::PullOptions options;
+    options.connections = 1;
+    pull_now(store, user, options);
+
+    {
+        auto client = second_client(user, "INBOX");
+        imap::cmd::UidMove move;
+        move.uids.add(moved_uid);
+        move.mailbox = "Folder";
+        client.session->run_ok(move);
+        client.session->logout();
+    }
+    const auto report = pull_now(store, user, options);
+    const auto folder = report_of(report, "Folder");
+    REQUIRE(folder);
+    CHECK(folder->new_messages == 1);
+    CHECK(folder->reused == 1);
+    CHECK(folder->reuse_rejected == 0);
+    CHECK(folder->downloaded == 0);
+    CHECK(report.total_bytes() == 0);
+    // The check costs the header section, not the body: far less than the 100 kB on the wire.
+    CHECK(report.wire_bytes_received < second.size() / 10);
+    check_mirror_matches_server(store, user, "INBOX");
+    check_mirror_matches_server(store, user, "Folder");
+    CHECK(mirror_messages(store, "Folder").begin()->second.sha256 == store::Sha256::of(second).hex());
+}
+
+TEST_CASE("pull: a message that only looks like a stored one is downloaded, byte for byte") {
+    const auto user = unique_user("pull_reuse_reject");
+    const std::string original = twin_message("reuse-lookalike", "relay-1.example.net", "The original text.");
+    // Same Message-ID, Date, Subject and size; a header differing in one value of equal length, and
+    // another header and body (a resent message) of equal length.
+    const std::string other_header = twin_message("reuse-lookalike", "relay-9.example.net", "The original text.");
+    const std::string other_body = twin_message("reuse-lookalike", "relay-7.example.net", "A different text..");
+    REQUIRE(other_header.size() == original.size());
+    REQUIRE(other_body.size() == original.size());
+    seed(user.name, "INBOX", original);
+    TempDirectory dir;
+    auto store = store::Store::open(dir.path() / "store", store::Access::exclusive);
+    sync::PullOptions options;
+    options.connections = 1;
+    pull_now(store, user, options);
+
+    seed(user.name, "Folder", other_header);
+    seed(user.name, "Folder", other_body);
+    const auto report = pull_now(store, user, options);
+    const auto folder = report_of(report, "Folder");
+    REQUIRE(folder);
+    CHECK(folder->new_messages == 2);
+    CHECK(folder->reuse_rejected == 2);
+    CHECK(folder->reused == 0);
+    CHECK(folder->downloaded == 2);
+    check_mirror_matches_server(store, user, "INBOX");
+    check_mirror_matches_server(store, user, "Folder");
+    std::set<std::string> hashes;
+    for (const auto& [uid, message] : mirror_messages(store, "Folder")) hashes.insert(message.sha256);
+    CHECK(hashes == std::set<std::string>{store::Sha256::of(other_header).hex(), store::Sha256::of(other_body).hex()});
+}
+
+TEST_CASE("pull: a UIDVALIDITY re-pair is checked by header: twins find their own, a look-alike is downloaded") {
+    const auto user = unique_user("pull_repair_check");
+    const std::string first = twin_message("repair-twin", "relay-1.example.net", "Twin text.");
+    const std::string second = twin_message("repair-twin", "relay-2.example.net", "Twin text.");
+    const std::string replaced = twin_message("repair-other", "relay-1.example.net", "Old text.");
+    const std::string lookalike = twin_message("repair-other", "relay-5.example.net", "New text.");
+    REQUIRE(first.size() == second.size());
+    REQUIRE(replaced.size() == lookalike.size());
+    const auto first_uid = seed(user.name, "Box", first);
+    seed(user.name, "Box", second);
+    const auto replaced_uid = seed(user.name, "Box", replaced);
+    seed(user.name, "Box", make_message("repair-plain"));
+    TempDirectory dir;
+    auto store = store::Store::open(dir.path() / "store", store::Access::exclusive);
+    pull_now(store, user);
+    const auto before = mirror_messages(store, "Box");
+
+    // The first twin goes (so identity alone would pair the second twin with the first one's row),
+    // and a look-alike takes the place of another message; then a new UIDVALIDITY.
+    expunge(user.name, "Box", first_uid);
+    expunge(user.name, "Box", replaced_uid);
+    seed(user.name, "Box", lookalike);
+    const auto status_before = status(user.name, "Box");
+    set_uidvalidity(user.name, "Box", status_before.uidvalidity + 1000);
+
+    const auto report = pull_now(store, user);
+    const auto box = report_of(report, "Box");
+    REQUIRE(box);
+    CHECK(box->uidvalidity_changed);
+    CHECK(box->repaired == 2);          // the second twin and the plain message
+    CHECK(box->expunged == 2);          // the first twin and the replaced message
+    CHECK(box->downloaded == 1);        // the look-alike
+    CHECK(box->reuse_rejected == 1);
+    check_mirror_matches_server(store, user, "Box");
+    // The second twin kept its local id (its row was re-paired, not replaced).
+    const auto after = mirror_messages(store, "Box");
+    std::set<store::MessageId> ids_after;
+    for (const auto& [uid, message] : after) ids_after.insert(message.record.id);
+    for (const auto& [uid, message] : before)
+        if (message.sha256 == store::Sha256::of(second).hex()) CHECK(ids_after.count(message.record.id) == 1);
 }

@@ -20,6 +20,7 @@
 #include "sync/local_changes.hpp"
 #include "sync/replay.hpp"
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/program.hpp"
 
 using namespace mailsync;
 using test::DovecotFixture;
@@ -28,7 +29,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr store::UnixTime now = 1'760'000'000;
-const std::string binary = MAILSYNC_BINARY_DIR "/cli/mailsync";
+using test::Program;
+const std::string& binary = test::mailsync_binary;
 
 int closed_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -42,46 +44,6 @@ int closed_port() {
     ::close(fd);
     return ntohs(address.sin_port);
 }
-
-// The program, started with its output in files; killed and reaped by the caller or the destructor.
-struct Program {
-    pid_t pid = -1;
-    Program(const std::vector<std::string>& arguments, const std::filesystem::path& output) {
-        pid = ::fork();
-        REQUIRE(pid >= 0);
-        if (pid == 0) {
-            const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            std::vector<char*> argv;
-            std::vector<std::string> copy = arguments;
-            for (auto& argument : copy) argv.push_back(argument.data());
-            argv.push_back(nullptr);
-            ::execv(binary.c_str(), argv.data());
-            ::_exit(127);
-        }
-    }
-    // The exit status (128+signal when killed); -1 when still running after `limit`.
-    int wait(std::chrono::milliseconds limit) {
-        const auto until = std::chrono::steady_clock::now() + limit;
-        while (true) {
-            int status = 0;
-            const pid_t done = ::waitpid(pid, &status, WNOHANG);
-            if (done == pid) {
-                pid = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-            if (std::chrono::steady_clock::now() >= until) return -1;
-            std::this_thread::sleep_for(20ms);
-        }
-    }
-    ~Program() {
-        if (pid > 0) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, nullptr, 0);
-        }
-    }
-};
 
 struct Cli {
     DovecotFixture::User user = test::unique_user("replaycli");
@@ -189,7 +151,7 @@ TEST_CASE("sync --push-only killed at many moments loses and duplicates nothing"
             CHECK(status == 0);
             break;
         }
-        ::kill(program.pid, SIGKILL);
+        program.signal(SIGKILL);
         CHECK(program.wait(10s) == 128 + SIGKILL);
         ++kills;
     }
@@ -333,7 +295,7 @@ TEST_CASE("watch pushes changes queued while the server was down once it is back
         return there;
     }, 20s));
 
-    ::kill(watch.pid, SIGTERM);
+    watch.signal(SIGTERM);
     CHECK(watch.wait(20s) == 0);
     auto store = store::Store::open(cli.store_dir, store::Access::shared);
     CHECK(store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); }) == 0);

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include <yaml-cpp/yaml.h>
 
@@ -171,4 +172,49 @@ TEST_CASE("cli: an unreachable server exits 75") {
     CHECK(account["last_success"].IsNull());
     CHECK_FALSE(account["last_attempt"].IsNull());
     CHECK_THAT(account["last_error"].as<std::string>(), Catch::Contains("127.0.0.1"));
+}
+
+TEST_CASE("cli: sync --json reports reused bodies and rejected look-alikes per mailbox") {
+    const auto user = unique_user("cli_reuse");
+    // Same Message-ID, Date, Subject and size; one header value differs (equal length).
+    const auto message = [](const std::string& relay) {
+        return "Received: from " + relay + " by mx.example.org\r\nFrom: Sender <sender@example.org>\r\n"
+               "Subject: cli-reuse\r\nMessage-ID: <cli-reuse@pull.mailsync.test>\r\n"
+               "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nThe text.\r\n";
+    };
+    const auto moved = seed(user.name, "INBOX", message("relay-1.example.net"));
+    create_mailbox(user.name, "Moved");
+    Cli cli(user, DovecotFixture::get().imap_port);
+    REQUIRE(cli.run("sync").code == 0);
+
+    seed(user.name, "Lookalike", message("relay-2.example.net"));
+    {
+        auto client = second_client(user, "INBOX");
+        imap::cmd::UidMove move;
+        move.uids.add(moved);
+        move.mailbox = "Moved";
+        client.session->run_ok(move);
+        client.session->logout();
+    }
+    const Run sync = cli.run("--json sync");
+    INFO(cli.stderr_text());
+    REQUIRE(sync.code == 0);
+    const YAML::Node accounts = YAML::Load(sync.out);
+    REQUIRE(accounts.size() == 1);
+    std::map<std::string, YAML::Node> by_name;
+    const YAML::Node mailboxes = accounts[0]["mailboxes"];
+    for (std::size_t i = 0; i < mailboxes.size(); ++i) {
+        const YAML::Node mailbox = mailboxes[i];
+        CHECK(mailbox["reused"].IsScalar());
+        CHECK(mailbox["reuse_rejected"].IsScalar());
+        by_name[mailbox["name"].as<std::string>()] = mailbox;
+    }
+    REQUIRE(by_name.count("Moved") == 1);
+    REQUIRE(by_name.count("Lookalike") == 1);
+    CHECK(by_name["Moved"]["reused"].as<int>() == 1);
+    CHECK(by_name["Moved"]["reuse_rejected"].as<int>() == 0);
+    CHECK(by_name["Moved"]["downloaded"].as<int>() == 0);
+    CHECK(by_name["Lookalike"]["reused"].as<int>() == 0);
+    CHECK(by_name["Lookalike"]["reuse_rejected"].as<int>() == 1);
+    CHECK(by_name["Lookalike"]["downloaded"].as<int>() == 1);
 }

@@ -57,6 +57,7 @@ std::string code_text(const ResponseCode& code) {
             [](const code::ReadWrite&) -> std::string { return "READ-WRITE"; },
             [](const code::TryCreate&) -> std::string { return "TRYCREATE"; },
             [](const code::Nonexistent&) -> std::string { return "NONEXISTENT"; },
+            [](const code::NotificationOverflow&) -> std::string { return "NOTIFICATIONOVERFLOW"; },
             [](const code::Other& c) { return fmt::format("OTHER {} <{}>", c.name, c.arguments); },
         },
         code);

@@ -350,3 +350,71 @@ TEST_CASE("describe: secrets hidden, rest readable", "[command]") {
     CHECK(describe(cmd::UidStore{set("1"), {}, cmd::StoreMode::add, true, {"bad flag"}}) ==
           "UID STORE 1 +FLAGS.SILENT (\"bad flag\")");
 }
+
+TEST_CASE("encode: NOTIFY SET and NONE (RFC 5465)", "[command][notify]") {
+    using cmd::NotifyEvent;
+    using cmd::NotifyFilter;
+    const std::vector<NotifyEvent> message_events{NotifyEvent::message_new, NotifyEvent::message_expunge,
+                                                  NotifyEvent::flag_change};
+    // What watch sends.
+    cmd::Notify watch;
+    watch.groups = {{NotifyFilter::selected, {}, message_events},
+                    {NotifyFilter::personal, {},
+                     {NotifyEvent::message_new, NotifyEvent::message_expunge, NotifyEvent::flag_change,
+                      NotifyEvent::mailbox_name}}};
+    CHECK(wire(watch) == "A1 NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "
+                         "(personal (MessageNew MessageExpunge FlagChange MailboxName))\r\n");
+    CHECK(describe(watch) == "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "
+                             "(personal (MessageNew MessageExpunge FlagChange MailboxName))");
+
+    CHECK(wire(cmd::Notify{}) == "A1 NOTIFY NONE\r\n");
+
+    // STATUS, NONE for a group, every filter; mailbox names encoded as for SELECT (INBOX canonical,
+    // quoted when not an atom, a literal for 8-bit), one alone or several in parentheses.
+    cmd::Notify all;
+    all.status = true;
+    all.groups = {{NotifyFilter::selected_delayed, {}, {}},
+                  {NotifyFilter::inboxes, {}, {NotifyEvent::message_new, NotifyEvent::message_expunge}},
+                  {NotifyFilter::subscribed, {}, {NotifyEvent::subscription_change}},
+                  {NotifyFilter::subtree, {"inbox"}, {NotifyEvent::mailbox_name}},
+                  {NotifyFilter::mailboxes, {"Lists/Lemonade", "Sent Items", "&AOk-t&AOk-"}, message_events}};
+    CHECK(wire(all) == "A1 NOTIFY SET STATUS (selected-delayed NONE) (inboxes (MessageNew MessageExpunge)) "
+                       "(subscribed (SubscriptionChange)) (subtree INBOX (MailboxName)) "
+                       "(mailboxes (Lists/Lemonade \"Sent Items\" &AOk-t&AOk-) "
+                       "(MessageNew MessageExpunge FlagChange))\r\n");
+    cmd::Notify eight_bit;
+    eight_bit.groups = {{NotifyFilter::mailboxes, {"caf\xc3\xa9"}, {NotifyEvent::mailbox_name}}};
+    CHECK(wire(eight_bit) == "A1 NOTIFY SET (mailboxes {5}\r\n<+>caf\xc3\xa9 (MailboxName))\r\n");
+    CHECK(wire(eight_bit, with_literal_plus()) == "A1 NOTIFY SET (mailboxes {5+}\r\ncaf\xc3\xa9 (MailboxName))\r\n");
+}
+
+TEST_CASE("encode: NOTIFY that RFC 5465 forbids is refused", "[command][notify]") {
+    using cmd::NotifyEvent;
+    using cmd::NotifyFilter;
+    const auto notify = [](std::vector<cmd::NotifyGroup> groups, bool status = false) {
+        cmd::Notify command;
+        command.status = status;
+        command.groups = std::move(groups);
+        return command;
+    };
+    const std::vector<NotifyEvent> both{NotifyEvent::message_new, NotifyEvent::message_expunge};
+    // STATUS needs groups.
+    CHECK(failure(notify({}, true)) == ErrorCategory::internal);
+    // MessageNew and MessageExpunge go together; FlagChange needs both (§5).
+    CHECK(failure(notify({{NotifyFilter::personal, {}, {NotifyEvent::message_new}}})) == ErrorCategory::internal);
+    CHECK(failure(notify({{NotifyFilter::personal, {}, {NotifyEvent::message_expunge}}})) == ErrorCategory::internal);
+    CHECK(failure(notify({{NotifyFilter::selected, {}, {NotifyEvent::flag_change}}})) == ErrorCategory::internal);
+    // The selected mailbox takes message events only, and only one selected group (§6.1).
+    CHECK(failure(notify({{NotifyFilter::selected, {}, {NotifyEvent::mailbox_name}}})) == ErrorCategory::internal);
+    CHECK(failure(notify({{NotifyFilter::selected, {}, both}, {NotifyFilter::selected_delayed, {}, both}})) ==
+          ErrorCategory::internal);
+    // subtree and mailboxes name one or more mailboxes; the others none.
+    CHECK(failure(notify({{NotifyFilter::subtree, {}, both}})) == ErrorCategory::internal);
+    CHECK(failure(notify({{NotifyFilter::mailboxes, {}, both}})) == ErrorCategory::internal);
+    CHECK(failure(notify({{NotifyFilter::personal, {"INBOX"}, both}})) == ErrorCategory::internal);
+    // Bad user data in a name is bad input, as for every command.
+    CHECK(failure(notify({{NotifyFilter::mailboxes, {std::string("a\0b", 3)}, both}})) == ErrorCategory::bad_input);
+    // Still describable for the log.
+    CHECK(describe(notify({{NotifyFilter::personal, {}, {NotifyEvent::message_new}}})) ==
+          "NOTIFY SET (personal (MessageNew))");
+}

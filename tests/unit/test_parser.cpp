@@ -423,3 +423,36 @@ TEST_CASE("parse_internal_date", "[parser]") {
     CHECK_FALSE(parse_internal_date("17-Jul-1996 02:44:25"));
     CHECK_FALSE(parse_internal_date(""));
 }
+
+TEST_CASE("NOTIFY (RFC 5465): notifications and its response codes", "[parser][notify]") {
+    // The server stopped notifying (§5.8), or refused NOTIFY (§3.1).
+    const auto& overflow = only<StatusResponse>("* OK [NOTIFICATIONOVERFLOW] ...A large number of changes\r\n");
+    CHECK_FALSE(overflow.tag);
+    CHECK(overflow.status == Status::ok);
+    code_of<code::NotificationOverflow>(overflow);
+    const auto& refused =
+        only<StatusResponse>("m7 NO [NOTIFICATIONOVERFLOW] NOTIFY not supported for these mailboxes.\r\n");
+    CHECK(refused.status == Status::no);
+    code_of<code::NotificationOverflow>(refused);
+    const auto& badevent = code_of<code::Other>(
+        only<StatusResponse>("m7 NO [BADEVENT (MessageNew MessageExpunge FlagChange)] Unsupported NOTIFY events.\r\n"));
+    CHECK(badevent.name == "BADEVENT");
+    CHECK(badevent.arguments == "(MessageNew MessageExpunge FlagChange)");
+
+    // STATUS of another mailbox as Dovecot sends it for a new message (QRESYNC enabled) and for a
+    // flag change (HIGHESTMODSEQ alone).
+    const auto& arrived = only<StatusData>("* STATUS Work (MESSAGES 3 UIDNEXT 4 UNSEEN 1 HIGHESTMODSEQ 12)\r\n");
+    CHECK(arrived.mailbox == "Work");
+    CHECK(arrived.messages == 3u);
+    CHECK(arrived.uidnext == 4u);
+    const auto& flagged = only<StatusData>("* STATUS \"Lists/Lemonade\" (HIGHESTMODSEQ 13)\r\n");
+    CHECK(flagged.highestmodseq == 13u);
+    CHECK_FALSE(flagged.messages);
+
+    // LIST for MailboxName: created, deleted (\NonExistent), renamed (OLDNAME), no access.
+    CHECK(only<ListData>("* LIST (\\HasNoChildren) \"/\" Projects\r\n").mailbox == "Projects");
+    CHECK(only<ListData>("* LIST (\\NonExistent) \"/\" Gone\r\n").attributes == Strings{"\\NONEXISTENT"});
+    const auto& renamed = only<ListData>("* LIST () \"/\" \"New Name\" (\"OLDNAME\" (\"Old Name\"))\r\n");
+    CHECK(renamed.mailbox == "New Name");
+    CHECK(only<ListData>("* LIST (\\NoAccess) \"/\" Shared\r\n").attributes == Strings{"\\NOACCESS"});
+}

@@ -2,6 +2,12 @@
 // plan (create / rename / remove / mark), message pairing, UID set arithmetic.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <sstream>
+
+#include "store/store.hpp"
+#include "store_test_support.hpp"
+#include "sync/body_catalog.hpp"
 #include "sync/flag_merge.hpp"
 #include "sync/mailbox_filter.hpp"
 #include "sync/mailbox_plan.hpp"
@@ -195,4 +201,124 @@ TEST_CASE("message facts from a FETCH") {
     CHECK(record.from == "Alice <alice@example.org>");
     CHECK(record.message_id == "<m@x>");
     CHECK(address_summary({imap::Address{std::nullopt, std::nullopt, std::string("group"), std::nullopt}}).empty());
+}
+
+namespace {
+
+std::optional<HeaderDigest> scanned(std::string_view message, std::size_t piece) {
+    HeaderScanner scanner;
+    for (std::size_t at = 0; at < message.size(); at += piece)
+        if (!scanner.feed(message.substr(at, piece))) break;
+    return scanner.finish();
+}
+
+std::optional<HeaderDigest> hashed(std::string_view header) {
+    HeaderHasher hasher;
+    hasher.update(header);
+    return hasher.finish();
+}
+
+}  // namespace
+
+TEST_CASE("header section: up to and including the first empty line, at any split") {
+    const std::string header = "From: a@x\r\nSubject: hi\r\nX-Note: \r\n tail\r\n\r\n";
+    const std::string message = header + "Body\r\n\r\nmore\r\n";
+    const auto expected = HeaderDigest{store::Sha256::of(header), header.size()};
+    for (std::size_t piece = 1; piece <= message.size(); ++piece) {
+        INFO("pieces of " << piece);
+        CHECK(scanned(message, piece) == expected);
+    }
+    CHECK(hashed(header) == expected);
+    std::istringstream in(message);
+    CHECK(header_of(in) == expected);
+
+    // CR CR LF CR LF, and a lone LF LF, are not the end: only CRLF CRLF is.
+    const std::string tricky = "A: 1\r\r\n\r\nB";
+    const std::string tricky_header = "A: 1\r\r\n\r\n";
+    CHECK(scanned(tricky, 1) == HeaderDigest{store::Sha256::of(tricky_header), tricky_header.size()});
+    const std::string bare = "A: 1\n\nbody";
+    CHECK(scanned(bare, 3) == HeaderDigest{store::Sha256::of(bare), bare.size()});   // no end: all of it
+    CHECK(scanned("", 1) == HeaderDigest{store::Sha256::of(""), 0});
+}
+
+TEST_CASE("header section: one byte of difference, or a header over the bound, never matches") {
+    const std::string a = "Message-ID: <m@x>\r\nReceived: by mx1\r\n\r\nBody", b = "Message-ID: <m@x>\r\nReceived: by mx2\r\n\r\nBody";
+    CHECK(scanned(a, 7) != scanned(b, 7));
+    CHECK(scanned(a, 7) == scanned(a, 3));
+    // Same bytes, one a prefix of the other: the length tells them apart too.
+    CHECK(hashed("A: 1\r\n\r\n") != hashed("A: 1\r\n"));
+
+    std::string big = "X-Big: ";
+    big.append(max_header_bytes, 'x');
+    big += "\r\n\r\nbody";
+    CHECK_FALSE(scanned(big, 4096).has_value());
+    CHECK_FALSE(hashed(big.substr(0, big.size() - 4)).has_value());
+    std::istringstream in(big);
+    CHECK_FALSE(header_of(in).has_value());
+    // Exactly at the bound is still compared.
+    std::string edge(max_header_bytes - 4, 'y');
+    edge += "\r\n\r\n";
+    CHECK(scanned(edge + "tail", 65536) == hashed(edge));
+}
+
+TEST_CASE("message pairing with a check: a failing candidate leaves room for the next") {
+    const MessageIdentity a{"<a@x>", 100, "d", "s"};
+    const std::vector<StoredMessage> stored = {{10, a, {}}, {11, a, {}}, {12, a, {}}};
+    const std::vector<ServerMessage> server = {{5, a}, {6, a}, {7, a}};
+    using Pair = std::pair<store::MessageId, store::Uid>;
+    // Crosswise: server 5 is stored 11, 6 is 10, 7 is none of them.
+    const std::map<store::Uid, store::MessageId> truth = {{5, 11}, {6, 10}};
+    const auto pairs = pair_messages(stored, server, [&](const StoredMessage& s, const ServerMessage& m) {
+        auto it = truth.find(m.uid);
+        return it != truth.end() && it->second == s.id;
+    });
+    CHECK(pairs == std::vector<Pair>{{11, 5}, {10, 6}});
+    CHECK(pair_messages(stored, server, [](const auto&, const auto&) { return false; }).empty());
+}
+
+TEST_CASE("body catalog: every stored body of an identity, and each one's header section") {
+    store::testing::TempDir temp;
+    auto store = store::Store::open(temp.store(), store::Access::exclusive);
+    StoreGate gate(store);
+    BodyCatalog catalog(gate);
+    // Two deliveries of one mail: same identity, headers differing in one Received: line.
+    const std::string first = "Received: by mx1\r\nMessage-ID: <m@x>\r\n\r\nHello\r\n";
+    const std::string second = "Received: by mx2\r\nMessage-ID: <m@x>\r\n\r\nHello\r\n";
+    const auto body1 = store.put_body(first), body2 = store.put_body(second);
+    const auto mailbox = store.write([](store::WriteTxn& txn) { return txn.add_mailbox(store::testing::sample_mailbox("INBOX")); });
+    auto record = store::testing::sample_message(mailbox, 1, body1.hash);
+    record.message_id = "<m@x>";
+    record.size = first.size();
+    record.date = "Mon, 23 Nov 2026 10:00:00 +0000";
+    auto twin = record;
+    twin.uid = 2;
+    twin.body_hash = body2.hash;
+    auto same_body = record;
+    same_body.uid = 3;
+    store.write([&](store::WriteTxn& txn) {
+        txn.add_message(record);
+        txn.add_message(twin);
+        txn.add_message(same_body);
+    });
+    const MessageIdentity identity = identity_of(record);
+    const auto found = store.read([&](const store::ReadTxn& txn) { return catalog.find(txn, identity); });
+    CHECK(found == std::vector<store::BodyHash>{body1.hash, body2.hash});
+    auto other = identity;
+    other.size += 1;
+    CHECK(store.read([&](const store::ReadTxn& txn) { return catalog.find(txn, other); }).empty());
+
+    const std::string header1 = first.substr(0, first.find("\r\n\r\n") + 4);
+    CHECK(catalog.header_of(body1.hash) == HeaderDigest{store::Sha256::of(header1), header1.size()});
+    CHECK(catalog.header_of(body1.hash) != catalog.header_of(body2.hash));
+    CHECK_FALSE(catalog.header_of(store::Sha256::of("not stored")).has_value());
+
+    // Removed during the pull: still offered, after the mirror's rows, each body once.
+    const auto body3 = store.put_body("Received: by mx3\r\nMessage-ID: <m@x>\r\n\r\nHello\r\n");
+    auto removed = record;
+    removed.body_hash = body3.hash;
+    catalog.remember_removed(removed);
+    catalog.remember_removed(removed);
+    catalog.remember_removed(record);
+    const auto all = store.read([&](const store::ReadTxn& txn) { return catalog.find(txn, identity); });
+    CHECK(all == std::vector<store::BodyHash>{body1.hash, body2.hash, body3.hash});
 }

@@ -400,3 +400,92 @@ TEST_CASE("session: a lost connection is unavailable, a hostile answer is a prot
         CHECK(category_of([&] { f.session->wait(tag); }) == ErrorCategory::protocol);
     }
 }
+
+namespace {
+
+cmd::Notify watch_notify() {
+    using cmd::NotifyEvent;
+    cmd::Notify notify;
+    notify.groups = {{cmd::NotifyFilter::selected, {},
+                      {NotifyEvent::message_new, NotifyEvent::message_expunge, NotifyEvent::flag_change}},
+                     {cmd::NotifyFilter::personal, {},
+                      {NotifyEvent::message_new, NotifyEvent::message_expunge, NotifyEvent::flag_change,
+                       NotifyEvent::mailbox_name}}};
+    return notify;
+}
+
+}  // namespace
+
+TEST_CASE("session: NOTIFY SET is tracked until NONE or an overflow, and a refusal changes nothing", "[notify]") {
+    Fixture f("* OK [CAPABILITY IMAP4rev1 IDLE NOTIFY] ready\r\n");
+    f.session->read_greeting();
+    CHECK_FALSE(f.session->notifying());
+
+    SECTION("accepted, then the server overflows") {
+        // A successful NOTIFY is an implicit NOOP (RFC 5465 §3.1): changes may come with its answer.
+        f.server->replies = {{"NOTIFY SET", "* 5 EXISTS\r\n$TAG OK NOTIFY completed.\r\n"},
+                             {"NOOP", "* OK [NOTIFICATIONOVERFLOW] too many changes\r\n$TAG OK NOOP completed.\r\n"}};
+        Recorder recorder;
+        f.session->set_handler(&recorder);
+        CHECK(f.session->notify(watch_notify()).status == Status::ok);
+        CHECK(f.transport->take_written() ==
+              "m1 NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "
+              "(personal (MessageNew MessageExpunge FlagChange MailboxName))\r\n");
+        CHECK(f.session->notifying());
+        f.session->run(cmd::Noop{});
+        CHECK_FALSE(f.session->notifying());   // §5.8: as after NOTIFY NONE
+        REQUIRE(recorder.seen.size() == 2);
+        CHECK(std::holds_alternative<ExistsData>(recorder.seen[0]));
+        CHECK(std::holds_alternative<StatusResponse>(recorder.seen[1]));
+    }
+    SECTION("NOTIFY NONE ends it") {
+        f.server->replies = {{"NOTIFY", "$TAG OK done\r\n"}};
+        f.session->notify(watch_notify());
+        CHECK(f.session->notifying());
+        CHECK(f.session->notify(cmd::Notify{}).status == Status::ok);
+        CHECK_FALSE(f.session->notifying());
+    }
+    SECTION("refused with BADEVENT, NOTIFICATIONOVERFLOW or BAD") {
+        for (const char* answer : {"$TAG NO [BADEVENT (MessageNew MessageExpunge)] Unsupported NOTIFY events.\r\n",
+                                   "$TAG NO [NOTIFICATIONOVERFLOW] Too many mailbox names\r\n",
+                                   "$TAG BAD Error in IMAP command NOTIFY: Invalid arguments.\r\n"}) {
+            INFO(answer);
+            f.server->replies = {{"NOTIFY", answer}};
+            const StatusResponse response = f.session->notify(watch_notify());
+            CHECK(response.status != Status::ok);
+            CHECK_FALSE(f.session->notifying());
+        }
+    }
+}
+
+TEST_CASE("session: under NOTIFY, IDLE ends on STATUS, LIST and NOTIFICATIONOVERFLOW", "[notify]") {
+    const char* reports[] = {
+        "* STATUS Work (MESSAGES 3 UIDNEXT 4 UNSEEN 1 HIGHESTMODSEQ 12)\r\n",
+        "* STATUS Work (HIGHESTMODSEQ 13)\r\n",
+        "* LIST (\\HasNoChildren) \"/\" Projects\r\n",
+        "* LIST () \"/\" \"New Name\" (\"OLDNAME\" (\"Old Name\"))\r\n",
+        "* LIST (\\NonExistent) \"/\" Gone\r\n",
+        "* OK [NOTIFICATIONOVERFLOW] ...A large number of changes\r\n",
+        "* 7 FETCH (UID 70 FLAGS (\\Seen))\r\n",
+        "* VANISHED 70\r\n",
+    };
+    for (const char* report : reports) {
+        INFO(report);
+        Fixture f("* PREAUTH [CAPABILITY IMAP4rev1 IDLE NOTIFY] ready\r\n");
+        f.session->read_greeting();
+        f.server->replies = {{"NOTIFY", "$TAG OK done\r\n"}, {"IDLE", "+ idling\r\n"}};
+        f.session->notify(watch_notify());
+        Recorder recorder;
+        f.session->set_handler(&recorder);
+        f.session->idle_start();
+        f.transport->push_incoming("* OK Still here\r\n");
+        CHECK_FALSE(f.session->idle_wait(Clock::now()));
+        f.transport->push_incoming(report);
+        CHECK(f.session->idle_wait(Clock::now() + std::chrono::seconds(5)));
+        CHECK(recorder.seen.size() == 2);   // the keep-alive and the report, both to the handler
+        f.transport->set_responder([](std::string_view written, MemoryTransport& t) {
+            if (written == "DONE\r\n") t.push_incoming("m2 OK Idle completed.\r\n");
+        });
+        f.session->idle_done();
+    }
+}

@@ -139,6 +139,12 @@ TEST_CASE("messages are listed in UID order, then those waiting for a UID", "[st
         REQUIRE(uids.size() == 4);
         CHECK(uids.front().first == 3u);
         CHECK(t.message(uids.front().second)->uid == 3u);
+        std::vector<std::pair<Uid, MessageId>> visited;   // the same, without collecting them in the store
+        t.for_each_uid(inbox, [&](Uid uid, MessageId id) { visited.emplace_back(uid, id); });
+        CHECK(visited == uids);
+        std::size_t in_other = 0;
+        t.for_each_uid(other, [&](Uid uid, MessageId) { in_other += uid == 1u ? 1 : 100; });
+        CHECK(in_other == 1);
         CHECK(t.messages_without_uid(inbox) == std::vector<MessageId>{offline});
         CHECK(t.message_by_uid(inbox, 256)->uid == 256u);
         CHECK_FALSE(t.message_by_uid(inbox, 257));
