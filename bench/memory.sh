@@ -18,9 +18,9 @@
 # in INBOX; then `mailsync sync` (pull mode, plaintext on loopback, straight to Dovecot) for three
 # phases: first sync into an empty store, no-op resync, resync after another client (doveadm) added
 # \Flagged to every 100th message and expunged another every 100th. Each phase runs
-#   1. under a sampler that reads /proc/PID/status (VmRSS, RssAnon, RssFile) and /proc/PID/smaps
-#      (the resident part of the LMDB map data.mdb) every ~5 ms and keeps each maximum, plus the
-#      kernel's own peak (ru_maxrss, what `/usr/bin/time -f %M` prints);
+#   1. under a sampler (bench/lib/sample-rss.py) that reads /proc/PID/status (VmRSS, RssAnon, RssFile)
+#      and /proc/PID/smaps (the resident part of the LMDB map data.mdb) every ~5 ms and keeps each
+#      maximum, plus the kernel's own peak (ru_maxrss, what `/usr/bin/time -f %M` prints);
 #   2. unless --no-heaptrack, again from a copy of the store as it was before the phase, under
 #      heaptrack: the heap's peak and the allocations that make it up.
 # Prints a Markdown table; raw numbers in WORK/memory.tsv.
@@ -100,40 +100,9 @@ say "starting Dovecot in $DOVE"
 . "$DOVE/env"
 DA=(doveadm -c "$DOVECOT_CONF")
 
-# Runs a command, samples its memory; prints "ru_maxrss_kb vmrss_kb anon_kb file_kb mdb_kb seconds".
-SAMPLER=$WORK/sample.py
-cat >"$SAMPLER" <<'EOF'
-import os, subprocess, sys, time
-log = open(sys.argv[1], "wb")
-p = subprocess.Popen(sys.argv[2:], stdout=log, stderr=subprocess.STDOUT)
-peak = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0}
-mdb = 0
-t0 = time.monotonic()
-while True:
-    pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-    if pid == p.pid:
-        break
-    try:
-        with open(f"/proc/{p.pid}/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in peak:
-                    peak[key] = max(peak[key], int(value.split()[0]))
-        with open(f"/proc/{p.pid}/smaps") as f:
-            in_mdb, rss = False, 0
-            for line in f:
-                first = line.split(None, 1)[0]
-                if "-" in first and not first.endswith(":"):
-                    in_mdb = line.rstrip().endswith("/data.mdb")
-                elif in_mdb and first == "Rss:":
-                    rss += int(line.split()[1])
-            mdb = max(mdb, rss)
-    except (OSError, ValueError, IndexError):
-        pass
-    time.sleep(0.005)
-code = os.waitstatus_to_exitcode(status)
-print(ru.ru_maxrss, peak["VmRSS"], peak["RssAnon"], peak["RssFile"], mdb, f"{time.monotonic() - t0:.2f}", code)
-EOF
+# Runs a command, samples its memory every ~5 ms (bench/lib/sample-rss.py, shared with bench/run.sh);
+# prints "ru_maxrss_kb vmrss_kb anon_kb file_kb mdb_kb seconds exit_code".
+SAMPLER=$ROOT/bench/lib/sample-rss.py
 
 RESULTS=$WORK/memory.tsv
 printf 'messages\tphase\texit\tseconds\tpeak_rss_kb\tmax_vmrss_kb\tmax_rss_anon_kb\tmax_rss_file_kb\tmax_data_mdb_rss_kb\theap_peak\tdata_mdb_kb\n' >"$RESULTS"
@@ -155,7 +124,8 @@ print(",".join(str(u) for i, u in enumerate(uids) if i % 100 == 37) or "-",
 measure() {  # N PHASE CONFIG STORE
   local n=$1 phase=$2 config=$3 store=$4 line heap=- mdb_size maxrss vmrss anon file mdb secs code
   [ "$HEAPTRACK" = 0 ] || { rm -rf "$store.before"; cp -a "$store" "$store.before"; }
-  line=$("$PY" "$SAMPLER" "$WORK/logs/$n-$phase.log" "$MAILSYNC" -c "$config" -q sync)
+  line=$("$PY" "$SAMPLER" --interval 0.005 --mapping /data.mdb --log "$WORK/logs/$n-$phase.log" -- \
+    "$MAILSYNC" -c "$config" -q sync)
   read -r maxrss vmrss anon file mdb secs code <<<"$line"
   if [ "$HEAPTRACK" = 1 ]; then
     rm -rf "$store"; mv "$store.before" "$store"

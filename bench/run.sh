@@ -20,7 +20,7 @@ set -euo pipefail
 trap 'echo "run.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
-N=30000 SEED=42 LABEL= LINKS=loopback,shaped RTT_MS=50 RATE_MBIT=20 KEEP=0 QUICK=0
+N=30000 SEED=42 LABEL='' LINKS=loopback,shaped RTT_MS=50 RATE_MBIT=20 KEEP=0 QUICK=0
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 64; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
 done
-[[ $N =~ ^[0-9]+$ ]] && [ "$N" -ge 100 ] || { echo "run.sh: --messages wants a number >= 100" >&2; exit 64; }
+if ! [[ $N =~ ^[0-9]+$ ]] || [ "$N" -lt 100 ]; then echo "run.sh: --messages wants a number >= 100" >&2; exit 64; fi
 [ -n "$LABEL" ] || { if [ $QUICK = 1 ]; then LABEL=quick; else LABEL=n$N; fi; }
 SMALL=$((N / 10))
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
@@ -83,7 +83,8 @@ MAILDIR_SRC=$CACHE/s$SEED-n$N
 box_dir() { echo "${1//\//_}"; }
 box_count() { local share=$2 total=$1; local c=$((total * share / 100)); [ "$c" -ge 1 ] || c=1; echo "$c"; }
 gen_box() {  # INDEX NAME SHARE
-  local dir=$MAILDIR_SRC/$(box_dir "$2") count
+  local dir count
+  dir=$MAILDIR_SRC/$(box_dir "$2")
   count=$(box_count "$N" "$3")
   if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$count" ]; then return 0; fi
   rm -rf "$dir"
@@ -129,7 +130,7 @@ say "starting Dovecot in $DOVE"
 # shellcheck disable=SC1091
 . "$DOVE/env"
 DA=(doveadm -c "$DOVECOT_CONF")
-LOAD_START=$(cat /proc/loadavg | cut -d' ' -f1-3)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Users: t_<link>_<tool>_<size> (the fixture accepts any t_* user, password "<name>-pw").
 user_of() { echo "t_${1}_${2}_${3}"; }   # LINK TOOL SIZE(big|small)
@@ -174,7 +175,7 @@ stop_proxy() {  # -> BYTES_UP BYTES_DOWN
   wait "$PROXY_PID" 2>/dev/null || true
   PROXY_PID=
   if [ "$PROXY_USED" = fault ]; then
-    BYTES_UP= BYTES_DOWN=
+    BYTES_UP='' BYTES_DOWN=''
     read -r BYTES_UP BYTES_DOWN < <(sed -n 's/^fault-proxy: [0-9]* connections, \([0-9]*\) bytes to target, \([0-9]*\) bytes to client$/\1 \2/p' "$PROXY_LOG" | tail -n 1) || true
   else
     read -r BYTES_UP BYTES_DOWN < <("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["client_to_server"], d["server_to_client"])' "$PROXY_STATS") || true
@@ -248,19 +249,19 @@ except Exception:
 
 # One measured run of a tool. Appends a line to RESULTS (TSV).
 RESULTS=$WORK/results.tsv
-printf 'link\taccount\tmessages\tphase\ttool\tstatus\twall_s\tbytes_up\tbytes_down\tpeak_rss_kb\tlocal_msgs\tserver_msgs\tproxy\n' >"$RESULTS"
+printf 'link\taccount\tmessages\tphase\ttool\tstatus\twall_s\tbytes_up\tbytes_down\tpeak_rss_kb\tlocal_msgs\tserver_msgs\tproxy\tpeak_rss_anon_kb\n' >"$RESULTS"
 declare -A TOOL_OK=()
 measure() {  # LINK SIZE PHASE TOOL
-  local link=$1 size=$2 phase=$3 tool=$4 u rc=0 t0 t1 wall rss status lc sc out
+  local link=$1 size=$2 phase=$3 tool=$4 u rc wall rss anon status lc sc out
   u=$(user_of "$link" "$tool" "$size")
   local msgs; if [ "$size" = big ]; then msgs=$N; else msgs=$SMALL; fi
   local key=$link/$size/$tool
   if [ "$tool" = mailsync ] && [ -n "$MAILSYNC_WHY" ]; then
-    printf '%s\t%s\t%s\t%s\t%s\tnot available: %s\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" "$MAILSYNC_WHY" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\tnot available: %s\t\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" "$MAILSYNC_WHY" >>"$RESULTS"
     return
   fi
   if [ "$phase" != first ] && [ "${TOOL_OK[$key]:-}" != 1 ]; then
-    printf '%s\t%s\t%s\t%s\t%s\tnot available: no successful first sync\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\tnot available: no successful first sync\t\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" >>"$RESULTS"
     return
   fi
   start_proxy "$link"
@@ -270,28 +271,32 @@ measure() {  # LINK SIZE PHASE TOOL
   else cmd=("$MAILSYNC" -c "$d/mailsync.yaml" -q sync); fi
   out=$WORK/logs/$link-$size-$phase-$tool.log
   mkdir -p "$WORK/logs"
-  t0=$(date +%s%N)
-  /usr/bin/time -f '%M' -o "$WORK/time.out" "${cmd[@]}" >"$out" 2>&1 || rc=$?
-  t1=$(date +%s%N)
+  # /usr/bin/time measures the peak RSS (%M); the sampler around it (bench/lib/sample-rss.py, shared with
+  # bench/memory.sh) keeps the peak RssAnon of the tool, time's child, read every 50 ms (every 5 ms in
+  # its first 0.25 s, for the short resyncs), and times the command from its start to its exit (the
+  # sampler's own start-up is not counted).
+  local sample
+  rm -f "$WORK/time.out"
+  sample=$("$PY" "$BENCH/lib/sample-rss.py" --interval 0.05 --dense-start 0.25 --child --log "$out" -- \
+    /usr/bin/time -f '%M' -o "$WORK/time.out" "${cmd[@]}") || sample=
   stop_proxy
-  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')
-  rss=$(grep -E '^[0-9]+$' "$WORK/time.out" | tail -n 1 || true)
-  if [ $rc -eq 0 ]; then
+  read -r _ _ anon _ _ wall rc <<<"$sample" || true
+  [[ ${anon:-} =~ ^[0-9]+$ ]] || anon=
+  [[ ${rc:-} =~ ^-?[0-9]+$ ]] || { rc=125; log "the sampler failed to run $tool"; }
+  [ "$rc" -ge 0 ] || rc=$((128 - rc))
+  rss=$(grep -E '^[0-9]+$' "$WORK/time.out" 2>/dev/null | tail -n 1 || true)
+  if [ "$rc" -eq 0 ]; then
     status=ok
     [ "$phase" = first ] && TOOL_OK[$key]=1
   else
     status="failed: exit $rc"
   fi
   lc=$(local_count "$tool" "$u") sc=$(server_count "$u")
-  log "$(printf '%-8s %-5s %-6s %-8s %s: %s s, up %s B, down %s B, peak RSS %s KB, messages local %s / server %s' \
-    "$link" "$size" "$phase" "$tool" "$status" "$wall" "$BYTES_UP" "$BYTES_DOWN" "${rss:-?}" "$lc" "$sc")"
-  if [[ $status == not\ available* ]]; then
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" "$status" >>"$RESULTS"
-  else
-    [[ $status == ok ]] || { log "last lines of $out:"; tail -n 5 "$out" | sed 's/^/      /' >&2; }
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$link" "$size" "$msgs" "$phase" "$tool" "$status" \
-      "$wall" "$BYTES_UP" "$BYTES_DOWN" "${rss:-}" "$lc" "$sc" "$PROXY_USED" >>"$RESULTS"
-  fi
+  log "$(printf '%-8s %-5s %-6s %-8s %s: %s s, up %s B, down %s B, peak RSS %s KB, peak RssAnon %s KB, messages local %s / server %s' \
+    "$link" "$size" "$phase" "$tool" "$status" "${wall:-?}" "$BYTES_UP" "$BYTES_DOWN" "${rss:-?}" "${anon:-?}" "$lc" "$sc")"
+  [[ $status == ok ]] || { log "last lines of $out:"; tail -n 5 "$out" | sed 's/^/      /' >&2; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$link" "$size" "$msgs" "$phase" "$tool" "$status" \
+    "${wall:-}" "$BYTES_UP" "$BYTES_DOWN" "${rss:-}" "$lc" "$sc" "$PROXY_USED" "${anon:-}" >>"$RESULTS"
 }
 
 # Another client changes ~1% of the flags and expunges ~1% of the messages of every mailbox:
@@ -349,7 +354,7 @@ for link in "${LINK_LIST[@]}"; do
     u=$(user_of "$link" "$tool" "$size"); rm -rf "${MAIL_ROOT:?}/$u" "$WORK/acct/$u"
   done; done
 done
-LOAD_END=$(cat /proc/loadavg | cut -d' ' -f1-3)
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
 say "results"
@@ -374,17 +379,18 @@ def size(b):
         if b >= div: return f"{b / div:.1f} {unit}" if b < 100 * div else f"{b / div:.0f} {unit}"
     return f"{b} B"
 
+def mb(kb): return f"{int(kb) / 1024:.1f} MB" if kb else "?"
+
 def cell(r):
-    if r is None: return ["–"] * 3
+    if r is None: return ["–"] * 4
     st = r["status"]
     if st.startswith("not available"):
-        return ["not available (" + st.split(": ", 1)[-1] + ")", "", ""]
-    t = r["wall_s"] + " s" + ("" if st == "ok" else f" ({st})")
+        return ["not available (" + st.split(": ", 1)[-1] + ")", "", "", ""]
+    t = (r["wall_s"] or "?") + " s" + ("" if st == "ok" else f" ({st})")
     if st == "ok" and r["local_msgs"] not in ("?", r["server_msgs"]):
         t += f" (local {r['local_msgs']} ≠ server {r['server_msgs']})"
     b = f"{size(r['bytes_up'])} / {size(r['bytes_down'])}"
-    rss = f"{int(r['peak_rss_kb']) / 1024:.1f} MB" if r["peak_rss_kb"] else "?"
-    return [t, b, rss]
+    return [t, b, mb(r["peak_rss_kb"]), mb(r.get("peak_rss_anon_kb"))]
 
 phases = [("first", "first sync"), ("noop", "no-op resync"), ("change", "resync after changes")]
 for link in dict.fromkeys(r["link"] for r in rows):
@@ -392,9 +398,9 @@ for link in dict.fromkeys(r["link"] for r in rows):
         print(f"### Loopback (through the byte-counting proxy, no delay, no rate limit)\n")
     else:
         print(f"### Emulated link: {RTT} ms round trip, {MBIT} Mbit/s each way (shared by all connections)\n")
-    print("| phase | account | mailsync time | mailsync bytes up / down | mailsync peak RSS "
-          "| mbsync time | mbsync bytes up / down | mbsync peak RSS |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| phase | account | mailsync time | mailsync bytes up / down | mailsync peak RSS | mailsync peak private (RssAnon) "
+          "| mbsync time | mbsync bytes up / down | mbsync peak RSS | mbsync peak private (RssAnon) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for ph, label in phases:
         for sz, n in (("big", N), ("small", SMALL)):
             get = lambda tool: next((r for r in rows if r["link"] == link and r["account"] == sz
@@ -432,7 +438,8 @@ for link in dict.fromkeys(r["link"] for r in rows):
             elif what == "change-bytes" and b and s_ and cb and cs:
                 v = f"{sdiff(total(cb) - total(b))} vs {sdiff(total(cs) - total(s_))}"
             elif what == "rss" and fb and fs:
-                v = f"{int(fb['peak_rss_kb']) / 1024:.1f} MB vs {int(fs['peak_rss_kb']) / 1024:.1f} MB"
+                v = (f"{mb(fb['peak_rss_kb'])} vs {mb(fs['peak_rss_kb'])}; "
+                     f"private {mb(fb.get('peak_rss_anon_kb'))} vs {mb(fs.get('peak_rss_anon_kb'))}")
             elif what == "first" and fb:
                 v = f"{fb['wall_s']} s"
                 o = find(link, "big", "first", "mbsync")
@@ -443,7 +450,7 @@ for link in dict.fromkeys(r["link"] for r in rows):
     print(f"| no-op resync time, {N} vs {SMALL} msgs (target: the same) | {link} | " + " | ".join(line["noop-time"]) + " |")
     print(f"| change resync bytes beyond the no-op resync's, {N} vs {SMALL} msgs (target: ∝ changes, ~10 ×) | {link} | " + " | ".join(line["change-bytes"]) + " |")
     print(f"| first sync time, {N} msgs (target on loopback: ≤ mbsync) | {link} | " + " | ".join(line["first"]) + " |")
-    print(f"| peak RSS first sync, {N} vs {SMALL} msgs (target: bounded) | {link} | " + " | ".join(line["rss"]) + " |")
+    print(f"| peak RSS; peak private (RssAnon), first sync, {N} vs {SMALL} msgs (target: bounded) | {link} | " + " | ".join(line["rss"]) + " |")
 print()
 EOF
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
@@ -453,7 +460,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
   echo "\`bench/run.sh --messages $N$([ $QUICK = 1 ] && echo ' (--quick)')\`, seed $SEED. Mailboxes: ${BOXES[*]} (percent of the messages);"
   echo "large account $N messages ($(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1)), small account $SMALL ($(du -sh "$MAILDIR_SRC/small" | cut -f1)); 5% of the messages carry attachments (some 1-4 MB)."
   echo "Each tool syncs its own, identically loaded copy of each account; both see the same changes. Plaintext IMAP on loopback."
-  echo "Bytes: TCP payload client→server / server→client counted by the proxy. Time: wall clock of the whole run of the command. RSS: \`/usr/bin/time -f %M\`."
+  echo "Bytes: TCP payload client→server / server→client counted by the proxy. Time: wall clock of the whole run of the command. RSS: \`/usr/bin/time -f %M\`; private: the peak of \`RssAnon\` (heap, stacks) in /proc/PID/status, sampled every ~50 ms."
   echo
   cat "$WORK/table.md"
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r);"
