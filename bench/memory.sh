@@ -28,7 +28,8 @@ set -euo pipefail
 trap 'echo "memory.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SIZES=3000,30000 SEED=42 HEAPTRACK=1 KEEP=0 OUT=
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 64; }
+# The header comment above, up to its first line that is not a comment.
+usage() { sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-64}"; }
 while [ $# -gt 0 ]; do
   case $1 in
     --messages) SIZES=${2:?}; shift 2 ;;
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     --no-heaptrack) HEAPTRACK=0; shift ;;
     --keep) KEEP=1; shift ;;
     --out) OUT=${2:?}; shift 2 ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) echo "memory.sh: unknown argument $1" >&2; usage ;;
   esac
 done
