@@ -43,16 +43,6 @@ sync::PullMode pull_mode(SyncMode mode) {
     return sync::PullMode::two_way;
 }
 
-std::string_view method_name(store::SyncMethod method) {
-    switch (method) {
-        case store::SyncMethod::never: return "none";
-        case store::SyncMethod::qresync: return "qresync";
-        case store::SyncMethod::condstore: return "condstore";
-        case store::SyncMethod::plain: return "plain";
-    }
-    return "none";
-}
-
 // Connections for the pull's workers. The secret is asked for once and shared: the provider may
 // run a command or use the store, which the workers' threads must not do at the same time.
 sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
@@ -125,7 +115,7 @@ void write_json_report(JsonWriter& json, const Account& account, const sync::Pul
         json.begin_object()
             .key("name").value(imap::mailbox_display_name(mailbox.name))
             .key("skipped").value(mailbox.skipped)
-            .key("method").value(method_name(mailbox.method))
+            .key("method").value(store::name_of(mailbox.method))
             .key("created").value(mailbox.created);
         json.key("renamed_from");
         if (mailbox.renamed_from) json.value(imap::mailbox_display_name(*mailbox.renamed_from));

@@ -18,16 +18,6 @@
 namespace mailsync::cli {
 namespace {
 
-std::string_view method_name(store::SyncMethod method) {
-    switch (method) {
-        case store::SyncMethod::never: return "none";
-        case store::SyncMethod::qresync: return "qresync";
-        case store::SyncMethod::condstore: return "condstore";
-        case store::SyncMethod::plain: return "plain";
-    }
-    return "none";
-}
-
 // "2026-11-23T10:00:00+01:00": the time in the zone it was given in.
 std::string rfc3339(store::UnixTime when, int zone_minutes = 0) {
     const std::time_t local = static_cast<std::time_t>(when + zone_minutes * 60);
@@ -143,7 +133,7 @@ void status_json(JsonWriter& json, const Account& account, std::optional<store::
         else json.null();
         json.key("highestmodseq").value(mailbox.highestmodseq)
             .key("uidvalidity").value(mailbox.uidvalidity)
-            .key("method").value(method_name(mailbox.last_sync_method))
+            .key("method").value(store::name_of(mailbox.last_sync_method))
             .key("deleted_on_server").value(mailbox.deleted_on_server.has_value())
             .end_object();
     }
@@ -182,7 +172,7 @@ int run_status(const CommandContext& context, const StatusArguments&) {
                 text += fmt::format("  {:<24} {:>7} messages {:>6} unseen  last sync {}  modseq {}  {}{}\n",
                                     imap::mailbox_display_name(mailbox.name), counts.messages, counts.unseen,
                                     mailbox.last_sync_time ? rfc3339(*mailbox.last_sync_time) : std::string("never"),
-                                    mailbox.highestmodseq, method_name(mailbox.last_sync_method),
+                                    mailbox.highestmodseq, store::name_of(mailbox.last_sync_method),
                                     mailbox.deleted_on_server ? "  (deleted on the server)" : "");
             }
         });

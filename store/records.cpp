@@ -53,6 +53,16 @@ QueueState get_queue_state(Decoder& in) {
 
 }  // namespace
 
+std::string_view name_of(SyncMethod method) {
+    switch (method) {
+        case SyncMethod::never: return "none";
+        case SyncMethod::qresync: return "qresync";
+        case SyncMethod::condstore: return "condstore";
+        case SyncMethod::plain: return "plain";
+    }
+    return "none";
+}
+
 bool has_seen_flag(const std::vector<std::string>& flags) {
     constexpr std::string_view seen = "\\seen";
     return std::any_of(flags.begin(), flags.end(), [&](const std::string& flag) {

@@ -25,6 +25,8 @@ using Seq = std::uint64_t;         // queue and conflict order, allocated from 1
 using UnixTime = std::int64_t;     // seconds since the epoch, UTC
 
 enum class SyncMethod : std::uint8_t { never = 0, qresync = 1, condstore = 2, plain = 3 };
+// As status and sync --json show it: "none", "qresync", "condstore", "plain" (a full comparison).
+std::string_view name_of(SyncMethod method);
 
 struct MailboxRecord {
     MailboxId id = 0;
