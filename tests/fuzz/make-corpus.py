@@ -41,6 +41,11 @@ vectors = [
     b"* 1 FETCH (BODY[] {99999999999999999999}\r\n",
     b"* 1 FETCH (BODYSTRUCTURE " + b"(" * 300 + b"NIL" + b")" * 300 + b" UID 4)\r\n",
     b"* CAPABILITY IMAP4rev1 STARTTLS auth=plain Idle\r\n* ENABLED CONDSTORE QRESYNC\r\n",
+    # NOTIFY (RFC 5465): notifications during IDLE, its response codes, Dovecot's free-text loss.
+    b"+ idling\r\n* STATUS Work (MESSAGES 2 UIDNEXT 3 UNSEEN 2 HIGHESTMODSEQ 3)\r\n* STATUS Work (HIGHESTMODSEQ 4)\r\n"
+    b"* LIST () \"/\" Projects/Beta\r\n* LIST (\\NonExistent) \"/\" Old (\"OLDNAME\" (\"Older\"))\r\n"
+    b"* OK [NOTIFICATIONOVERFLOW] too many\r\n* NO NOTIFY error, some events may have got lost\r\n"
+    b"m4 NO [BADEVENT (MessageNew MessageExpunge)] refused\r\nm5 NO [NOTIFICATIONOVERFLOW] later\r\n",
 ]
 streams = [(p.name, p.read_bytes()) for p in sorted((here / "../data/dovecot").glob("*.imap"))]
 streams += [(f"vector-{i}", v) for i, v in enumerate(vectors)]
