@@ -14,11 +14,13 @@
 #include "sync/imap/session.hpp"
 #include "sync/imap/tcp_transport.hpp"
 #include "tests/hostile/fake_server.hpp"
+#include "tests/support/expect_error.hpp"
 #include "tests/support/peak_memory.hpp"
 
 using namespace std::chrono_literals;
 using namespace mailsync;
 using namespace mailsync::imap;
+using mailsync::test::error_of;
 using mailsync::test::FakeServer;
 using mailsync::test::kMeasureMemory;
 using mailsync::test::peak_rss_kb;
@@ -60,19 +62,6 @@ cmd::UidFetch fetch_all(std::vector<std::string> items) {
     fetch.to_star = true;
     fetch.items = std::move(items);
     return fetch;
-}
-
-// The error an action throws (it must throw a mailsync::Error of that category); its message.
-std::string error_of(ErrorCategory expected, const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const Error& error) {
-        CHECK(error.category() == expected);
-        CHECK(std::string(error.what()).size() > 10);
-        return error.what();
-    }
-    FAIL("no error thrown");
-    return {};
 }
 
 // Counts body bytes, keeps none.

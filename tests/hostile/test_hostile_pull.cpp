@@ -28,6 +28,7 @@
 #include "sync/connect.hpp"
 #include "sync/pull.hpp"
 #include "tests/hostile/fake_server.hpp"
+#include "tests/support/expect_error.hpp"
 #include "tests/support/peak_memory.hpp"
 #include "tests/support/files.hpp"
 
@@ -281,17 +282,7 @@ public:
     sync::PullReport pull() { return sync::pull(factory(), *store, options); }
 
     // The Error pull throws (it must throw one of that category).
-    std::string pull_error(ErrorCategory expected) {
-        try {
-            pull();
-        } catch (const Error& error) {
-            CHECK(error.category() == expected);
-            CHECK(std::string(error.what()).size() > 10);
-            return error.what();
-        }
-        FAIL("pull did not throw");
-        return {};
-    }
+    std::string pull_error(ErrorCategory expected) { return test::error_of(expected, [&] { pull(); }); }
 
     const sync::MailboxReport& report_of(const sync::PullReport& report, const std::string& box) {
         for (const auto& entry : report.mailboxes)
@@ -330,6 +321,16 @@ public:
             const std::string flags = record.flags.empty() ? "" : record.flags.front();
             CHECK(flags == it->second.flags);
         }
+    }
+
+    // After a hostile answer: the store is sound, and once the server behaves again the next pull
+    // converges on `boxes` and leaves the store sound.
+    void check_recovers(std::initializer_list<std::string> boxes = {"INBOX"}) {
+        check_store_sound();
+        account.hostile(nullptr);
+        CHECK(pull().failed() == 0);
+        for (const auto& box : boxes) check_converged(box);
+        check_store_sound();
     }
 
     // verify(true) is clean, no tmp file is left, and every body file is a whole message the
@@ -422,12 +423,7 @@ TEST_CASE("hostile pull: a body literal announcing an absurd size is the mailbox
         CHECK(inbox.new_messages == 0);
         CHECK(h.report_of(report, "Other").new_messages == 2);   // the others go on
         CHECK(h.mirror("INBOX").empty());
-        h.check_store_sound();
-        // A well-behaved server later: the mailbox converges.
-        h.account.hostile(nullptr);
-        CHECK(h.pull().failed() == 0);
-        h.check_converged("INBOX");
-        h.check_store_sound();
+        h.check_recovers();
     }
     if (kMeasureMemory) CHECK(peak_rss_kb() - before < 32 * 1024);
 }
@@ -448,11 +444,7 @@ TEST_CASE("hostile pull: gigabytes announced and streamed, then cut: memory boun
     CHECK_THAT(message, Catch::Contains("cut short"));
     if (kMeasureMemory) CHECK(peak_rss_kb() - before < 32 * 1024);
     CHECK(h.mirror("INBOX").empty());
-    h.check_store_sound();
-    h.account.hostile(nullptr);
-    CHECK(h.pull().failed() == 0);
-    h.check_converged("INBOX");
-    h.check_store_sound();
+    h.check_recovers();
 }
 
 TEST_CASE("hostile pull: a body shorter than announced then EOF: earlier bodies kept, the cut one is not",
@@ -473,11 +465,7 @@ TEST_CASE("hostile pull: a body shorter than announced then EOF: earlier bodies 
     CHECK(mirrored.count(1) == 1);
     CHECK(mirrored.count(2) == 1);
     CHECK(mirrored.count(3) == 0);
-    h.check_store_sound();
-    h.account.hostile(nullptr);
-    CHECK(h.pull().failed() == 0);
-    h.check_converged("INBOX");
-    h.check_store_sound();
+    h.check_recovers();
 }
 
 TEST_CASE("hostile pull: unknown response codes and untagged data are tolerated", "[hostile][pull]") {
@@ -522,11 +510,7 @@ TEST_CASE("hostile pull: garbage lines are the mailbox's protocol error, the oth
         CHECK(inbox.error->size() > 10);
         CHECK(h.report_of(report, "Other").new_messages == 2);
         CHECK(h.mirror("INBOX").empty());
-        h.check_store_sound();
-        h.account.hostile(nullptr);
-        CHECK(h.pull().failed() == 0);
-        h.check_converged("INBOX");
-        h.check_converged("Other");
+        h.check_recovers({"INBOX", "Other"});
     }
 }
 
@@ -549,11 +533,7 @@ TEST_CASE("hostile pull: BYE in the middle of a FETCH is unavailable with the se
         return Reply{"* 2 FETCH (UID 2 FLAGS ())\r\n* BYE going away\r\n", Reply::Then::close};
     });
     CHECK_THAT(h.pull_error(ErrorCategory::unavailable), Catch::Contains("going away"));
-    h.check_store_sound();
-    h.account.hostile(nullptr);
-    CHECK(h.pull().failed() == 0);
-    h.check_converged("INBOX");
-    h.check_store_sound();
+    h.check_recovers();
 }
 
 TEST_CASE("hostile pull: VANISHED for UIDs never seen is ignored", "[hostile][pull]") {
@@ -720,10 +700,7 @@ TEST_CASE("hostile pull: STATUS numbers that overflow are a protocol error befor
         return normal;
     });
     h.pull_error(ErrorCategory::protocol);
-    h.check_store_sound();
-    h.account.hostile(nullptr);
-    CHECK(h.pull().failed() == 0);
-    h.check_converged("INBOX");
+    h.check_recovers();
 }
 
 TEST_CASE("hostile pull: absurd but valid STATUS and SELECT numbers keep time and memory bounded", "[hostile][pull]") {

@@ -110,6 +110,16 @@ sync::Connection second_client(const DovecotFixture::User& user, const std::stri
     return connection;
 }
 
+void move_on_server(const DovecotFixture::User& user, const std::string& from, std::uint32_t uid,
+                    const std::string& to) {
+    auto client = second_client(user, from);
+    imap::cmd::UidMove move;
+    move.uids.add(uid);
+    move.mailbox = to;
+    client.session->run_ok(move);
+    client.session->logout();
+}
+
 const sync::MailboxReport* report_of(const sync::PullReport& report, const std::string& mailbox) {
     for (const auto& entry : report.mailboxes)
         if (entry.name == mailbox) return &entry;

@@ -82,6 +82,11 @@ std::vector<std::string> mirror_mailboxes(store::Store& store);
 // A session of a second client, logged in as `user`, with `mailbox` selected read-write.
 sync::Connection second_client(const DovecotFixture::User& user, const std::string& mailbox);
 
+// A second client moves one message with UID MOVE (the server keeps its bytes: a move mailsync can
+// recognise).
+void move_on_server(const DovecotFixture::User& user, const std::string& from, std::uint32_t uid,
+                    const std::string& to);
+
 const sync::MailboxReport* report_of(const sync::PullReport& report, const std::string& mailbox);
 
 }  // namespace mailsync::test

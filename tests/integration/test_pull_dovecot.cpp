@@ -248,14 +248,7 @@ TEST_CASE("pull: a message moved on the server is not downloaded again") {
     options.connections = 1;
     pull_now(store, user, options);
 
-    {
-        auto client = second_client(user, "INBOX");
-        imap::cmd::UidMove move;
-        move.uids.add(uid);
-        move.mailbox = "Folder";
-        client.session->run_ok(move);
-        client.session->logout();
-    }
+    move_on_server(user, "INBOX", uid, "Folder");
     const auto report = pull_now(store, user, options);
     const auto folder = report_of(report, "Folder");
     REQUIRE(folder);
@@ -366,14 +359,7 @@ TEST_CASE("pull: reuse of a moved message is checked by its header, among twins,
     options.connections = 1;
     pull_now(store, user, options);
 
-    {
-        auto client = second_client(user, "INBOX");
-        imap::cmd::UidMove move;
-        move.uids.add(moved_uid);
-        move.mailbox = "Folder";
-        client.session->run_ok(move);
-        client.session->logout();
-    }
+    move_on_server(user, "INBOX", moved_uid, "Folder");
     const auto report = pull_now(store, user, options);
     const auto folder = report_of(report, "Folder");
     REQUIRE(folder);

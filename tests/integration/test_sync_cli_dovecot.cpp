@@ -188,14 +188,7 @@ TEST_CASE("cli: sync --json reports reused bodies and rejected look-alikes per m
     REQUIRE(cli.run("sync").code == 0);
 
     seed(user.name, "Lookalike", message("relay-2.example.net"));
-    {
-        auto client = second_client(user, "INBOX");
-        imap::cmd::UidMove move;
-        move.uids.add(moved);
-        move.mailbox = "Moved";
-        client.session->run_ok(move);
-        client.session->logout();
-    }
+    move_on_server(user, "INBOX", moved, "Moved");
     const Run sync = cli.run("--json sync");
     INFO(cli.stderr_text());
     REQUIRE(sync.code == 0);
