@@ -1,7 +1,7 @@
 // export, verify: for backup pipelines.
 //
 // export  writes each selected account's mirror to DIR (several accounts: DIR/<account>), see
-//         sync/export.hpp for the formats. The store is opened shared: a sync may run beside it.
+//         sync/export/export.hpp for the formats. The store is opened shared: a sync may run beside it.
 //         Exit 0; 73 when DIR or a file in it cannot be created; 65 for an unknown mailbox.
 // verify  opens the store exclusively (a sync running beside it would be racing it: exit 75),
 //         re-hashes every body and checks every invariant. Exit 0 when sound, 65 (EX_DATAERR: the
@@ -17,7 +17,7 @@
 #include "cli/exit_codes.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
-#include "sync/export.hpp"
+#include "sync/export/export.hpp"
 
 namespace mailsync::cli {
 

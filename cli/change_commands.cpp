@@ -1,5 +1,5 @@
 // flag, move, copy, delete, append, mkdir, rename, rmdir, queue, conflicts: local changes, made to
-// the mirror at once and queued for replay (sync/local_changes.hpp holds the rules). They never
+// the mirror at once and queued for replay (sync/local/local_changes.hpp holds the rules). They never
 // touch the network and open the store shared, so they work offline and while `watch` runs.
 //
 // Output: the message commands and mkdir/rename/rmdir say what they did on stderr (a note), except
@@ -15,7 +15,7 @@
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "sync/imap/mutf7.hpp"
-#include "sync/local_changes.hpp"
+#include "sync/local/local_changes.hpp"
 
 namespace mailsync::cli {
 

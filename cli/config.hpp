@@ -55,7 +55,7 @@
 #include <variant>
 #include <vector>
 
-#include "sync/connect.hpp"
+#include "sync/server/connect.hpp"
 #include "sync/imap/transport.hpp"
 
 namespace mailsync::cli {

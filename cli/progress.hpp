@@ -7,7 +7,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "sync/pull_report.hpp"
+#include "sync/pull/pull_report.hpp"
 
 namespace mailsync::cli {
 

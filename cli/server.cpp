@@ -12,7 +12,7 @@
 
 #include "cli/credentials.hpp"
 #include "common/error.hpp"
-#include "sync/oauth2.hpp"
+#include "sync/auth/oauth2.hpp"
 
 namespace mailsync::cli {
 

@@ -3,7 +3,7 @@
 
 #include "cli/config.hpp"
 #include "store/store.hpp"
-#include "sync/connect.hpp"
+#include "sync/server/connect.hpp"
 
 namespace mailsync::cli {
 
@@ -15,7 +15,7 @@ sync::ServerSettings server_settings(const Account& account);
 //                         gives the same answer, read again.
 //   xoauth2, oauthbearer  with oauth2.token_command: its output, run again on refresh.
 //                         with oauth2.token_endpoint: the access token cached in the store while it
-//                         is good (sync/oauth2.hpp), else a new one from the refresh-token grant,
+//                         is good (sync/auth/oauth2.hpp), else a new one from the refresh-token grant,
 //                         cached; refresh=true (the server refused the token) always asks the
 //                         endpoint. A rotated refresh token is written back to refresh_token_file.
 // `store`: the account's store when the caller holds it open (the sync engine must pass it: LMDB

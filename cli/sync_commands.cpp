@@ -1,11 +1,11 @@
 // sync and watch.
 //
-// `sync` replays the offline queue (sync/replay.hpp; two-way accounts only) and then pulls the
+// `sync` replays the offline queue (sync/push/replay.hpp; two-way accounts only) and then pulls the
 // server's changes; --push-only replays only, --pull-only pulls only. A server that cannot be
 // reached is Error(unavailable) (exit 75) and the queue stays as it was. The account's store is
 // opened exclusive, so a second `sync` of the same account fails at once with Error(busy) (exit 75).
 //
-// `watch` (sync/watch.hpp) runs until SIGINT/SIGTERM: a self-pipe written by the signal handler
+// `watch` (sync/watch/watch.hpp) runs until SIGINT/SIGTERM: a self-pipe written by the signal handler
 // wakes its waits, and it ends with DONE, LOGOUT and exit 0.
 #include <fcntl.h>
 #include <signal.h>
@@ -27,9 +27,9 @@
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "sync/imap/mutf7.hpp"
-#include "sync/pull.hpp"
-#include "sync/replay.hpp"
-#include "sync/watch.hpp"
+#include "sync/pull/pull.hpp"
+#include "sync/push/replay.hpp"
+#include "sync/watch/watch.hpp"
 
 namespace mailsync::cli {
 namespace {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "store/store.hpp"
-#include "sync/local_changes.hpp"
+#include "sync/local/local_changes.hpp"
 #include "tests/integration/pull_test_support.hpp"
 
 using namespace std::chrono_literals;

@@ -12,7 +12,7 @@
 #include <iostream>
 
 #include "common/error.hpp"
-#include "sync/connect.hpp"
+#include "sync/server/connect.hpp"
 #include "sync/imap/session.hpp"
 #include "tests/fault/fault_driver.hpp"
 #include "tests/support/dovecot.hpp"

@@ -25,8 +25,8 @@
 
 #include "common/error.hpp"
 #include "store/store.hpp"
-#include "sync/connect.hpp"
-#include "sync/pull.hpp"
+#include "sync/server/connect.hpp"
+#include "sync/pull/pull.hpp"
 #include "tests/hostile/fake_server.hpp"
 #include "tests/support/expect_error.hpp"
 #include "tests/support/peak_memory.hpp"

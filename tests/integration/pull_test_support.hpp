@@ -10,9 +10,9 @@
 
 #include "store/body_hash.hpp"
 #include "store/store.hpp"
-#include "sync/connect.hpp"
+#include "sync/server/connect.hpp"
 #include "sync/imap/mutf7.hpp"
-#include "sync/pull.hpp"
+#include "sync/pull/pull.hpp"
 #include "tests/support/dovecot.hpp"
 
 namespace mailsync::test {

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "common/error.hpp"
-#include "sync/connect.hpp"
+#include "sync/server/connect.hpp"
 #include "sync/imap/tcp_transport.hpp"
 #include "tests/support/dovecot.hpp"
 

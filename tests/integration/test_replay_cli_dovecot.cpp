@@ -17,8 +17,8 @@
 #include <sstream>
 #include <thread>
 
-#include "sync/local_changes.hpp"
-#include "sync/replay.hpp"
+#include "sync/local/local_changes.hpp"
+#include "sync/push/replay.hpp"
 #include "tests/integration/pull_test_support.hpp"
 #include "tests/support/program.hpp"
 

@@ -1,4 +1,4 @@
-// The push side (sync/replay.hpp) against Dovecot: offline changes made with the local commands
+// The push side (sync/push/replay.hpp) against Dovecot: offline changes made with the local commands
 // reach the server, a second client changing the server meanwhile; every conflict rule; replay cut
 // by the fault proxy at many byte offsets; a randomized convergence test against a model.
 #include <catch2/catch.hpp>
@@ -12,8 +12,8 @@
 #include <set>
 
 #include "common/error.hpp"
-#include "sync/local_changes.hpp"
-#include "sync/replay.hpp"
+#include "sync/local/local_changes.hpp"
+#include "sync/push/replay.hpp"
 #include "tests/fault/fault_driver.hpp"
 #include "tests/fault/proxy.hpp"
 #include "tests/integration/pull_test_support.hpp"

@@ -2,7 +2,7 @@
 """Reads an export back with Python's standard mailbox module and compares every message with the
 bytes the store holds (the server's). Usage: export_readback.py maildir|mbox PATH EXPECTED_DIR
 EXPECTED_DIR holds one file per message (any names). For mbox, the two lines mailsync adds
-(Status:, X-Status:) are dropped and the mboxrd quoting undone before comparing: see sync/export.hpp.
+(Status:, X-Status:) are dropped and the mboxrd quoting undone before comparing: see sync/export/export.hpp.
 Exits 0 when the multisets of messages are equal, 1 (printing the difference) otherwise."""
 import mailbox, os, re, sys
 

@@ -1,10 +1,10 @@
-// The push side's conflict rules (sync/conflict_rules.hpp) as a table, the flag arithmetic they
+// The push side's conflict rules (sync/rules/conflict_rules.hpp) as a table, the flag arithmetic they
 // use, the APPEND date format and watch's backoff.
 #include <catch2/catch.hpp>
 
-#include "sync/conflict_rules.hpp"
-#include "sync/replay.hpp"
-#include "sync/watch.hpp"
+#include "sync/rules/conflict_rules.hpp"
+#include "sync/push/replay.hpp"
+#include "sync/watch/watch.hpp"
 
 using namespace mailsync;
 using sync::ReplayAction;

@@ -14,7 +14,7 @@
 #include "config_test_support.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
-#include "sync/export.hpp"
+#include "sync/export/export.hpp"
 
 using namespace mailsync;
 using mailsync::store::testing::sample_mailbox;

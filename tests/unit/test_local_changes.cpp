@@ -8,7 +8,7 @@
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
-#include "sync/local_changes.hpp"
+#include "sync/local/local_changes.hpp"
 
 using namespace mailsync;
 using namespace mailsync::store;

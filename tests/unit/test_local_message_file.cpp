@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
-#include "sync/local_message_file.hpp"
+#include "sync/local/local_message_file.hpp"
 
 using namespace mailsync;
 

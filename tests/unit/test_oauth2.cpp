@@ -16,7 +16,7 @@
 #include "common/error.hpp"
 #include "config_test_support.hpp"
 #include "store/store.hpp"
-#include "sync/oauth2.hpp"
+#include "sync/auth/oauth2.hpp"
 
 extern char** environ;
 

@@ -7,13 +7,13 @@
 
 #include "store/store.hpp"
 #include "store_test_support.hpp"
-#include "sync/body_catalog.hpp"
-#include "sync/flag_merge.hpp"
-#include "sync/mailbox_filter.hpp"
-#include "sync/mailbox_plan.hpp"
-#include "sync/message_facts.hpp"
-#include "sync/message_identity.hpp"
-#include "sync/uid_sets.hpp"
+#include "sync/pull/body_catalog.hpp"
+#include "sync/rules/flag_merge.hpp"
+#include "sync/pull/mailbox_filter.hpp"
+#include "sync/pull/mailbox_plan.hpp"
+#include "sync/pull/record_from_fetch.hpp"
+#include "sync/pull/message_identity.hpp"
+#include "sync/pull/uid_sets.hpp"
 
 using namespace mailsync;
 using namespace mailsync::sync;
@@ -279,7 +279,7 @@ TEST_CASE("message pairing with a check: a failing candidate leaves room for the
 TEST_CASE("body catalog: every stored body of an identity, and each one's header section") {
     store::testing::TempDir temp;
     auto store = store::Store::open(temp.store(), store::Access::exclusive);
-    StoreGate gate(store);
+    SerializedStore gate(store);
     BodyCatalog catalog(gate);
     // Two deliveries of one mail: same identity, headers differing in one Received: line.
     const std::string first = "Received: by mx1\r\nMessage-ID: <m@x>\r\n\r\nHello\r\n";

@@ -1,4 +1,4 @@
-// watch (sync/watch.hpp) against a scripted server in memory: the exact commands it sends, NOTIFY
+// watch (sync/watch/watch.hpp) against a scripted server in memory: the exact commands it sends, NOTIFY
 // asked for where offered, every kind of report that makes it pull, and the fall back to IDLE on
 // INBOX when the server refuses NOTIFY.
 #include <catch2/catch.hpp>
@@ -15,7 +15,7 @@
 
 #include "store/store.hpp"
 #include "sync/imap/memory_transport.hpp"
-#include "sync/watch.hpp"
+#include "sync/watch/watch.hpp"
 #include "tests/unit/store_test_support.hpp"
 
 using namespace mailsync;

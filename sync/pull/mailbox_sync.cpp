@@ -1,0 +1,436 @@
+#include "sync/pull/mailbox_sync.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "sync/rules/flag_merge.hpp"
+#include "sync/pull/selected_mailbox_listener.hpp"
+#include "sync/pull/record_from_fetch.hpp"
+#include "sync/pull/message_identity.hpp"
+#include "sync/pull/new_messages.hpp"
+#include "sync/push/replay.hpp"
+#include "sync/pull/uid_sets.hpp"
+
+namespace mailsync::sync {
+namespace {
+
+// Known UIDs longer than this are left out of SELECT (QRESYNC): the server then reports every
+// expunge since the MODSEQ, which costs a little more but keeps the command line short.
+constexpr std::size_t max_known_uids_text = 4000;
+// Flags of known messages are compared this many at a time in the full comparison.
+constexpr std::size_t flag_chunk = 5000;
+
+store::UnixTime now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct ServerFlags {
+    std::vector<std::string> flags;
+    std::uint64_t modseq = 0;
+};
+using FlagChanges = std::map<store::Uid, ServerFlags>;
+
+class MailboxSync {
+public:
+    MailboxSync(SharedPullState& context, imap::Session& session, store::MailboxId id, const ServerMailbox& server,
+                MailboxReport& report)
+        : context_(context),
+          session_(session),
+          id_(id),
+          server_(server),
+          report_(report),
+          events_(session, session.is_enabled("QRESYNC")) {}
+
+    void run();
+
+private:
+    imap::SelectedMailbox examine(const store::MailboxRecord& local, bool qresync, bool condstore);
+    bool qresync_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
+    bool condstore_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
+    void full_pass(const imap::SelectedMailbox& selected);
+    void repair_uidvalidity(const imap::SelectedMailbox& selected);
+    bool trustworthy(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
+    bool count_matches(const imap::SelectedMailbox& selected);
+    void finish(const imap::SelectedMailbox& selected, store::SyncMethod method);
+
+    imap::SequenceSet mirror_uids();
+    imap::SequenceSet server_uids(std::uint32_t from = 1);
+    void fetch_flags(imap::cmd::UidFetch command, const std::string& what);
+    void apply_flags(const FlagChanges& changes);
+    void apply_expunges(const imap::SequenceSet& gone);
+    void download(const imap::SequenceSet& uids, const imap::SelectedMailbox& selected);
+    bool has_modseq(const imap::SelectedMailbox& selected) const { return selected.highestmodseq.has_value(); }
+    std::size_t changes_per_write() const { return std::max<std::size_t>(1, context_.options.changes_per_write); }
+
+    SharedPullState& context_;
+    imap::Session& session_;
+    store::MailboxId id_;
+    const ServerMailbox& server_;
+    MailboxReport& report_;
+    SelectedMailboxListener events_;
+    FlagChanges pending_select_changes_;   // FETCH data that came with SELECT (QRESYNC)
+    std::uint32_t selected_exists_ = 0;
+};
+
+void MailboxSync::run() {
+    const auto local = context_.store.read([&](const store::ReadTxn& txn) { return txn.mailbox(id_); });
+    if (!local) throw Error(ErrorCategory::internal, fmt::format("mailbox {} vanished from the store during a sync", id_));
+    const bool qresync_on = session_.is_enabled("QRESYNC");
+    const bool condstore_on = qresync_on || session_.has_capability("CONDSTORE");
+    const MethodChoice choice = context_.options.method;
+    const bool uidvalidity_changed = local->uidvalidity != 0 && server_.has_status && server_.uidvalidity != local->uidvalidity;
+    const bool incremental = local->last_sync_method != store::SyncMethod::never && local->highestmodseq != 0 && !uidvalidity_changed;
+    const bool want_qresync = incremental && qresync_on && (choice == MethodChoice::best || choice == MethodChoice::qresync);
+    const bool want_condstore = incremental && condstore_on && !want_qresync && choice != MethodChoice::plain;
+
+    const imap::SelectedMailbox selected = examine(*local, want_qresync, condstore_on && choice != MethodChoice::plain);
+    const bool select_misbehaved = events_.misbehaved;
+    const std::string select_misbehaviour = events_.misbehaviour;
+    events_.reset_flags();
+
+    if (local->uidvalidity != 0 && selected.uidvalidity != local->uidvalidity) {
+        report_.uidvalidity_changed = true;
+        report_.notes.push_back(fmt::format("UIDVALIDITY changed from {} to {}", local->uidvalidity, selected.uidvalidity));
+        repair_uidvalidity(selected);
+        full_pass(selected);
+        finish(selected, store::SyncMethod::plain);
+        return;
+    }
+    if (want_qresync) {
+        if (select_misbehaved) {
+            report_.notes.push_back("fell back to a full comparison: " + select_misbehaviour);
+        } else if (trustworthy(*local, selected) && qresync_pass(*local, selected)) {
+            finish(selected, store::SyncMethod::qresync);
+            return;
+        }
+    } else if (want_condstore) {
+        if (trustworthy(*local, selected) && condstore_pass(*local, selected)) {
+            finish(selected, store::SyncMethod::condstore);
+            return;
+        }
+    }
+    full_pass(selected);
+    finish(selected, store::SyncMethod::plain);
+}
+
+imap::SelectedMailbox MailboxSync::examine(const store::MailboxRecord& local, bool qresync, bool condstore) {
+    imap::cmd::Select select;
+    select.mailbox = server_.name;
+    select.read_only = true;
+    select.condstore = condstore;
+    if (qresync) {
+        imap::cmd::QresyncParams params;
+        params.uidvalidity = local.uidvalidity;
+        params.modseq = local.highestmodseq;
+        imap::SequenceSet known = mirror_uids();
+        if (!known.empty() && known.to_string().size() <= max_known_uids_text) params.known_uids = std::move(known);
+        select.qresync = std::move(params);
+    }
+    // Changes QRESYNC reports during the SELECT are kept for qresync_pass().
+    pending_select_changes_ = {};
+    events_.on_fetch = [this](const imap::FetchData& fetch) {
+        if (!fetch.uid || !fetch.flags) return;
+        pending_select_changes_[*fetch.uid] = ServerFlags{*fetch.flags, fetch.modseq.value_or(0)};
+    };
+    auto selected = session_.select(select);
+    events_.on_fetch = nullptr;
+    ++context_.examined;
+    selected_exists_ = selected->exists;   // EXISTS moves on as the session runs; this is the state we sync to
+    return *selected;
+}
+
+
+// An incremental answer is only as good as the MODSEQ it starts from.
+bool MailboxSync::trustworthy(const store::MailboxRecord& local, const imap::SelectedMailbox& selected) {
+    if (!selected.highestmodseq) {
+        report_.notes.push_back("fell back to a full comparison: the mailbox has no MODSEQ (NOMODSEQ)");
+        return false;
+    }
+    if (*selected.highestmodseq < local.highestmodseq) {
+        report_.notes.push_back(fmt::format("fell back to a full comparison: HIGHESTMODSEQ went back from {} to {}",
+                                            local.highestmodseq, *selected.highestmodseq));
+        return false;
+    }
+    return true;
+}
+
+bool MailboxSync::qresync_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected) {
+    const imap::SequenceSet mirror = mirror_uids();
+    apply_expunges(events_.vanished_earlier);
+    apply_flags(pending_select_changes_);
+    // New mail is every UID from the UIDNEXT we stored on: Dovecot reports changes under QRESYNC
+    // only for the known UIDs, so new messages do not all come as FETCH. UIDs in that range that
+    // do not exist are simply not answered by the metadata FETCH.
+    imap::SequenceSet added;
+    const std::uint32_t uidnext = selected.uidnext != 0 ? selected.uidnext : server_.uidnext;
+    if (local.uidnext != 0 && uidnext > local.uidnext) {
+        const imap::Range range{local.uidnext, uidnext - 1};
+        if (std::uint64_t{range.last} - range.first + 1 <= selected.exists) {
+            added.add(range);
+        } else {
+            // More UIDs than the mailbox holds messages: a sparse range, or a server announcing an
+            // absurd UIDNEXT (up to 2^32 - 1). Ask which of them exist rather than describe each.
+            added = server_uids(local.uidnext);
+            if (local.uidnext > 1) added.remove(imap::Range{1, local.uidnext - 1});   // "n:*" may name the last UID below n
+        }
+    }
+    for (const auto& [uid, flags] : pending_select_changes_)
+        if (!mirror.contains(uid)) added.add(uid);
+    added.remove(mirror);
+    pending_select_changes_.clear();
+    download(added, selected);
+    if (events_.misbehaved) {
+        report_.notes.push_back("fell back to a full comparison: " + events_.misbehaviour);
+        return false;
+    }
+    return count_matches(selected);
+}
+
+bool MailboxSync::condstore_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected) {
+    imap::cmd::UidFetch changed;
+    changed.uids.add(1);
+    changed.to_star = true;
+    changed.items = {"UID", "FLAGS", "MODSEQ"};
+    changed.changed_since = local.highestmodseq;
+    fetch_flags(std::move(changed), "the changed flags");
+    const UidDiff diff = diff_uids(mirror_uids(), server_uids());
+    apply_expunges(diff.gone);
+    download(diff.added, selected);
+    return count_matches(selected);
+}
+
+// The safety net of the incremental methods: with nothing moving on the server meanwhile, the
+// mirror must now hold exactly as many live messages as the server announced.
+bool MailboxSync::count_matches(const imap::SelectedMailbox& selected) {
+    if (events_.mailbox_changed || context_.options.mode == PullMode::backup) return true;
+    const std::uint64_t mirrored = mirror_uids().count();
+    if (mirrored == selected.exists) return true;
+    report_.notes.push_back(fmt::format("fell back to a full comparison: the server has {} messages, the mirror {}",
+                                        selected.exists, mirrored));
+    return false;
+}
+
+void MailboxSync::full_pass(const imap::SelectedMailbox& selected) {
+    const UidDiff diff = diff_uids(mirror_uids(), server_uids());
+    for (const auto& chunk : chunk_by_count(diff.common, flag_chunk)) {
+        imap::cmd::UidFetch command;
+        command.uids = chunk;
+        command.items = {"UID", "FLAGS"};
+        if (has_modseq(selected)) command.items.emplace_back("MODSEQ");
+        fetch_flags(std::move(command), "the flags");
+    }
+    apply_expunges(diff.gone);
+    download(diff.added, selected);
+}
+
+void MailboxSync::repair_uidvalidity(const imap::SelectedMailbox& selected) {
+    std::vector<ServerMessage> on_server;
+    FlagChanges flags;
+    if (selected.exists > 0) {
+        events_.on_fetch = [&](const imap::FetchData& fetch) {
+            if (!fetch.uid || !fetch.rfc822_size) return;
+            store::MessageRecord facts;
+            fill_from_fetch(facts, fetch);
+            on_server.push_back({*fetch.uid, identity_of(facts)});
+            flags[*fetch.uid] = ServerFlags{facts.flags, facts.modseq};
+        };
+        imap::cmd::UidFetch command;
+        command.uids.add(1);
+        command.to_star = true;
+        command.items = {"UID", "FLAGS", "RFC822.SIZE", "ENVELOPE"};
+        if (has_modseq(selected)) command.items.emplace_back("MODSEQ");
+        const auto response = session_.run(std::move(command));
+        events_.on_fetch = nullptr;
+        if (response.status != imap::Status::ok)
+            throw Error(ErrorCategory::protocol, fmt::format("server refused to describe its messages: {}", response.text));
+    }
+    std::vector<StoredMessage> stored;
+    context_.store.read([&](const store::ReadTxn& txn) {
+        txn.for_each_message(id_, [&](const store::MessageRecord& record) {
+            if (record.uid) stored.push_back({record.id, identity_of(record), record.body_hash});
+        });
+    });
+    // Identity proposes, the header section decides (message_identity.hpp); what fails is downloaded.
+    const auto pairs = check_pairs(context_, session_, events_, stored, on_server, pair_messages(stored, on_server));
+    const bool backup = context_.options.mode == PullMode::backup;
+    const store::UnixTime when = now();
+    const std::uint64_t unpaired = context_.store.write([&](store::WriteTxn& txn) {
+        // Every old UID is void: detach them all first, so that a new UID can go to any message.
+        for (const auto& message : stored) {
+            auto record = txn.message(message.id);
+            record->uid.reset();
+            txn.put_message(*record);
+        }
+        std::map<store::MessageId, store::Uid> new_uid(pairs.begin(), pairs.end());
+        std::uint64_t gone = 0;
+        for (const auto& message : stored) {
+            auto record = *txn.message(message.id);
+            auto paired = new_uid.find(message.id);
+            if (paired != new_uid.end()) {
+                record.uid = paired->second;
+                const ServerFlags& server_flags = flags[paired->second];
+                take_server_flags(record, server_flags.flags, server_flags.modseq);
+                txn.put_message(record);
+            } else if (backup) {
+                if (!record.deleted_on_server) record.deleted_on_server = when;
+                txn.put_message(record);
+                ++gone;
+            } else {
+                context_.catalog.remember_removed(record);
+                txn.remove_message(record.id);
+                ++gone;
+            }
+        }
+        auto mailbox = *txn.mailbox(id_);
+        mailbox.uidvalidity = selected.uidvalidity;
+        mailbox.highestmodseq = 0;
+        mailbox.last_sync_method = store::SyncMethod::never;   // until the download below completes
+        txn.put_mailbox(mailbox);
+        return gone;
+    });
+    report_.repaired += pairs.size();
+    report_.expunged += unpaired;
+}
+
+void MailboxSync::finish(const imap::SelectedMailbox& selected, store::SyncMethod method) {
+    report_.method = method;
+    context_.store.write([&](store::WriteTxn& txn) {
+        auto mailbox = *txn.mailbox(id_);
+        mailbox.uidvalidity = selected.uidvalidity;
+        mailbox.uidnext = selected.uidnext != 0 ? selected.uidnext : server_.uidnext;
+        mailbox.highestmodseq = selected.highestmodseq.value_or(0);
+        mailbox.server_messages = selected_exists_;
+        mailbox.last_sync_method = method;
+        mailbox.last_sync_time = now();
+        mailbox.deleted_on_server.reset();
+        mailbox.special_use = server_.special_use;
+        mailbox.attributes = server_.attributes;
+        txn.put_mailbox(mailbox);
+    });
+}
+
+// Straight from the index into a compressed set (UIDs come in ascending order, each one extends
+// the last range or starts a new one): its size grows with the gaps between UIDs, never with a
+// list of every message.
+imap::SequenceSet MailboxSync::mirror_uids() {
+    imap::SequenceSet set;
+    context_.store.read([&](const store::ReadTxn& txn) {
+        txn.for_each_uid(id_, [&](store::Uid uid, store::MessageId) { set.add(uid); });
+    });
+    return set;
+}
+
+imap::SequenceSet MailboxSync::server_uids(std::uint32_t from) {
+    events_.searched = {};
+    imap::cmd::UidSearch search;
+    if (session_.has_capability("ESEARCH")) search.return_options = {"ALL"};
+    search.criteria = fmt::format("UID {}:*", from);
+    const auto response = session_.run(std::move(search));
+    if (response.status != imap::Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server refused UID SEARCH in {}: {}", server_.name, response.text));
+    return std::move(events_.searched);
+}
+
+// Takes the flags the command reports into the mirror as they arrive, changes_per_write at a time, so
+// that memory does not grow with the number of messages that changed. What was written before a
+// failed command is true server state; the mailbox's MODSEQ is not advanced, so the next run asks
+// again.
+void MailboxSync::fetch_flags(imap::cmd::UidFetch command, const std::string& what) {
+    FlagChanges batch;
+    struct Unhook {
+        SelectedMailboxListener& events;
+        ~Unhook() { events.on_fetch = nullptr; }
+    } unhook{events_};
+    events_.on_fetch = [&](const imap::FetchData& fetch) {
+        if (!fetch.uid || !fetch.flags) return;
+        batch[*fetch.uid] = ServerFlags{*fetch.flags, fetch.modseq.value_or(0)};
+        if (batch.size() >= changes_per_write()) {
+            apply_flags(batch);
+            batch.clear();
+        }
+    };
+    const auto response = session_.run(std::move(command));
+    events_.on_fetch = nullptr;
+    if (response.status != imap::Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server refused to send {} of {}: {}", what, server_.name, response.text));
+    apply_flags(batch);
+}
+
+void MailboxSync::apply_flags(const FlagChanges& changes) {
+    auto next = changes.begin();
+    while (next != changes.end()) {
+        const auto first = next;
+        for (std::size_t n = 0; n < changes_per_write() && next != changes.end(); ++n) ++next;
+        const auto last = next;
+        const std::uint64_t changed = context_.store.write([&](store::WriteTxn& txn) {
+            std::uint64_t count = 0;
+            for (auto it = first; it != last; ++it) {
+                const auto& [uid, server] = *it;
+                auto record = txn.message_by_uid(id_, uid);
+                if (!record) continue;   // new: downloaded with its flags
+                const auto flags_before = record->flags;
+                const auto synced_before = record->synced_flags;
+                if (!take_server_flags(*record, server.flags, server.modseq)) continue;
+                txn.put_message(*record);
+                // A MODSEQ that moved without a flag change (e.g. an annotation) is not a change to report.
+                if (!same_flags(flags_before, record->flags) || !same_flags(synced_before, record->synced_flags)) ++count;
+            }
+            return count;
+        });
+        report_.changed += changed;
+    }
+}
+
+void MailboxSync::apply_expunges(const imap::SequenceSet& gone) {
+    if (gone.empty()) return;
+    // VANISHED (EARLIER) may name UIDs the mirror never had (RFC 7162 allows it): only ours count.
+    imap::SequenceSet ours = mirror_uids();
+    imap::SequenceSet not_gone = ours;
+    not_gone.remove(gone);
+    ours.remove(not_gone);
+    if (ours.empty()) return;
+    const bool backup = context_.options.mode == PullMode::backup;
+    const store::UnixTime when = now();
+    for (const auto& chunk : chunk_by_count(ours, changes_per_write())) {
+        const std::uint64_t expunged = context_.store.write([&](store::WriteTxn& txn) {
+            std::uint64_t count = 0;
+            for (store::Uid uid : chunk.values()) {
+                auto record = txn.message_by_uid(id_, uid);
+                if (!record) continue;
+                if (backup) {
+                    if (record->deleted_on_server) continue;
+                    record->deleted_on_server = when;
+                    txn.put_message(*record);
+                } else {
+                    context_.catalog.remember_removed(*record);
+                    txn.remove_message(record->id);
+                }
+                ++count;
+            }
+            return count;
+        });
+        report_.expunged += expunged;
+    }
+}
+
+void MailboxSync::download(const imap::SequenceSet& all, const imap::SelectedMailbox& selected) {
+    // Moved or deleted locally and not replayed yet: not new mail (queue contract, local_changes.hpp).
+    imap::SequenceSet uids = all;
+    uids.remove(context_.store.read([&](const store::ReadTxn& txn) { return locally_removed_uids(txn, id_, selected.uidvalidity); }));
+    if (uids.empty()) return;
+    NewMessages fetcher(context_, session_, events_, id_, server_.name, has_modseq(selected), report_);
+    fetcher.fetch(uids);
+}
+
+}  // namespace
+
+void sync_mailbox(SharedPullState& context, imap::Session& session, store::MailboxId id, const ServerMailbox& server,
+                  MailboxReport& report) {
+    MailboxSync(context, session, id, server, report).run();
+}
+
+}  // namespace mailsync::sync

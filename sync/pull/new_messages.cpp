@@ -1,0 +1,393 @@
+#include "sync/pull/new_messages.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "sync/imap/mutf7.hpp"
+#include "sync/pull/record_from_fetch.hpp"
+#include "sync/pull/uid_sets.hpp"
+
+namespace mailsync::sync {
+namespace {
+
+// One body literal → one blob file. The FETCH response that carried it is dispatched right after
+// its last byte, so the finished body waits here, by sequence number, only until then.
+class BlobSink final : public imap::BodySink {
+public:
+    explicit BlobSink(SerializedStore& store) : store_(store) {}
+
+    void begin(const imap::BodyContext& context) override {
+        writer_.emplace(store_.begin_body());
+        seq_ = context.seq;
+    }
+    void write(std::string_view chunk) override { writer_->write(chunk); }
+    void finish() override {
+        finished_.insert_or_assign(seq_, writer_->commit());
+        writer_.reset();
+    }
+    std::optional<store::StoredBody> take(std::uint32_t seq) {
+        auto it = finished_.find(seq);
+        if (it == finished_.end()) return std::nullopt;
+        store::StoredBody body = it->second;
+        finished_.erase(it);
+        return body;
+    }
+
+private:
+    SerializedStore& store_;
+    std::optional<store::BlobWriter> writer_;
+    std::uint32_t seq_ = 0;
+    std::map<std::uint32_t, store::StoredBody> finished_;
+};
+
+// BODY[HEADER] literals → header digests, by sequence number until their FETCH is dispatched (right
+// after the literal's last byte). Nothing is kept but the digest: memory does not grow with a header.
+class HeaderSink final : public imap::BodySink {
+public:
+    void begin(const imap::BodyContext& context) override {
+        hasher_.reset();
+        if (is_header_item(context.item, context.section)) hasher_.emplace();
+        seq_ = context.seq;
+    }
+    void write(std::string_view chunk) override {
+        if (hasher_) hasher_->update(chunk);
+    }
+    void finish() override {
+        if (hasher_) finished_.insert_or_assign(seq_, hasher_->finish());
+        hasher_.reset();
+    }
+    // The digest of the header literal of message `seq` (itself nullopt when over the bound), or
+    // nullopt when none arrived.
+    std::optional<std::optional<HeaderDigest>> take(std::uint32_t seq) {
+        auto it = finished_.find(seq);
+        if (it == finished_.end()) return std::nullopt;
+        std::optional<HeaderDigest> digest = it->second;
+        finished_.erase(it);
+        return digest;
+    }
+
+    static bool is_header_item(std::string_view item, std::string_view section) {
+        static constexpr std::string_view header = "HEADER";
+        return item == "BODY" && section.size() == header.size() &&
+               std::equal(section.begin(), section.end(), header.begin(),
+                          [](char a, char b) { return (a >= 'a' && a <= 'z' ? a - 'a' + 'A' : a) == b; });
+    }
+
+private:
+    std::optional<HeaderHasher> hasher_;
+    std::uint32_t seq_ = 0;
+    std::map<std::uint32_t, std::optional<HeaderDigest>> finished_;
+};
+
+// Installs a sink on the session for one scope.
+class SinkScope {
+public:
+    SinkScope(imap::Session& session, imap::BodySink& sink) : session_(session) { session_.set_body_sink(&sink); }
+    ~SinkScope() { session_.set_body_sink(nullptr); }
+    SinkScope(const SinkScope&) = delete;
+    SinkScope& operator=(const SinkScope&) = delete;
+
+private:
+    imap::Session& session_;
+};
+
+// A UID FETCH command must not outgrow a line: UID sets of this many values stay well under it
+// however sparse they are (11 bytes per value at worst).
+constexpr std::size_t max_uids_per_command = 500;
+
+void require_ok(const imap::StatusResponse& response, const std::string& what) {
+    if (response.status != imap::Status::ok)
+        throw Error(ErrorCategory::protocol, fmt::format("server refused {}: {}", what, response.text));
+}
+
+}  // namespace
+
+NewMessages::NewMessages(SharedPullState& context, imap::Session& session, SelectedMailboxListener& events, store::MailboxId mailbox,
+                         std::string mailbox_name, bool with_modseq, MailboxReport& report)
+    : context_(context),
+      session_(session),
+      events_(events),
+      mailbox_(mailbox),
+      mailbox_name_(std::move(mailbox_name)),
+      with_modseq_(with_modseq),
+      report_(report) {}
+
+void NewMessages::fetch(const imap::SequenceSet& uids) {
+    if (uids.empty()) return;
+    context_.progress.add_total(uids.count(), 0);
+    for (const auto& chunk : chunk_by_count(uids, std::max<std::size_t>(1, context_.options.metadata_chunk))) {
+        context_.progress.check_stop();
+        std::vector<store::MessageRecord> records = fetch_metadata(chunk);
+        context_.progress.drop_from_total(chunk.count() - records.size());
+
+        // Bodies the store already has, once their header is checked: no download.
+        std::vector<store::MessageRecord> wanted;
+        std::vector<ReuseCandidate> candidates;
+        context_.store.read([&](const store::ReadTxn& txn) {
+            for (auto& record : records) {
+                std::vector<store::BodyHash> bodies = context_.catalog.find(txn, identity_of(record));
+                if (bodies.empty()) wanted.push_back(std::move(record));
+                else candidates.push_back({std::move(record), std::move(bodies)});
+            }
+        });
+        std::vector<store::MessageRecord> reusable = check_reuse(std::move(candidates), wanted);
+        std::uint64_t wanted_bytes = 0;
+        for (const auto& record : wanted) wanted_bytes += record.size;
+        context_.progress.add_total(0, wanted_bytes);
+        for (auto& record : reusable) {
+            ++report_.reused;
+            add_to_batch(std::move(record), 0);
+        }
+        fetch_bodies(std::move(wanted));
+    }
+    commit_batch();
+}
+
+std::vector<store::MessageRecord> NewMessages::check_reuse(std::vector<ReuseCandidate> candidates,
+                                                           std::vector<store::MessageRecord>& wanted) {
+    std::vector<store::MessageRecord> reusable;
+    if (candidates.empty()) return reusable;
+    imap::SequenceSet uids;
+    std::map<store::Uid, std::size_t> index;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        uids.add(*candidates[i].record.uid);
+        index.emplace(*candidates[i].record.uid, i);
+    }
+    // Per candidate: the stored body whose header matched, and whether the server answered at all.
+    std::vector<std::optional<store::BodyHash>> matched(candidates.size());
+    std::vector<bool> answered(candidates.size(), false);
+    std::map<store::BodyHash, std::optional<HeaderDigest>> stored_headers;   // this chunk's, read once each
+    fetch_headers(session_, events_, uids, context_.options.fetch_depth,
+                  [&](store::Uid uid, const std::optional<HeaderDigest>& server) {
+                      auto it = index.find(uid);
+                      if (it == index.end() || answered[it->second]) return;
+                      answered[it->second] = true;
+                      if (!server) return;
+                      for (const auto& body : candidates[it->second].bodies) {
+                          auto stored = stored_headers.find(body);
+                          if (stored == stored_headers.end())
+                              stored = stored_headers.emplace(body, context_.catalog.header_of(body)).first;
+                          if (stored->second == server) {
+                              matched[it->second] = body;
+                              return;
+                          }
+                      }
+                  });
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        store::MessageRecord& record = candidates[i].record;
+        if (matched[i]) {
+            record.body_hash = *matched[i];
+            reusable.push_back(std::move(record));
+        } else {
+            if (answered[i]) ++report_.reuse_rejected;   // not answered: expunged meanwhile
+            wanted.push_back(std::move(record));
+        }
+    }
+    return reusable;
+}
+
+std::vector<store::MessageRecord> NewMessages::fetch_metadata(const imap::SequenceSet& uids) {
+    std::vector<store::MessageRecord> records;
+    events_.on_fetch = [&](const imap::FetchData& fetch) {
+        if (!fetch.uid || !uids.contains(*fetch.uid) || !fetch.rfc822_size) return;
+        store::MessageRecord record;
+        record.mailbox = mailbox_;
+        record.uid = *fetch.uid;
+        fill_from_fetch(record, fetch);
+        records.push_back(std::move(record));
+    };
+    imap::cmd::UidFetch command;
+    command.uids = uids;
+    command.items = {"UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"};
+    if (with_modseq_) command.items.emplace_back("MODSEQ");
+    const auto response = session_.run(command);
+    events_.on_fetch = nullptr;
+    require_ok(response, "to describe new messages");
+    // A message expunged meanwhile is simply not there; a duplicate answer is taken once.
+    std::map<store::Uid, store::MessageRecord> unique;
+    for (auto& record : records) unique.insert_or_assign(*record.uid, std::move(record));
+    records.clear();
+    for (auto& [uid, record] : unique) records.push_back(std::move(record));
+    return records;
+}
+
+void NewMessages::fetch_bodies(std::vector<store::MessageRecord> wanted) {
+    if (wanted.empty()) return;
+    // Commands of a bounded byte total (a message bigger than the bound goes alone).
+    std::vector<imap::SequenceSet> commands;
+    imap::SequenceSet current;
+    std::uint64_t current_bytes = 0;
+    std::map<store::Uid, store::MessageRecord> waiting;
+    for (auto& record : wanted) {
+        if (!current.empty() && (current_bytes + record.size > context_.options.fetch_command_bytes ||
+                                 current.count() >= max_uids_per_command)) {
+            commands.push_back(std::move(current));
+            current = {};
+            current_bytes = 0;
+        }
+        current.add(*record.uid);
+        current_bytes += record.size;
+        waiting.emplace(*record.uid, std::move(record));
+    }
+    if (!current.empty()) commands.push_back(std::move(current));
+
+    BlobSink sink(context_.store);
+    SinkScope scope(session_, sink);
+    events_.on_fetch = [&](const imap::FetchData& fetch) {
+        std::optional<store::StoredBody> body = sink.take(fetch.seq);
+        if (!body || !fetch.uid) return;
+        auto it = waiting.find(*fetch.uid);
+        if (it == waiting.end()) return;
+        store::MessageRecord record = std::move(it->second);
+        waiting.erase(it);
+        record.body_hash = body->hash;
+        record.size = body->size;   // the bytes we hold are the truth, whatever RFC822.SIZE said
+        ++report_.downloaded;
+        report_.bytes += body->size;
+        add_to_batch(std::move(record), body->size);
+    };
+    std::deque<std::string> in_flight;
+    std::size_t next = 0;
+    const std::size_t depth = std::max<std::size_t>(1, context_.options.fetch_depth);
+    while (next < commands.size() || !in_flight.empty()) {
+        while (next < commands.size() && in_flight.size() < depth) {
+            imap::cmd::UidFetch command;
+            command.uids = commands[next++];
+            command.items = {"UID", "BODY.PEEK[]"};
+            in_flight.push_back(session_.send(std::move(command)));
+        }
+        const auto response = session_.wait(in_flight.front());
+        in_flight.pop_front();
+        require_ok(response, "to send message bodies");
+    }
+    events_.on_fetch = nullptr;
+}
+
+void fetch_headers(imap::Session& session, SelectedMailboxListener& events, const imap::SequenceSet& uids, std::size_t depth,
+                   const std::function<void(store::Uid, const std::optional<HeaderDigest>&)>& on_header) {
+    if (uids.empty()) return;
+    HeaderSink sink;
+    SinkScope scope(session, sink);
+    events.on_fetch = [&](const imap::FetchData& fetch) {
+        const auto section = std::find_if(fetch.sections.begin(), fetch.sections.end(), [](const imap::BodySection& s) {
+            return !s.origin && HeaderSink::is_header_item(s.item, s.section);
+        });
+        if (section == fetch.sections.end()) return;   // another FETCH (a flag change): not ours
+        std::optional<std::optional<HeaderDigest>> streamed = sink.take(fetch.seq);
+        if (!fetch.uid || !uids.contains(*fetch.uid)) return;
+        std::optional<HeaderDigest> digest;
+        if (section->streamed) {
+            if (streamed) digest = *streamed;
+        } else if (!section->nil) {   // a quoted string: short, kept in memory by the parser
+            HeaderHasher hasher;
+            hasher.update(section->data);
+            digest = hasher.finish();
+        }
+        on_header(*fetch.uid, digest);
+    };
+    std::deque<std::string> in_flight;
+    const auto commands = chunk_by_count(uids, max_uids_per_command);
+    std::size_t next = 0;
+    try {
+        while (next < commands.size() || !in_flight.empty()) {
+            while (next < commands.size() && in_flight.size() < std::max<std::size_t>(1, depth)) {
+                imap::cmd::UidFetch command;
+                command.uids = commands[next++];
+                command.items = {"UID", "BODY.PEEK[HEADER]"};
+                in_flight.push_back(session.send(std::move(command)));
+            }
+            const auto response = session.wait(in_flight.front());
+            in_flight.pop_front();
+            require_ok(response, "to send message headers");
+        }
+    } catch (...) {
+        events.on_fetch = nullptr;
+        throw;
+    }
+    events.on_fetch = nullptr;
+}
+
+std::vector<std::pair<store::MessageId, store::Uid>> check_pairs(
+    SharedPullState& context, imap::Session& session, SelectedMailboxListener& events, const std::vector<StoredMessage>& stored,
+    const std::vector<ServerMessage>& server, const std::vector<std::pair<store::MessageId, store::Uid>>& pairs) {
+    using Pair = std::pair<store::MessageId, store::Uid>;
+    if (pairs.empty()) return {};
+    std::map<store::MessageId, const StoredMessage*> stored_by_id;
+    for (const auto& message : stored) stored_by_id.emplace(message.id, &message);
+    std::map<store::Uid, store::MessageId> paired;   // server UID → the stored message proposed
+    imap::SequenceSet uids;
+    for (const auto& [id, uid] : pairs) {
+        paired.emplace(uid, id);
+        uids.add(uid);
+    }
+
+    std::vector<Pair> kept;
+    std::map<store::Uid, HeaderDigest> rejected;   // server headers that failed their pair (rare)
+    fetch_headers(session, events, uids, context.options.fetch_depth,
+                  [&](store::Uid uid, const std::optional<HeaderDigest>& header) {
+                      auto it = paired.find(uid);
+                      if (it == paired.end()) return;
+                      const store::MessageId id = it->second;
+                      paired.erase(it);   // a second answer for the UID is ignored
+                      if (!header) return;
+                      if (context.catalog.header_of(stored_by_id.at(id)->body) == header) kept.emplace_back(id, uid);
+                      else rejected.emplace(uid, *header);
+                  });
+
+    if (!rejected.empty()) {
+        // Second chance among the stored messages no kept pair took.
+        std::set<store::MessageId> taken;
+        for (const auto& [id, uid] : kept) taken.insert(id);
+        std::vector<StoredMessage> free;
+        for (const auto& message : stored)
+            if (!taken.count(message.id)) free.push_back(message);
+        std::vector<ServerMessage> again;
+        for (const auto& message : server)
+            if (rejected.count(message.uid)) again.push_back(message);
+        std::map<store::BodyHash, std::optional<HeaderDigest>> stored_headers;
+        const auto more = pair_messages(free, again, [&](const StoredMessage& candidate, const ServerMessage& message) {
+            auto header = stored_headers.find(candidate.body);
+            if (header == stored_headers.end())
+                header = stored_headers.emplace(candidate.body, context.catalog.header_of(candidate.body)).first;
+            return header->second == rejected.at(message.uid);
+        });
+        kept.insert(kept.end(), more.begin(), more.end());
+    }
+    std::sort(kept.begin(), kept.end(), [](const Pair& a, const Pair& b) { return a.second < b.second; });
+    return kept;
+}
+
+void NewMessages::add_to_batch(store::MessageRecord record, std::uint64_t downloaded_bytes) {
+    batch_bytes_ += record.size;
+    batch_downloaded_ += downloaded_bytes;
+    batch_.push_back(std::move(record));
+    if (batch_.size() >= context_.options.commit_messages || batch_bytes_ >= context_.options.commit_bytes) commit_batch();
+}
+
+void NewMessages::commit_batch() {
+    if (batch_.empty()) return;
+    const std::uint64_t added = context_.store.write([&](store::WriteTxn& txn) {
+        std::uint64_t count = 0;
+        for (const auto& record : batch_) {
+            if (txn.message_by_uid(mailbox_, *record.uid)) continue;   // committed by an earlier run
+            txn.add_message(record);
+            ++count;
+        }
+        return count;
+    });
+    report_.new_messages += added;
+    const std::uint64_t messages = batch_.size();
+    const std::uint64_t bytes = batch_downloaded_;
+    batch_.clear();
+    batch_bytes_ = 0;
+    batch_downloaded_ = 0;
+    context_.progress.add_done(messages, bytes, imap::mailbox_display_name(mailbox_name_));
+}
+
+}  // namespace mailsync::sync

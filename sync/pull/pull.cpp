@@ -1,0 +1,255 @@
+#include "sync/pull/pull.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "sync/pull/body_catalog.hpp"
+#include "sync/imap/mutf7.hpp"
+#include "sync/imap/tcp_transport.hpp"
+#include "sync/pull/mailbox_filter.hpp"
+#include "sync/pull/mailbox_list.hpp"
+#include "sync/pull/mailbox_plan.hpp"
+#include "sync/pull/mailbox_sync.hpp"
+#include "sync/pull/worker_progress.hpp"
+#include "sync/pull/shared_pull_state.hpp"
+#include "sync/pull/serialized_store.hpp"
+
+namespace mailsync::sync {
+
+std::uint64_t PullReport::total_new() const {
+    std::uint64_t n = 0;
+    for (const auto& m : mailboxes) n += m.new_messages;
+    return n;
+}
+std::uint64_t PullReport::total_changed() const {
+    std::uint64_t n = 0;
+    for (const auto& m : mailboxes) n += m.changed;
+    return n;
+}
+std::uint64_t PullReport::total_expunged() const {
+    std::uint64_t n = 0;
+    for (const auto& m : mailboxes) n += m.expunged;
+    return n;
+}
+std::uint64_t PullReport::total_bytes() const {
+    std::uint64_t n = 0;
+    for (const auto& m : mailboxes) n += m.bytes;
+    return n;
+}
+std::uint64_t PullReport::failed() const {
+    return static_cast<std::uint64_t>(
+        std::count_if(mailboxes.begin(), mailboxes.end(), [](const MailboxReport& m) { return m.error.has_value(); }));
+}
+
+namespace {
+
+store::UnixTime now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string utf8_name(const std::string& wire) { return imap::mutf7_decode(wire).value_or(wire); }
+
+struct Job {
+    store::MailboxId id = 0;
+    ServerMailbox server;
+    std::size_t report = 0;   // index into PullReport::mailboxes
+};
+
+// Applies the mailbox diff; returns the report entries of the mailboxes present afterwards, with
+// their ids, in server order.
+std::vector<Job> apply_mailbox_plan(store::Store& store, const MailboxPlan& plan, PullReport& report) {
+    std::vector<std::pair<store::MailboxId, ServerMailbox>> created;
+    store.write([&](store::WriteTxn& txn) {
+        created.clear();
+        for (const auto& rename : plan.rename) {
+            auto record = *txn.mailbox(rename.id);
+            record.name = rename.new_name;
+            txn.put_mailbox(record);
+        }
+        for (const auto& mailbox : plan.create) {
+            store::MailboxRecord record;
+            record.name = mailbox.name;
+            if (mailbox.delimiter != '\0') record.delimiter = std::string(1, mailbox.delimiter);
+            record.special_use = mailbox.special_use;
+            record.attributes = mailbox.attributes;
+            record.subscribed = std::find(mailbox.attributes.begin(), mailbox.attributes.end(), "\\SUBSCRIBED") !=
+                                mailbox.attributes.end();
+            created.emplace_back(txn.add_mailbox(record), mailbox);
+        }
+        for (store::MailboxId id : plan.remove) txn.remove_mailbox(id);
+        const store::UnixTime when = now();
+        for (store::MailboxId id : plan.mark_deleted) {
+            auto record = *txn.mailbox(id);
+            record.deleted_on_server = when;
+            txn.put_mailbox(record);
+        }
+    });
+    std::vector<Job> jobs;
+    const auto add = [&](store::MailboxId id, const ServerMailbox& server) {
+        MailboxReport entry;
+        entry.name = server.name;
+        jobs.push_back({id, server, report.mailboxes.size()});
+        report.mailboxes.push_back(std::move(entry));
+    };
+    for (const auto& [id, server] : plan.present) {
+        add(id, server);
+        for (const auto& rename : plan.rename)
+            if (rename.id == id) report.mailboxes.back().renamed_from = rename.old_name;
+    }
+    for (const auto& [id, server] : created) {
+        add(id, server);
+        report.mailboxes.back().created = true;
+    }
+    return jobs;
+}
+
+class Workers {
+public:
+    Workers(const ConnectionFactory& connect, SharedPullState& context, std::vector<Job> jobs, PullReport& report)
+        : connect_(connect), context_(context), jobs_(std::move(jobs)), report_(report) {}
+
+    // Runs every job; the first connection is the one that listed the mailboxes.
+    void run(Connection first) {
+        const std::size_t count = std::clamp<std::size_t>(context_.options.connections, 1, std::max<std::size_t>(1, jobs_.size()));
+        std::vector<std::thread> threads;
+        for (std::size_t i = 1; i < count; ++i) threads.emplace_back([this] { work(std::nullopt); });
+        work(std::move(first));
+        for (auto& thread : threads) thread.join();
+        if (failure_) std::rethrow_exception(failure_);
+    }
+
+private:
+    void work(std::optional<Connection> connection) {
+        try {
+            if (!connection) {
+                if (next_ >= jobs_.size()) return;
+                try {
+                    connection = connect_();
+                } catch (const Error&) {
+                    return;   // one more connection refused (a server limit): the others carry on
+                }
+            }
+            account(*connection);
+            while (true) {
+                context_.progress.check_stop();
+                const std::size_t index = next_++;
+                if (index >= jobs_.size()) break;
+                const Job& job = jobs_[index];
+                MailboxReport& entry = report_.mailboxes[job.report];
+                try {
+                    sync_mailbox(context_, *connection->session, job.id, job.server, entry);
+                } catch (const Error& error) {
+                    if (error.category() != ErrorCategory::protocol) throw;
+                    entry.error = error.what();
+                    // The session may be in the middle of a response it could not parse: start afresh.
+                    connection->session->logout();
+                    account(*connection, true);
+                    connection = connect_();
+                    account(*connection);
+                }
+            }
+            connection->session->logout();
+            account(*connection, true);
+        } catch (const PullStopped&) {
+            if (connection) account(*connection, true);
+        } catch (...) {
+            if (connection) account(*connection, true);
+            std::lock_guard lock(mutex_);
+            if (!failure_) failure_ = std::current_exception();
+            context_.progress.stop();
+        }
+    }
+
+    // Counts a connection when opened, its bytes when done with it.
+    void account(const Connection& connection, bool done = false) {
+        std::lock_guard lock(mutex_);
+        if (!done) {
+            ++report_.connections;
+            return;
+        }
+        if (connection.tcp) {
+            report_.wire_bytes_sent += connection.tcp->bytes_sent();
+            report_.wire_bytes_received += connection.tcp->bytes_received();
+        }
+    }
+
+    const ConnectionFactory& connect_;
+    SharedPullState& context_;
+    std::vector<Job> jobs_;
+    PullReport& report_;
+    std::atomic<std::size_t> next_{0};
+    std::mutex mutex_;
+    std::exception_ptr failure_;
+};
+
+}  // namespace
+
+PullReport pull(const ConnectionFactory& connect, store::Store& store, const PullOptions& options, PullProgress* progress) {
+    PullReport report;
+    Connection first = connect();
+    ++report.connections;
+
+    const MailboxFilter filter(options.patterns);
+    const MailboxSelector selects = [&](const std::string& wire, char delimiter) {
+        return filter.selects(utf8_name(wire), delimiter);
+    };
+    const std::vector<ServerMailbox> server = list_mailboxes(*first.session, selects);
+
+    std::set<std::string> only;
+    for (const auto& name : options.only) {
+        const std::string wire = imap::mutf7_encode(name);
+        const bool known = std::any_of(server.begin(), server.end(), [&](const ServerMailbox& m) {
+            return m.name == wire && selects(m.name, m.delimiter);
+        });
+        if (!known)
+            throw Error(ErrorCategory::bad_input,
+                        fmt::format("there is no mailbox \"{}\" on the server that this account mirrors", name));
+        only.insert(wire);
+    }
+
+    const auto local = store.read([](const store::ReadTxn& txn) { return txn.mailboxes(); });
+    const MailboxPlan plan = plan_mailboxes(server, local, selects, options.mode);
+    for (store::MailboxId id : plan.remove)
+        for (const auto& record : local)
+            if (record.id == id) report.removed_mailboxes.push_back(record.name);
+    for (store::MailboxId id : plan.mark_deleted)
+        for (const auto& record : local)
+            if (record.id == id) report.removed_mailboxes.push_back(record.name);
+    std::vector<Job> all = apply_mailbox_plan(store, plan, report);
+
+    // Unchanged mailboxes are settled here, without a SELECT.
+    std::vector<Job> jobs;
+    const auto current = store.read([](const store::ReadTxn& txn) { return txn.mailboxes(); });
+    for (auto& job : all) {
+        MailboxReport& entry = report.mailboxes[job.report];
+        const bool wanted = only.empty() || only.count(job.server.name) > 0;
+        const auto record = std::find_if(current.begin(), current.end(), [&](const auto& r) { return r.id == job.id; });
+        if (!wanted || (record != current.end() && is_unchanged(*record, job.server))) {
+            entry.skipped = true;
+            continue;
+        }
+        jobs.push_back(std::move(job));
+    }
+
+    SerializedStore gate(store);
+    BodyCatalog catalog(gate);
+    WorkerProgress relay(progress);
+    std::atomic<unsigned> examined{0};
+    SharedPullState context{options, gate, catalog, relay, examined};
+    Workers workers(connect, context, std::move(jobs), report);
+    --report.connections;   // the first one is counted again by the worker that takes it over
+    workers.run(std::move(first));
+    report.examined = examined;
+    return report;
+}
+
+}  // namespace mailsync::sync

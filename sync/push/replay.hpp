@@ -1,0 +1,91 @@
+// The push side of the sync engine: replays the offline queue (sync/local/local_changes.hpp states the
+// queue contract) against the server, exactly once, and folds the answers back into the mirror.
+//
+// Walk. Records go in seq order. Each one: pending → (write txn: re-read it, mark sent,
+// attempts+1) → server commands → (write txn: fold the answer into the mirror, record a conflict
+// when a rule of conflict_rules.hpp decided, delete the record). No transaction is held across
+// network I/O. A record that failed (the server refused it; it stays queued with last_error) blocks
+// the later records of its message; a mailbox record (create/rename/delete) is a barrier: it is not
+// sent while an earlier record is left, and nothing after it is sent before it is done.
+//
+// A record found `sent` (a crash or a cut connection after it was marked) is resolved before
+// anything is sent again:
+//   flags    re-applied (idempotent: +FLAGS/-FLAGS);
+//   remove   the UID is looked up first; gone is success;
+//   move     UID MOVE is atomic: the UID still in the source means it did not happen; gone from
+//            the source, the destination is searched (Message-ID and size, among UIDs the mirror
+//            does not know there) before anything is re-uploaded. With the COPY fallback the
+//            destination is searched first, so a COPY that happened is not made twice;
+//   copy     the destination is searched first (as above);
+//   append   the destination is searched first (every queued body has a Message-ID);
+//   mailbox  LIST / STATUS tell whether the change happened.
+//
+// Server commands:
+//   flags    grouped by mailbox and identical change (one command for many UIDs, split to keep
+//            lines short): UID FETCH (FLAGS MODSEQ) first (which UIDs still exist, and whether the
+//            server changed them: the conflict record), then UID STORE (UNCHANGEDSINCE m)
+//            +FLAGS.SILENT / -FLAGS.SILENT, m the record's MODSEQ (the fetched one when the record
+//            has none). MODIFIED: re-read FLAGS MODSEQ and store S ∪ add − remove conditionally,
+//            again until it sticks. Without CONDSTORE: plain STORE after the re-read.
+//   remove   grouped by mailbox: UID STORE +FLAGS.SILENT (\Deleted), UID EXPUNGE of exactly those
+//            UIDs. Without UIDPLUS: refused (never a bare EXPUNGE).
+//   move     UID MOVE; else UID COPY + UID STORE \Deleted + UID EXPUNGE (UIDPLUS); else refused.
+//            COPYUID gives the message its destination UID (no download by the next pull).
+//   copy     UID COPY; COPYUID gives the new copy its UID.
+//   append   APPEND name (flags) "internaldate" {size} streamed from the body file; APPENDUID.
+//   mailbox  CREATE (+ SUBSCRIBE), RENAME, DELETE (after STATUS: a mailbox with mail is kept).
+//
+// Failures. Error(unavailable) (server gone, connection lost) ends the replay and propagates: what
+// was confirmed stays confirmed, the rest is resumed by the next run. A refusal (NO) of one record
+// leaves it queued with last_error; after max_attempts it is dropped with a `gave-up` conflict, so
+// one poisoned record cannot block the queue forever.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+#include "sync/imap/session.hpp"
+
+namespace mailsync::sync {
+
+struct ReplayOptions {
+    // Records of one flag change grouped into one STORE.
+    std::size_t max_group = 1000;
+    // A record the server refused this many times is dropped (`gave-up` conflict).
+    std::uint32_t max_attempts = 5;
+    // Times MODIFIED is answered by re-reading and storing again before the record is left queued.
+    unsigned max_modified_rounds = 5;
+    // The time records and conflicts are stamped with (tests pass a fixed clock).
+    std::function<store::UnixTime()> now;
+    // Called after each record is confirmed or left, with its seq; for tests and progress.
+    std::function<void(store::Seq)> on_record;
+};
+
+struct ReplayReport {
+    std::size_t confirmed = 0;   // records done (sent and confirmed, or found done already)
+    std::size_t conflicts = 0;   // conflict records written
+    std::size_t failed = 0;      // records the server refused this time (left queued)
+    std::size_t left = 0;        // records not done after this run (failed, blocked behind them)
+    std::vector<std::string> failures;   // why, in words, one per failed record
+};
+
+// Replays the queue of `store` over `session` (authenticated; CONDSTORE/QRESYNC enabled when the
+// server has them, as connect() does). The session's untagged handler is replaced while it runs.
+// Leaves no mailbox selected.
+ReplayReport replay(imap::Session& session, store::Store& store, const ReplayOptions& options = {});
+
+// For the pull: UIDs of `mailbox` (local id) that unconfirmed move/remove records name, made
+// against `uidvalidity` (or 0). Such a message was moved or deleted locally and is not new mail.
+imap::SequenceSet locally_removed_uids(const store::ReadTxn& txn, store::MailboxId mailbox, std::uint32_t uidvalidity);
+
+// Whether the store has records not yet confirmed (cheap: one read).
+bool has_outstanding_changes(store::Store& store);
+
+// The IMAP date-time for APPEND: "dd-Mon-yyyy hh:mm:ss +zzzz", the UTC time shown in the zone.
+std::string imap_internal_date(store::UnixTime time, std::int16_t zone_minutes);
+
+}  // namespace mailsync::sync
