@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 
 namespace mailsync::cli {
@@ -33,8 +34,6 @@ MessageId parse_id_in(std::string_view piece, std::string_view whole) {
     return *value;
 }
 
-char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 constexpr std::array<std::pair<std::string_view, std::string_view>, 5> system_flags{{
     {"seen", "\\Seen"},
     {"answered", "\\Answered"},
@@ -52,8 +51,7 @@ bool is_atom_char(char c) {
 }
 
 std::string flag_from_name(std::string_view name, std::string_view as_given) {
-    std::string lower;
-    for (char c : name.starts_with("\\") ? name.substr(1) : name) lower.push_back(lower_ascii(c));
+    const std::string lower = ascii::to_lower(name.starts_with("\\") ? name.substr(1) : name);
     for (const auto& [system_name, wire] : system_flags) {
         if (lower == system_name) return std::string(wire);
     }
@@ -168,8 +166,7 @@ FlagChanges parse_flag_changes(std::span<const std::string> arguments) {
     for (const std::string& flag : changes.add) {
         // Keywords compare without regard to case on the wire, so +Foo -foo is a contradiction too.
         const auto same = [&](const std::string& other) {
-            return std::equal(flag.begin(), flag.end(), other.begin(), other.end(),
-                              [](char a, char b) { return lower_ascii(a) == lower_ascii(b); });
+            return ascii::iequals(flag, other);
         };
         if (std::any_of(changes.remove.begin(), changes.remove.end(), same)) {
             bad_input(fmt::format("\"{}\" is both added and removed", flag));

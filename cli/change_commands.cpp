@@ -12,10 +12,11 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
-#include "sync/imap/mutf7.hpp"
 #include "sync/local/local_changes.hpp"
+#include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::cli {
 
@@ -24,8 +25,6 @@ namespace {
 using store::QueueKind;
 using store::QueueRecord;
 using store::QueueState;
-
-store::UnixTime now() { return static_cast<store::UnixTime>(std::time(nullptr)); }
 
 const Account& the_account(const CommandContext& context) {
     if (context.accounts.size() != 1) throw Error(ErrorCategory::internal, "a local change needs exactly one account");
@@ -109,7 +108,7 @@ std::string flag_change_text(const QueueRecord& record) {
 
 // The change in words, for `queue`.
 std::string change_text(const QueueRecord& record) {
-    const std::string target = imap::mailbox_display_name(record.new_name);
+    const std::string target = sync::mailbox_display_name(record.new_name);
     switch (record.kind) {
         case QueueKind::flags: return flag_change_text(record);
         case QueueKind::move: return fmt::format("to {}", target);
@@ -149,14 +148,14 @@ void json_optional_uid(JsonWriter& json, const std::optional<store::Uid>& uid) {
 int run_flag(const CommandContext& context, const FlagArguments& arguments) {
     store::Store store = open_store(the_account(context));
     const auto result = sync::change_flags(store, arguments.mailbox, arguments.ids, arguments.changes.add,
-                                           arguments.changes.remove, now());
+                                           arguments.changes.remove, unix_time_now());
     return report(context, result, fmt::format("{} flagged; the change is queued", plural(result.messages.size(), "message")),
                   false);
 }
 
 int run_move(const CommandContext& context, const MoveArguments& arguments) {
     store::Store store = open_store(the_account(context));
-    const auto result = sync::move_messages(store, arguments.mailbox, arguments.ids, arguments.destination, now());
+    const auto result = sync::move_messages(store, arguments.mailbox, arguments.ids, arguments.destination, unix_time_now());
     return report(context, result,
                   fmt::format("{} moved to {}; the move is queued", plural(result.messages.size(), "message"),
                               arguments.destination),
@@ -165,7 +164,7 @@ int run_move(const CommandContext& context, const MoveArguments& arguments) {
 
 int run_copy(const CommandContext& context, const CopyArguments& arguments) {
     store::Store store = open_store(the_account(context));
-    const auto result = sync::copy_messages(store, arguments.mailbox, arguments.ids, arguments.destination, now());
+    const auto result = sync::copy_messages(store, arguments.mailbox, arguments.ids, arguments.destination, unix_time_now());
     return report(context, result,
                   fmt::format("{} copied to {} (new ids above); the copy is queued",
                               plural(result.messages.size(), "message"), arguments.destination),
@@ -174,7 +173,7 @@ int run_copy(const CommandContext& context, const CopyArguments& arguments) {
 
 int run_delete(const CommandContext& context, const DeleteArguments& arguments) {
     store::Store store = open_store(the_account(context));
-    const auto result = sync::delete_messages(store, arguments.mailbox, arguments.ids, now());
+    const auto result = sync::delete_messages(store, arguments.mailbox, arguments.ids, unix_time_now());
     return report(context, result,
                   fmt::format("{} deleted; the deletion is queued", plural(result.messages.size(), "message")), false);
 }
@@ -189,20 +188,20 @@ int run_append(const CommandContext& context, const AppendArguments& arguments) 
         request.internaldate = arguments.date->unix_seconds;
         request.internaldate_zone_minutes = static_cast<std::int16_t>(arguments.date->utc_offset_minutes);
     }
-    const auto result = sync::append_message(store, request, now());
+    const auto result = sync::append_message(store, request, unix_time_now());
     return report(context, result, fmt::format("appended to {} (new id above); the upload is queued", arguments.mailbox),
                   true);
 }
 
 int run_mkdir(const CommandContext& context, const MkdirArguments& arguments) {
     store::Store store = open_store(the_account(context));
-    const auto result = sync::make_mailbox(store, arguments.name, now());
+    const auto result = sync::make_mailbox(store, arguments.name, unix_time_now());
     return report(context, result, fmt::format("mailbox {} made; its creation is queued", arguments.name), false);
 }
 
 int run_rename(const CommandContext& context, const RenameArguments& arguments) {
     store::Store store = open_store(the_account(context));
-    const auto result = sync::rename_mailbox(store, arguments.old_name, arguments.new_name, now());
+    const auto result = sync::rename_mailbox(store, arguments.old_name, arguments.new_name, unix_time_now());
     return report(context, result,
                   fmt::format("mailbox {} renamed to {}; the rename is queued", arguments.old_name, arguments.new_name),
                   false);
@@ -210,7 +209,7 @@ int run_rename(const CommandContext& context, const RenameArguments& arguments) 
 
 int run_rmdir(const CommandContext& context, const RmdirArguments& arguments) {
     store::Store store = open_store(the_account(context));
-    const auto result = sync::remove_mailbox(store, arguments.name, now());
+    const auto result = sync::remove_mailbox(store, arguments.name, unix_time_now());
     return report(context, result, fmt::format("mailbox {} removed; the removal is queued", arguments.name), false);
 }
 
@@ -225,7 +224,7 @@ int run_queue(const CommandContext& context, const QueueArguments&) {
         store::Store store = open_store(*account);
         const auto records = store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn); });
         for (const auto& record : records) {
-            const std::string mailbox = imap::mailbox_display_name(record.name);
+            const std::string mailbox = sync::mailbox_display_name(record.name);
             if (!output.json()) {
                 output.result(fmt::format("{}{}  {}  {}  {}  {}  {}", context.accounts.size() > 1 ? account->name + "  " : "",
                                           record.seq, state_name(record.state), kind_name(record.kind), mailbox,
@@ -241,7 +240,7 @@ int run_queue(const CommandContext& context, const QueueArguments&) {
                 .key("mailbox").value(mailbox);
             json.key("target");
             if (record.kind == QueueKind::move || record.kind == QueueKind::copy || record.kind == QueueKind::rename_mailbox) {
-                json.value(imap::mailbox_display_name(record.new_name));
+                json.value(sync::mailbox_display_name(record.new_name));
             } else {
                 json.null();
             }
@@ -291,7 +290,7 @@ int run_conflicts(const CommandContext& context, const ConflictsArguments&) {
             for (auto& record : txn.conflicts()) {
                 auto mailbox = txn.mailbox(record.mailbox);
                 // The mailbox may be gone since; its id is all that is left to show.
-                std::string name = mailbox ? imap::mailbox_display_name(mailbox->name) : fmt::format("#{}", record.mailbox);
+                std::string name = mailbox ? sync::mailbox_display_name(mailbox->name) : fmt::format("#{}", record.mailbox);
                 shown.push_back({std::move(record), std::move(name)});
             }
             return shown;

@@ -56,7 +56,7 @@
 #include <vector>
 
 #include "sync/server/connect.hpp"
-#include "sync/imap/transport.hpp"
+#include "sync/server/endpoint.hpp"
 
 namespace mailsync::cli {
 
@@ -65,7 +65,7 @@ enum class SyncMode { two_way, pull, backup };
 
 std::string_view to_string(AuthMethod method);
 std::string_view to_string(SyncMode mode);
-std::string_view to_string(imap::TlsMode mode);
+std::string_view to_string(sync::TlsMode mode);
 
 // A program whose standard output is a secret (password, token).
 struct SecretCommand {
@@ -94,7 +94,7 @@ struct OAuth2Settings {
 
 struct Account {
     std::string name;
-    imap::Endpoint endpoint;  // host, port, tls, CA file, pinned fingerprint, connect timeout
+    sync::Endpoint endpoint;  // host, port, tls, CA file, pinned fingerprint, connect timeout
     bool insecure_plaintext = false;
     std::string user;
     AuthMethod auth = AuthMethod::plain;

@@ -5,7 +5,8 @@
 #include <cerrno>
 #include <optional>
 
-#include "sync/imap/mutf7.hpp"
+#include "common/utf8.hpp"
+
 
 namespace mailsync::cli {
 namespace {
@@ -92,7 +93,7 @@ std::optional<std::pair<std::string, std::size_t>> encoded_word_at(std::string_v
 }
 
 std::string valid_utf8(const std::string& text) {
-    if (imap::is_valid_utf8(text)) return text;
+    if (utf8::is_valid(text)) return text;
     std::string out;
     for (char c : text) {
         if (static_cast<unsigned char>(c) < 0x80) out += c;

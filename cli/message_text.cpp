@@ -1,20 +1,15 @@
 #include "cli/message_text.hpp"
 
-#include "cli/encoded_words.hpp"
-
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "cli/encoded_words.hpp"
+#include "common/ascii.hpp"
+
 namespace mailsync::cli {
 namespace {
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
 
 struct Part {
     std::vector<std::pair<std::string, std::string>> headers;   // lower-cased name, unfolded value
@@ -46,14 +41,14 @@ Part split_part(const std::string& text) {
         if (colon == std::string::npos) continue;
         std::string value = line.substr(colon + 1);
         value.erase(0, std::min(value.find_first_not_of(" \t"), value.size()));
-        part.headers.emplace_back(lower(line.substr(0, colon)), value);
+        part.headers.emplace_back(ascii::to_lower(line.substr(0, colon)), value);
     }
     part.body = position < text.size() ? text.substr(position) : std::string();
     return part;
 }
 
 std::optional<std::string> parameter(const std::string& header_value, const std::string& name) {
-    const std::string folded = lower(header_value);
+    const std::string folded = ascii::to_lower(header_value);
     const auto at = folded.find(name + "=");
     if (at == std::string::npos) return std::nullopt;
     std::string value = header_value.substr(at + name.size() + 1);
@@ -115,7 +110,7 @@ std::string decode_base64(const std::string& text) {
 }
 
 std::string decoded_body(const Part& part) {
-    const std::string encoding = lower(part.header("content-transfer-encoding"));
+    const std::string encoding = ascii::to_lower(part.header("content-transfer-encoding"));
     if (encoding.find("quoted-printable") != std::string::npos) return decode_quoted_printable(part.body);
     if (encoding.find("base64") != std::string::npos) return decode_base64(part.body);
     return part.body;
@@ -123,7 +118,7 @@ std::string decoded_body(const Part& part) {
 
 // The first text/plain part, depth-first; nullopt when there is none.
 std::optional<std::string> first_text(const Part& part, int depth) {
-    const std::string type = lower(part.header("content-type"));
+    const std::string type = ascii::to_lower(part.header("content-type"));
     if (type.empty() || type.starts_with("text/plain")) return decoded_body(part);
     if (!type.starts_with("multipart/") || depth > 8) return std::nullopt;
     const auto boundary = parameter(part.header("content-type"), "boundary");
@@ -154,7 +149,7 @@ std::string message_as_text(std::istream& message, std::size_t max_bytes) {
         const std::string value = top.header(name);
         if (value.empty()) continue;
         std::string label = name;
-        label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
+        label[0] = ascii::to_upper(label[0]);
         out += label + ": " + decode_encoded_words(value) + "\n";
     }
     out += "\n";

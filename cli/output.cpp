@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "common/error.hpp"
+#include "common/utf8.hpp"
 
 namespace mailsync::cli {
 
@@ -63,28 +64,10 @@ std::string json_quote(std::string_view text) {
             ++i;
             continue;
         }
-        // A well-formed UTF-8 sequence (no overlongs, surrogates or code points past U+10FFFF).
-        std::size_t length = 0;
-        unsigned char low = 0x80, high = 0xbf;
-        if (byte >= 0xc2 && byte <= 0xdf) {
-            length = 2;
-        } else if (byte >= 0xe0 && byte <= 0xef) {
-            length = 3;
-            if (byte == 0xe0) low = 0xa0;
-            if (byte == 0xed) high = 0x9f;
-        } else if (byte >= 0xf0 && byte <= 0xf4) {
-            length = 4;
-            if (byte == 0xf0) low = 0x90;
-            if (byte == 0xf4) high = 0x8f;
-        }
-        bool valid = length != 0 && i + length <= text.size();
-        for (std::size_t k = 1; valid && k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            valid = k == 1 ? (next >= low && next <= high) : (next >= 0x80 && next <= 0xbf);
-        }
-        if (valid) {
-            quoted.append(text.substr(i, length));
-            i += length;
+        // Well-formed UTF-8 is kept; anything else becomes U+FFFD, so that the output is valid JSON.
+        const std::size_t start = i;
+        if (utf8::decode_at(text, i)) {
+            quoted.append(text.substr(start, i - start));
         } else {
             quoted += "\xef\xbf\xbd";
             ++i;

@@ -1,51 +1,18 @@
 // `mailsync probe`: connect with an account's settings and show what the server offers, so that a
 // user can check a setup before the first sync: TLS and its certificate, capabilities, what was
-// enabled, and the mailboxes with their special use and size.
-#include <map>
-
+// enabled, and the mailboxes with their special use and size. The asking is sync::probe_server();
+// this file prints the answer.
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/server.hpp"
-#include "sync/imap/mutf7.hpp"
-#include "sync/imap/tcp_transport.hpp"
+#include "sync/server/mailbox_names.hpp"
+#include "sync/server/probe.hpp"
 
 namespace mailsync::cli {
-namespace {
-
-struct MailboxInfo {
-    imap::ListData list;
-    std::optional<imap::StatusData> status;
-};
-
-struct ListCollector : imap::UntaggedHandler {
-    std::map<std::string, MailboxInfo> mailboxes;
-    void on_untagged(const imap::Response& response) override {
-        if (const auto* list = std::get_if<imap::ListData>(&response)) mailboxes[list->mailbox].list = *list;
-        if (const auto* status = std::get_if<imap::StatusData>(&response)) mailboxes[status->mailbox].status = *status;
-    }
-};
-
-}  // namespace
 
 int run_probe(const Account& account, Output& output) {
-    sync::Connection connection = sync::connect(server_settings(account), secret_provider(account));
-    imap::Session& session = *connection.session;
-
-    ListCollector collector;
-    session.set_handler(&collector);
-    imap::cmd::List list;
-    list.return_special_use = session.has_capability("SPECIAL-USE");
-    if (session.has_capability("LIST-STATUS")) list.return_status = {"MESSAGES", "UNSEEN"};
-    session.run_ok(list);
-    session.set_handler(nullptr);
-    const std::vector<std::string> capabilities(session.capabilities().begin(), session.capabilities().end());
-    std::vector<std::string> enabled;
-    for (const char* name : {"QRESYNC", "CONDSTORE", "UTF8=ACCEPT"})
-        if (session.is_enabled(name)) enabled.emplace_back(name);
-    const bool tls = session.transport().is_tls();
-    const std::string fingerprint = tls ? connection.tcp->peer_certificate_sha256() : std::string();
-    session.logout();
+    const sync::ProbeReport report = sync::probe_server(server_settings(account), secret_provider(account));
 
     if (output.json()) {
         JsonWriter json;
@@ -53,20 +20,20 @@ int run_probe(const Account& account, Output& output) {
             .key("account").value(account.name)
             .key("host").value(account.endpoint.host)
             .key("port").value(unsigned{account.endpoint.port})
-            .key("tls").value(tls)
-            .key("certificate_sha256").value(fingerprint)
+            .key("tls").value(report.tls)
+            .key("certificate_sha256").value(report.certificate_sha256)
             .key("capabilities").begin_array();
-        for (const auto& capability : capabilities) json.value(capability);
+        for (const auto& capability : report.capabilities) json.value(capability);
         json.end_array().key("enabled").begin_array();
-        for (const auto& name : enabled) json.value(name);
+        for (const auto& name : report.enabled) json.value(name);
         json.end_array().key("mailboxes").begin_array();
-        for (const auto& [wire_name, info] : collector.mailboxes) {
+        for (const sync::ProbedMailbox& mailbox : report.mailboxes) {
             json.begin_object()
-                .key("name").value(imap::mailbox_display_name(wire_name))
+                .key("name").value(sync::mailbox_display_name(mailbox.name))
                 .key("attributes").begin_array();
-            for (const auto& attribute : info.list.attributes) json.value(attribute);
+            for (const auto& attribute : mailbox.attributes) json.value(attribute);
             json.end_array();
-            if (info.status) json.key("messages").value(info.status->messages).key("unseen").value(info.status->unseen);
+            if (mailbox.has_status) json.key("messages").value(mailbox.messages).key("unseen").value(mailbox.unseen);
             json.end_object();
         }
         json.end_array().end_object();
@@ -75,16 +42,17 @@ int run_probe(const Account& account, Output& output) {
     }
 
     std::string text = fmt::format("{}: {}:{} over {}\n", account.name, account.endpoint.host,
-                                   account.endpoint.port, tls ? "TLS" : "plaintext");
-    if (tls) text += fmt::format("certificate SHA-256: {}\n", fingerprint);
-    text += fmt::format("capabilities: {}\n", fmt::join(capabilities, " "));
-    text += fmt::format("enabled: {}\n", enabled.empty() ? std::string("none") : fmt::format("{}", fmt::join(enabled, " ")));
-    text += fmt::format("mailboxes ({}):\n", collector.mailboxes.size());
-    for (const auto& [wire_name, info] : collector.mailboxes) {
-        text += fmt::format("  {}", imap::mailbox_display_name(wire_name));
-        if (info.status)
-            text += fmt::format("  {} messages, {} unseen", info.status->messages.value_or(0), info.status->unseen.value_or(0));
-        if (!info.list.attributes.empty()) text += fmt::format("  ({})", fmt::join(info.list.attributes, " "));
+                                   account.endpoint.port, report.tls ? "TLS" : "plaintext");
+    if (report.tls) text += fmt::format("certificate SHA-256: {}\n", report.certificate_sha256);
+    text += fmt::format("capabilities: {}\n", fmt::join(report.capabilities, " "));
+    text += fmt::format("enabled: {}\n",
+                        report.enabled.empty() ? std::string("none") : fmt::format("{}", fmt::join(report.enabled, " ")));
+    text += fmt::format("mailboxes ({}):\n", report.mailboxes.size());
+    for (const sync::ProbedMailbox& mailbox : report.mailboxes) {
+        text += fmt::format("  {}", sync::mailbox_display_name(mailbox.name));
+        if (mailbox.has_status)
+            text += fmt::format("  {} messages, {} unseen", mailbox.messages.value_or(0), mailbox.unseen.value_or(0));
+        if (!mailbox.attributes.empty()) text += fmt::format("  ({})", fmt::join(mailbox.attributes, " "));
         text += '\n';
     }
     output.result(text);

@@ -6,19 +6,17 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
 #include <fmt/format.h>
 
 #include "cli/credentials.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "sync/auth/oauth2.hpp"
 
 namespace mailsync::cli {
 
 namespace {
-
-store::UnixTime unix_now() { return static_cast<store::UnixTime>(std::time(nullptr)); }
 
 // Replaces the refresh token file with the rotated token: a 0600 file beside it, fsynced, renamed.
 void rewrite_refresh_token_file(const std::filesystem::path& path, const std::string& token, std::string_view what) {
@@ -56,7 +54,7 @@ public:
 
         if (!refresh) {
             std::optional<std::string> cached;
-            with_store([&](store::Store& store) { cached = sync::cached_access_token(store, key_, unix_now()); });
+            with_store([&](store::Store& store) { cached = sync::cached_access_token(store, key_, unix_time_now()); });
             if (cached) return *cached;
         }
         const std::string refresh_token =
@@ -67,7 +65,7 @@ public:
         if (account_.oauth2.client_secret_command) {
             client_secret = run_secret_command(*account_.oauth2.client_secret_command, where + ".client_secret_command");
         }
-        const sync::AccessToken token = sync::refresh_access_token(endpoint_, refresh_token, client_secret, unix_now());
+        const sync::AccessToken token = sync::refresh_access_token(endpoint_, refresh_token, client_secret, unix_time_now());
         if (token.new_refresh_token && *token.new_refresh_token != refresh_token && account_.oauth2.refresh_token_file) {
             rewrite_refresh_token_file(*account_.oauth2.refresh_token_file, *token.new_refresh_token, where + ".refresh_token_file");
         }

@@ -13,7 +13,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -24,11 +23,12 @@
 #include "cli/exit_codes.hpp"
 #include "cli/progress.hpp"
 #include "cli/server.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
-#include "sync/imap/mutf7.hpp"
 #include "sync/pull/pull.hpp"
 #include "sync/push/replay.hpp"
+#include "sync/server/mailbox_names.hpp"
 #include "sync/watch/watch.hpp"
 
 namespace mailsync::cli {
@@ -109,16 +109,16 @@ void write_json_report(JsonWriter& json, const Account& account, const sync::Pul
         .key("connections").value(report.connections)
         .key("seconds").value(static_cast<std::uint64_t>(seconds * 1000) / 1000)
         .key("removed_mailboxes").begin_array();
-    for (const auto& name : report.removed_mailboxes) json.value(imap::mailbox_display_name(name));
+    for (const auto& name : report.removed_mailboxes) json.value(sync::mailbox_display_name(name));
     json.end_array().key("mailboxes").begin_array();
     for (const auto& mailbox : report.mailboxes) {
         json.begin_object()
-            .key("name").value(imap::mailbox_display_name(mailbox.name))
+            .key("name").value(sync::mailbox_display_name(mailbox.name))
             .key("skipped").value(mailbox.skipped)
             .key("method").value(store::name_of(mailbox.method))
             .key("created").value(mailbox.created);
         json.key("renamed_from");
-        if (mailbox.renamed_from) json.value(imap::mailbox_display_name(*mailbox.renamed_from));
+        if (mailbox.renamed_from) json.value(sync::mailbox_display_name(*mailbox.renamed_from));
         else json.null();
         json.key("uidvalidity_changed").value(mailbox.uidvalidity_changed)
             .key("new").value(mailbox.new_messages)
@@ -179,9 +179,9 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     else output.note(summary_line(account, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)
-            output.detail(fmt::format("{}: {}: {}", account.name, imap::mailbox_display_name(mailbox.name), note));
+            output.detail(fmt::format("{}: {}: {}", account.name, sync::mailbox_display_name(mailbox.name), note));
         if (mailbox.error)
-            output.warning(fmt::format("{}: {}: not synced: {}", account.name, imap::mailbox_display_name(mailbox.name), *mailbox.error));
+            output.warning(fmt::format("{}: {}: not synced: {}", account.name, sync::mailbox_display_name(mailbox.name), *mailbox.error));
     }
     return report.failed() > 0 ? exit_code::protocol : push_code;
 }
@@ -203,7 +203,7 @@ void record_run(store::Store& store, store::UnixTime started, const std::string&
 
 int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json) {
     store::Store store = store::Store::open(account.store, store::Access::exclusive);
-    const auto started = static_cast<store::UnixTime>(std::time(nullptr));
+    const store::UnixTime started = unix_time_now();
     try {
         const int code = sync_opened(context, account, arguments, json, store);
         record_run(store, started, code == exit_code::ok ? "" : "some mailboxes or queued changes failed (see the sync output)");
@@ -290,7 +290,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
                     for (const auto& mailbox : event.pull->mailboxes)
                         if (mailbox.error)
                             output.warning(fmt::format("{}: {}: not synced: {}", account.name,
-                                                       imap::mailbox_display_name(mailbox.name), *mailbox.error));
+                                                       sync::mailbox_display_name(mailbox.name), *mailbox.error));
                 return;
             case sync::WatchEvent::Kind::replayed:
                 if (event.replay) {

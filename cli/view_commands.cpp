@@ -13,7 +13,7 @@
 #include "cli/message_text.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
-#include "sync/imap/mutf7.hpp"
+#include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::cli {
 namespace {
@@ -42,17 +42,11 @@ std::optional<store::Store> open_for_view(const Account& account) {
 
 store::MailboxRecord find_mailbox(const store::ReadTxn& txn, const Account& account, const std::string& name) {
     std::optional<store::MailboxRecord> mailbox;
-    if (imap::is_valid_utf8(name)) {
-        try {
-            mailbox = txn.mailbox_by_name(imap::mutf7_encode(name));
-        } catch (const Error&) {
-            // not encodable (e.g. U+0000): try it as given
-        }
-    }
-    if (!mailbox) mailbox = txn.mailbox_by_name(name);
+    if (const auto wire = sync::mailbox_wire_name(name)) mailbox = txn.mailbox_by_name(*wire);
+    if (!mailbox) mailbox = txn.mailbox_by_name(name);   // not encodable, or a UTF-8 name (UTF8=ACCEPT)
     if (!mailbox)
         throw Error(ErrorCategory::bad_input, fmt::format("there is no mailbox \"{}\" in the mirror of account {}",
-                                                          imap::mailbox_display_name(name), account.name));
+                                                          sync::mailbox_display_name(name), account.name));
     return *mailbox;
 }
 
@@ -125,7 +119,7 @@ void status_json(JsonWriter& json, const Account& account, std::optional<store::
     for (std::size_t i = 0; i < mailboxes.size(); ++i) {
         const auto& mailbox = mailboxes[i];
         json.begin_object()
-            .key("name").value(imap::mailbox_display_name(mailbox.name))
+            .key("name").value(sync::mailbox_display_name(mailbox.name))
             .key("messages").value(counts[i].messages)
             .key("unseen").value(counts[i].unseen)
             .key("last_sync");
@@ -170,7 +164,7 @@ int run_status(const CommandContext& context, const StatusArguments&) {
             for (const auto& mailbox : mailboxes) {
                 const auto counts = txn.counts(mailbox.id).value_or(store::MailboxCounts{});
                 text += fmt::format("  {:<24} {:>7} messages {:>6} unseen  last sync {}  modseq {}  {}{}\n",
-                                    imap::mailbox_display_name(mailbox.name), counts.messages, counts.unseen,
+                                    sync::mailbox_display_name(mailbox.name), counts.messages, counts.unseen,
                                     mailbox.last_sync_time ? rfc3339(*mailbox.last_sync_time) : std::string("never"),
                                     mailbox.highestmodseq, store::name_of(mailbox.last_sync_method),
                                     mailbox.deleted_on_server ? "  (deleted on the server)" : "");
@@ -192,7 +186,7 @@ int run_mailboxes(const CommandContext& context, const MailboxesArguments&) {
         store->read([&](const store::ReadTxn& txn) {
             for (const auto& mailbox : in_display_order(txn.mailboxes())) {
                 const auto counts = txn.counts(mailbox.id).value_or(store::MailboxCounts{});
-                const std::string name = imap::mailbox_display_name(mailbox.name);
+                const std::string name = sync::mailbox_display_name(mailbox.name);
                 json.begin_object()
                     .key("account").value(account->name)
                     .key("name").value(name)
@@ -225,7 +219,7 @@ int run_list(const CommandContext& context, const ListArguments& arguments) {
     std::string text;
     store->read([&](const store::ReadTxn& txn) {
         const auto mailbox = find_mailbox(txn, account, arguments.mailbox);
-        const std::string mailbox_name = imap::mailbox_display_name(mailbox.name);
+        const std::string mailbox_name = sync::mailbox_display_name(mailbox.name);
         txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
             if (message.deleted_on_server && !arguments.deleted) return;
             if (output.json()) {
@@ -265,7 +259,7 @@ int run_show(const CommandContext& context, const ShowArguments& arguments) {
         auto record = txn.message(arguments.id);
         if (!record || record->mailbox != mailbox.id)
             throw Error(ErrorCategory::bad_input, fmt::format("there is no message {} in mailbox \"{}\"", arguments.id,
-                                                              imap::mailbox_display_name(mailbox.name)));
+                                                              sync::mailbox_display_name(mailbox.name)));
         return *record;
     });
     std::ifstream body = store->open_body(message.body_hash);

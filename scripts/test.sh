@@ -12,7 +12,8 @@ cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs" "$@"
 
 # Second step: the unit tests of the code that reads untrusted bytes (codec, encoder, session,
-# transport, watch, hostile servers against the session and the pull engine, fuzz corpus replays)
+# transport, watch, hostile servers against the session and the pull engine, fuzz corpus replays,
+# UTF-8 and ASCII helpers of common/)
 # and of the store and engine tables, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a tree of their own. Only those programs are built (the rest of the suite adds build time, not
 # coverage of memory errors); ctest -L unit then runs exactly them, as the tests of programs not
@@ -22,7 +23,7 @@ if [ "${MAILSYNC_SANITIZE_STEP:-1}" != 0 ]; then
   sanitize_build=${SANITIZE_BUILD_DIR:-$build-sanitize}
   sanitize_targets=(test_parser test_command test_session test_transport test_hostile fuzz_parser
     fuzz_session test_store test_local_changes test_pull_plan test_conflict_rules test_encoded_words
-    test_watch test_hostile_pull)
+    test_watch test_hostile_pull test_common)
   # Debug (-O0): compiles far faster than -O2 under ASan, and the unit tests are short.
   cmake -S . -B "$sanitize_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAILSYNC_TESTS=ON \
     -DMAILSYNC_SANITIZE=ON

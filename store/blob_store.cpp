@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 
 namespace mailsync::store {
@@ -26,8 +27,7 @@ constexpr std::chrono::hours tmp_file_max_age{24};
 fs::path fan_out_directory(const fs::path& bodies, const std::string& hex) { return bodies / hex.substr(0, 2); }
 
 std::chrono::seconds age_of(const struct stat& status) {
-    auto now = std::chrono::system_clock::now().time_since_epoch();
-    return std::chrono::duration_cast<std::chrono::seconds>(now) - std::chrono::seconds(status.st_mtim.tv_sec);
+    return std::chrono::seconds(unix_time_now() - status.st_mtim.tv_sec);
 }
 
 // tmp names are "<pid>.<n>.tmp": the writer's pid says whether it can still be writing.

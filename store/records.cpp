@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/ascii.hpp"
 #include "store/codec.hpp"
 
 namespace mailsync::store {
@@ -64,12 +65,8 @@ std::string_view name_of(SyncMethod method) {
 }
 
 bool has_seen_flag(const std::vector<std::string>& flags) {
-    constexpr std::string_view seen = "\\seen";
-    return std::any_of(flags.begin(), flags.end(), [&](const std::string& flag) {
-        return std::equal(flag.begin(), flag.end(), seen.begin(), seen.end(), [](char a, char b) {
-            return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
-        });
-    });
+    constexpr std::string_view seen = "\\Seen";
+    return std::any_of(flags.begin(), flags.end(), [&](const std::string& flag) { return ascii::iequals(flag, seen); });
 }
 
 // ---- mailbox -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "store/body_hash.hpp"
 
@@ -103,9 +104,7 @@ AccessToken parse_token_response(long http_status, std::string_view body, std::s
     }
     token.token = *access_token;
     if (const auto type = scalar(document, "token_type")) {
-        std::string lower;
-        for (char c : *type) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-        if (lower != "bearer") {
+        if (!ascii::iequals(*type, "bearer")) {
             throw Error(ErrorCategory::protocol,
                         fmt::format("the token endpoint {} issued a \"{}\" token; XOAUTH2 and OAUTHBEARER need a Bearer token", url,
                                     printable(*type)));

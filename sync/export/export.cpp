@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/body_hash.hpp"
 #include "store/files.hpp"
@@ -99,11 +101,7 @@ std::string state_key(ExportFormat format, const fs::path& destination, std::str
 }
 
 bool has_flag(const std::vector<std::string>& flags, std::string_view wanted) {
-    return std::any_of(flags.begin(), flags.end(), [&](const std::string& flag) {
-        return flag.size() == wanted.size() && std::equal(flag.begin(), flag.end(), wanted.begin(), [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-               });
-    });
+    return std::any_of(flags.begin(), flags.end(), [&](const std::string& flag) { return ascii::iequals(flag, wanted); });
 }
 
 std::string sanitized_tag(std::string_view tag) {
@@ -113,10 +111,6 @@ std::string sanitized_tag(std::string_view tag) {
         out.push_back(keep ? c : '_');
     }
     return out.empty() ? std::string("account") : out;
-}
-
-store::UnixTime now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string envelope_sender(std::string_view from) {
@@ -209,7 +203,7 @@ MailboxExport export_maildir(store::Store& store, const store::MailboxRecord& ma
     }
     if (changed) store::sync_directory(cur);
     if (changed || !state) {
-        store::ExportStateRecord record{std::string(to_string(ExportFormat::maildir)), destination.string(), last, now(),
+        store::ExportStateRecord record{std::string(to_string(ExportFormat::maildir)), destination.string(), last, unix_time_now(),
                                         mailbox.name, 0};
         store.write([&](store::WriteTxn& txn) { txn.put_export_state(key, record); });
     }
@@ -307,7 +301,7 @@ MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailb
     }
     rename_file(staging, report.path);
     store::sync_directory(destination);
-    store::ExportStateRecord record{std::string(to_string(ExportFormat::mbox)), destination.string(), last, now(),
+    store::ExportStateRecord record{std::string(to_string(ExportFormat::mbox)), destination.string(), last, unix_time_now(),
                                     mailbox.name, size};
     store.write([&](store::WriteTxn& txn) { txn.put_export_state(key, record); });
     return report;

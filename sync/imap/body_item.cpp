@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "common/ascii.hpp"
 #include "sync/imap/wire_syntax.hpp"
 
 namespace mailsync::imap::detail {
@@ -37,10 +38,10 @@ std::optional<std::uint32_t> take_origin(std::string_view& name, bool& valid) {
 
 std::optional<BodyItemName> classify_body_item(std::string_view name) {
     for (std::string_view plain : {"RFC822", "RFC822.HEADER", "RFC822.TEXT"}) {
-        if (wire::iequals(name, plain)) return BodyItemName{std::string(plain), "", std::nullopt};
+        if (ascii::iequals(name, plain)) return BodyItemName{std::string(plain), "", std::nullopt};
     }
     for (std::string_view item : {"BODY", "BINARY"}) {
-        if (!wire::istarts_with(name, item) || name.size() <= item.size() ||
+        if (!ascii::istarts_with(name, item) || name.size() <= item.size() ||
             name[item.size()] != '[') {
             continue;
         }

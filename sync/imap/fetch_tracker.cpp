@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "common/ascii.hpp"
 #include "sync/imap/wire_syntax.hpp"
 
 namespace mailsync::imap::detail {
@@ -28,7 +29,7 @@ std::optional<std::string_view> after_fetch_prefix(std::string_view segment, std
     const auto number = to_number(rest.substr(0, digits));
     if (!number) return std::nullopt;
     rest = rest.substr(digits);
-    if (!wire::istarts_with(rest, " FETCH ")) return std::nullopt;
+    if (!ascii::istarts_with(rest, " FETCH ")) return std::nullopt;
     seq = *number;
     return rest.substr(7);
 }
@@ -109,7 +110,7 @@ void FetchTracker::append(char c) {
 }
 
 void FetchTracker::end_token() {
-    if (!token_overflow_ && wire::iequals(previous_token_, "UID")) {
+    if (!token_overflow_ && ascii::iequals(previous_token_, "UID")) {
         if (const auto uid = to_number(token_)) uid_ = uid;
     }
     previous_token_ = token_overflow_ ? std::string{} : std::move(token_);

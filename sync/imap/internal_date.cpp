@@ -1,6 +1,7 @@
 // parse_internal_date(): the date-time of INTERNALDATE to seconds since the epoch.
 #include <array>
 
+#include "common/ascii.hpp"
 #include "sync/imap/parser.hpp"
 #include "sync/imap/wire_syntax.hpp"
 
@@ -53,7 +54,7 @@ std::optional<std::int64_t> parse_internal_date(std::string_view text) {
     }
     int month = 0;
     for (std::size_t i = 0; i < month_names.size(); ++i) {
-        if (wire::iequals(text.substr(3, 3), month_names[i])) month = static_cast<int>(i) + 1;
+        if (ascii::iequals(text.substr(3, 3), month_names[i])) month = static_cast<int>(i) + 1;
     }
     const auto century = two_digits(text, 7);
     const auto year_in_century = two_digits(text, 9);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/utf8.hpp"
 
 namespace mailsync::imap {
 namespace {
@@ -18,63 +19,6 @@ int base64_value(char c) {
 }
 
 bool printable_ascii(std::uint32_t c) { return c >= 0x20 && c <= 0x7e; }
-
-bool is_surrogate(std::uint32_t c) { return c >= 0xd800 && c <= 0xdfff; }
-
-void append_utf8(std::string& out, std::uint32_t code_point) {
-    auto byte = [&out](std::uint32_t value) { out.push_back(static_cast<char>(static_cast<unsigned char>(value))); };
-    if (code_point < 0x80) {
-        byte(code_point);
-    } else if (code_point < 0x800) {
-        byte(0xc0 | (code_point >> 6));
-        byte(0x80 | (code_point & 0x3f));
-    } else if (code_point < 0x10000) {
-        byte(0xe0 | (code_point >> 12));
-        byte(0x80 | ((code_point >> 6) & 0x3f));
-        byte(0x80 | (code_point & 0x3f));
-    } else {
-        byte(0xf0 | (code_point >> 18));
-        byte(0x80 | ((code_point >> 12) & 0x3f));
-        byte(0x80 | ((code_point >> 6) & 0x3f));
-        byte(0x80 | (code_point & 0x3f));
-    }
-}
-
-// Reads one UTF-8 sequence at `pos` (advancing it); nullopt when it is not valid UTF-8
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-std::optional<std::uint32_t> next_utf8(std::string_view text, std::size_t& pos) {
-    auto lead = static_cast<unsigned char>(text[pos]);
-    std::size_t length = 0;
-    std::uint32_t code_point = 0;
-    std::uint32_t smallest = 0;
-    if (lead < 0x80) {
-        ++pos;
-        return lead;
-    } else if (lead >= 0xc2 && lead <= 0xdf) {
-        length = 2;
-        code_point = lead & 0x1fu;
-        smallest = 0x80;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-        length = 3;
-        code_point = lead & 0x0fu;
-        smallest = 0x800;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-        length = 4;
-        code_point = lead & 0x07u;
-        smallest = 0x10000;
-    } else {
-        return std::nullopt;
-    }
-    if (text.size() - pos < length) return std::nullopt;
-    for (std::size_t i = 1; i < length; ++i) {
-        auto continuation = static_cast<unsigned char>(text[pos + i]);
-        if ((continuation & 0xc0) != 0x80) return std::nullopt;
-        code_point = (code_point << 6) | (continuation & 0x3fu);
-    }
-    if (code_point < smallest || code_point > 0x10ffff || is_surrogate(code_point)) return std::nullopt;
-    pos += length;
-    return code_point;
-}
 
 // Decodes the base64 run between '&' and '-' into UTF-8, appending to `out`.
 bool decode_run(std::string_view run, std::string& out) {
@@ -105,7 +49,7 @@ bool decode_run(std::string_view run, std::string& out) {
             return false;
         }
         if (code_point == 0 || printable_ascii(code_point)) return false;
-        append_utf8(out, code_point);
+        utf8::append(out, code_point);
     }
     return true;
 }
@@ -140,7 +84,7 @@ std::string printable(std::string_view text) {
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t start = pos;
-        auto code_point = next_utf8(text, pos);
+        auto code_point = utf8::decode_at(text, pos);
         if (!code_point) {
             append_escaped_byte(out, static_cast<unsigned char>(text[pos]));
             ++pos;
@@ -185,12 +129,12 @@ std::optional<std::string> mutf7_decode(std::string_view wire) {
     return out;
 }
 
-std::string mutf7_encode(std::string_view utf8) {
+std::string mutf7_encode(std::string_view text) {
     std::string out;
     std::vector<std::uint16_t> pending;  // UTF-16 units of the current non-ASCII run
     std::size_t pos = 0;
-    while (pos < utf8.size()) {
-        auto code_point = next_utf8(utf8, pos);
+    while (pos < text.size()) {
+        auto code_point = utf8::decode_at(text, pos);
         if (!code_point) {
             throw Error(ErrorCategory::bad_input,
                 "mailbox name is not valid UTF-8 (byte " + std::to_string(pos) + ")");
@@ -201,7 +145,7 @@ std::string mutf7_encode(std::string_view utf8) {
                 encode_run(pending, out);
                 pending.clear();
             }
-            out += *code_point == '&' ? std::string_view("&-") : std::string_view(utf8.data() + pos - 1, 1);
+            out += *code_point == '&' ? std::string_view("&-") : std::string_view(text.data() + pos - 1, 1);
         } else if (*code_point < 0x10000) {
             pending.push_back(static_cast<std::uint16_t>(*code_point));
         } else {
@@ -212,14 +156,6 @@ std::string mutf7_encode(std::string_view utf8) {
     }
     if (!pending.empty()) encode_run(pending, out);
     return out;
-}
-
-bool is_valid_utf8(std::string_view text) {
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        if (!next_utf8(text, pos)) return false;
-    }
-    return true;
 }
 
 std::string mailbox_display_name(std::string_view wire) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/utf8.hpp"
+
 namespace mailsync::imap {
 
 // Wire form to UTF-8. Only the canonical encoding is accepted, so that
@@ -19,9 +21,8 @@ std::optional<std::string> mutf7_decode(std::string_view wire);
 // truncated sequences, code points above U+10FFFF) and on U+0000.
 std::string mutf7_encode(std::string_view utf8);
 
-// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points
-// above U+10FFFF). U+0000 counts as valid here.
-bool is_valid_utf8(std::string_view text);
+// utf8::is_valid under its old name, for the callers in sync/local/ until they switch.
+inline bool is_valid_utf8(std::string_view text) { return utf8::is_valid(text); }
 
 // For display and logs: the decoded name, or, when the wire bytes are not valid modified UTF-7,
 // those bytes with valid UTF-8 kept and anything else shown as \xNN. Control characters are shown

@@ -11,17 +11,11 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 
 namespace mailsync::imap {
 namespace {
-
-std::string upper(std::string_view text) {
-    std::string result(text);
-    std::transform(result.begin(), result.end(), result.begin(),
-        [](unsigned char c) { return static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c); });
-    return result;
-}
 
 std::string base64(std::string_view data) {
     if (data.empty()) return "=";  // RFC 4959: an empty initial response
@@ -80,8 +74,8 @@ Session::~Session() = default;
 
 Deadline Session::next_deadline() const { return Clock::now() + options_.timeout; }
 
-bool Session::has_capability(std::string_view name) const { return capabilities_.count(upper(name)) > 0; }
-bool Session::is_enabled(std::string_view name) const { return enabled_.count(upper(name)) > 0; }
+bool Session::has_capability(std::string_view name) const { return capabilities_.count(ascii::to_upper(name)) > 0; }
+bool Session::is_enabled(std::string_view name) const { return enabled_.count(ascii::to_upper(name)) > 0; }
 
 EncoderOptions Session::encoder_options() const {
     EncoderOptions options;
@@ -145,10 +139,10 @@ void Session::on_untagged(const Response& response) {
         }
     } else if (const auto* capability = std::get_if<CapabilityData>(&response)) {
         capabilities_.clear();
-        for (const auto& name : capability->capabilities) capabilities_.insert(upper(name));
+        for (const auto& name : capability->capabilities) capabilities_.insert(ascii::to_upper(name));
         capabilities_fresh_ = true;
     } else if (const auto* enabled = std::get_if<EnabledData>(&response)) {
-        for (const auto& name : enabled->capabilities) enabled_.insert(upper(name));
+        for (const auto& name : enabled->capabilities) enabled_.insert(ascii::to_upper(name));
     } else if (const auto* exists = std::get_if<ExistsData>(&response)) {
         sequence_map_.on_exists(exists->count);
         if (selecting_) selecting_->exists = exists->count;
@@ -171,7 +165,7 @@ void Session::on_untagged(const Response& response) {
 void Session::note_code(const ResponseCode& code) {
     if (const auto* capability = std::get_if<code::Capability>(&code)) {
         capabilities_.clear();
-        for (const auto& name : capability->capabilities) capabilities_.insert(upper(name));
+        for (const auto& name : capability->capabilities) capabilities_.insert(ascii::to_upper(name));
         capabilities_fresh_ = true;
         return;
     }
@@ -394,7 +388,7 @@ std::vector<std::string> Session::enable(const std::vector<std::string>& capabil
     run_ok(cmd::Enable{capabilities});
     std::vector<std::string> result;
     for (const auto& name : capabilities)
-        if (is_enabled(name)) result.push_back(upper(name));
+        if (is_enabled(name)) result.push_back(ascii::to_upper(name));
     return result;
 }
 

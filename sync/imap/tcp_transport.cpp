@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 
 namespace mailsync::imap {
@@ -67,15 +68,12 @@ std::string bare_host(const std::string& host) {
 // A pin as users write it ("SHA256:AB:CD:...", "abcd...", any case) reduced to 64 lower-case hex digits.
 std::string normalize_fingerprint(std::string_view text) {
     constexpr std::string_view prefix = "sha256:";
-    if (text.size() > prefix.size() &&
-        std::equal(prefix.begin(), prefix.end(), text.begin(),
-                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
-        text.remove_prefix(prefix.size());
+    if (text.size() > prefix.size() && ascii::istarts_with(text, prefix)) text.remove_prefix(prefix.size());
     std::string hex;
     for (char c : text) {
         if (c == ':' || c == ' ') continue;
         if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
-        hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        hex += ascii::to_lower(c);
     }
     return hex.size() == 64 ? hex : std::string{};
 }

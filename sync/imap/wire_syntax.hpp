@@ -32,13 +32,6 @@ constexpr bool is_astring_char(char c) noexcept { return c == ']' || is_atom_cha
 
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-constexpr char to_upper(char c) noexcept {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-std::string to_upper(std::string_view text);
-bool iequals(std::string_view a, std::string_view b) noexcept;
-bool istarts_with(std::string_view text, std::string_view prefix) noexcept;
-
 // A short excerpt of `text` around `position` for error messages, with control and 8-bit bytes
 // escaped so that a hostile server cannot write terminal escapes into our logs.
 std::string excerpt(std::string_view text, std::size_t position);

@@ -24,14 +24,14 @@ std::vector<store::BodyHash> BodyCatalog::find(const store::ReadTxn& txn, const 
     if (!identity.usable()) return hashes;
     for (store::MessageId id : txn.messages_with_message_id(identity.message_id)) {
         auto record = txn.message(id);
-        if (record && identity_of(*record) == identity && gate_.has_body(record->body_hash))
+        if (record && identity_of(*record) == identity && store_.has_body(record->body_hash))
             add_distinct(hashes, record->body_hash);
     }
     std::lock_guard lock(mutex_);
     auto it = removed_.find(key_of(identity));
     if (it != removed_.end())
         for (const auto& hash : it->second)
-            if (gate_.has_body(hash)) add_distinct(hashes, hash);
+            if (store_.has_body(hash)) add_distinct(hashes, hash);
     return hashes;
 }
 
@@ -45,7 +45,7 @@ void BodyCatalog::remember_removed(const store::MessageRecord& record) {
 
 std::optional<HeaderDigest> BodyCatalog::header_of(const store::BodyHash& hash) const {
     try {
-        std::ifstream in = gate_.open_body(hash);
+        std::ifstream in = store_.open_body(hash);
         return sync::header_of(in);
     } catch (const Error& error) {
         if (error.category() != ErrorCategory::io) throw;

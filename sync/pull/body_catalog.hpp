@@ -27,11 +27,11 @@ public:
     // equal size, date and subject is a broken sender, and each candidate costs a file read.
     static constexpr std::size_t max_candidates = 8;
 
-    explicit BodyCatalog(SerializedStore& gate) : gate_(gate) {}
+    explicit BodyCatalog(SerializedStore& store) : store_(store) {}
 
     // The distinct stored bodies of messages with this identity, whose files exist: the mirror's
     // rows first (in id order), then bodies removed during this pull. Inside a read transaction
-    // the caller holds (no locking of the gate here).
+    // the caller holds (no locking of the store here).
     std::vector<store::BodyHash> find(const store::ReadTxn& txn, const MessageIdentity& identity);
     void remember_removed(const store::MessageRecord& record);
 
@@ -43,7 +43,7 @@ private:
     using Key = std::tuple<std::string, std::uint64_t, std::string, std::string>;
     static Key key_of(const MessageIdentity& identity);
 
-    SerializedStore& gate_;
+    SerializedStore& store_;
     std::mutex mutex_;
     std::map<Key, std::vector<store::BodyHash>> removed_;
 };

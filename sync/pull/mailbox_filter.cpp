@@ -3,20 +3,9 @@
 #include <cstddef>
 #include <vector>
 
+#include "common/inbox.hpp"
+
 namespace mailsync::sync {
-namespace {
-
-bool is_inbox(std::string_view name) {
-    if (name.size() != 5) return false;
-    for (std::size_t i = 0; i < 5; ++i) {
-        const char c = name[i];
-        const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-        if (lower != "inbox"[i]) return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 bool mailbox_pattern_matches(std::string_view pattern, std::string_view name, char delimiter) {
     if (is_inbox(pattern) && is_inbox(name)) return true;

@@ -2,14 +2,10 @@
 
 #include <map>
 
+#include "common/ascii.hpp"
+
 namespace mailsync::sync {
 namespace {
-
-std::string upper(std::string text) {
-    for (char& c : text)
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    return text;
-}
 
 char delimiter_of(const store::MailboxRecord& record) { return record.delimiter.empty() ? '\0' : record.delimiter[0]; }
 
@@ -19,7 +15,7 @@ std::string special_use_of(const std::vector<std::string>& attributes) {
     static const char* const known[] = {"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"};
     for (const auto& attribute : attributes) {
         for (const char* use : known)
-            if (upper(attribute) == upper(use)) return use;
+            if (ascii::iequals(attribute, use)) return use;
     }
     return {};
 }

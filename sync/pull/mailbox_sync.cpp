@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "sync/rules/flag_merge.hpp"
 #include "sync/pull/selected_mailbox_listener.hpp"
@@ -23,10 +24,6 @@ namespace {
 constexpr std::size_t max_known_uids_text = 4000;
 // Flags of known messages are compared this many at a time in the full comparison.
 constexpr std::size_t flag_chunk = 5000;
-
-store::UnixTime now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 struct ServerFlags {
     std::vector<std::string> flags;
@@ -257,7 +254,7 @@ void MailboxSync::repair_uidvalidity(const imap::SelectedMailbox& selected) {
     // Identity proposes, the header section decides (message_identity.hpp); what fails is downloaded.
     const auto pairs = check_pairs(context_, session_, events_, stored, on_server, pair_messages(stored, on_server));
     const bool backup = context_.options.mode == PullMode::backup;
-    const store::UnixTime when = now();
+    const store::UnixTime when = unix_time_now();
     const std::uint64_t unpaired = context_.store.write([&](store::WriteTxn& txn) {
         // Every old UID is void: detach them all first, so that a new UID can go to any message.
         for (const auto& message : stored) {
@@ -305,7 +302,7 @@ void MailboxSync::finish(const imap::SelectedMailbox& selected, store::SyncMetho
         mailbox.highestmodseq = selected.highestmodseq.value_or(0);
         mailbox.server_messages = selected_exists_;
         mailbox.last_sync_method = method;
-        mailbox.last_sync_time = now();
+        mailbox.last_sync_time = unix_time_now();
         mailbox.deleted_on_server.reset();
         mailbox.special_use = server_.special_use;
         mailbox.attributes = server_.attributes;
@@ -394,7 +391,7 @@ void MailboxSync::apply_expunges(const imap::SequenceSet& gone) {
     ours.remove(not_gone);
     if (ours.empty()) return;
     const bool backup = context_.options.mode == PullMode::backup;
-    const store::UnixTime when = now();
+    const store::UnixTime when = unix_time_now();
     for (const auto& chunk : chunk_by_count(ours, changes_per_write())) {
         const std::uint64_t expunged = context_.store.write([&](store::WriteTxn& txn) {
             std::uint64_t count = 0;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/pull/record_from_fetch.hpp"
@@ -74,9 +75,7 @@ public:
 
     static bool is_header_item(std::string_view item, std::string_view section) {
         static constexpr std::string_view header = "HEADER";
-        return item == "BODY" && section.size() == header.size() &&
-               std::equal(section.begin(), section.end(), header.begin(),
-                          [](char a, char b) { return (a >= 'a' && a <= 'z' ? a - 'a' + 'A' : a) == b; });
+        return item == "BODY" && ascii::iequals(section, header);
     }
 
 private:

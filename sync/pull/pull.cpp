@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "sync/pull/body_catalog.hpp"
 #include "sync/imap/mutf7.hpp"
@@ -52,10 +53,6 @@ std::uint64_t PullReport::failed() const {
 
 namespace {
 
-store::UnixTime now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string utf8_name(const std::string& wire) { return imap::mutf7_decode(wire).value_or(wire); }
 
 struct Job {
@@ -86,7 +83,7 @@ std::vector<Job> apply_mailbox_plan(store::Store& store, const MailboxPlan& plan
             created.emplace_back(txn.add_mailbox(record), mailbox);
         }
         for (store::MailboxId id : plan.remove) txn.remove_mailbox(id);
-        const store::UnixTime when = now();
+        const store::UnixTime when = unix_time_now();
         for (store::MailboxId id : plan.mark_deleted) {
             auto record = *txn.mailbox(id);
             record.deleted_on_server = when;
@@ -240,11 +237,11 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
         jobs.push_back(std::move(job));
     }
 
-    SerializedStore gate(store);
-    BodyCatalog catalog(gate);
-    WorkerProgress relay(progress);
+    SerializedStore serialized_store(store);
+    BodyCatalog catalog(serialized_store);
+    WorkerProgress worker_progress(progress);
     std::atomic<unsigned> examined{0};
-    SharedPullState context{options, gate, catalog, relay, examined};
+    SharedPullState context{options, serialized_store, catalog, worker_progress, examined};
     Workers workers(connect, context, std::move(jobs), report);
     --report.connections;   // the first one is counted again by the worker that takes it over
     workers.run(std::move(first));

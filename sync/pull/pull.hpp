@@ -8,7 +8,7 @@
 //   3. Mailboxes whose state is unchanged are not selected at all: a no-op resync is that one LIST
 //      round after login. The others are synced (mailbox_sync.hpp) by up to options.connections
 //      workers, each with its own connection (opened only when there is work for it), writing the
-//      store through one gate (serialized_store.hpp).
+//      store one transaction at a time (serialized_store.hpp).
 //
 // A mailbox the server refuses (NO to EXAMINE, a protocol error in it) is reported and the others
 // go on; a lost connection, a local I/O error or an exception from the progress callback ends the

@@ -1,5 +1,5 @@
-// What every worker of one pull shares: the options, the store behind its gate, the catalog of
-// stored bodies, and the progress relay.
+// What every worker of one pull shares: the options, the store (one transaction at a time between
+// the workers), the catalog of stored bodies, and the collector of their progress.
 #pragma once
 
 #include <atomic>

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "sync/imap/session.hpp"
-#include "sync/imap/transport.hpp"
+#include "sync/server/endpoint.hpp"
 
 namespace mailsync::imap {
 class TcpTransport;
@@ -19,7 +19,7 @@ namespace mailsync::sync {
 enum class AuthMethod { plain, login, xoauth2, oauthbearer };
 
 struct ServerSettings {
-    imap::Endpoint endpoint;
+    Endpoint endpoint;
     std::string user;
     AuthMethod auth = AuthMethod::plain;
     std::chrono::milliseconds timeout{60000};

@@ -1,5 +1,6 @@
 // The protocol engine against the real Dovecot of the `dovecot` fixture: plaintext, STARTTLS and
-// implicit TLS, certificate checks, capabilities, QRESYNC, LIST-STATUS, and streamed bodies.
+// implicit TLS, certificate checks, capabilities, QRESYNC, LIST-STATUS, streamed bodies, and the
+// probe behind `mailsync probe`.
 #include <catch2/catch.hpp>
 
 #include <openssl/evp.h>
@@ -9,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "sync/server/connect.hpp"
+#include "sync/server/probe.hpp"
 #include "sync/imap/tcp_transport.hpp"
 #include "tests/support/dovecot.hpp"
 
@@ -156,6 +158,33 @@ TEST_CASE("dovecot: LIST with SPECIAL-USE and STATUS in one round") {
     CHECK(statuses["Projects/2026"].uidvalidity.value_or(0) > 0);
     CHECK(statuses["Projects/2026"].highestmodseq.value_or(0) > 0);
     session.logout();
+}
+
+TEST_CASE("dovecot: the probe reports TLS, capabilities, what was enabled and every mailbox with its size") {
+    const auto user = test::unique_user("probe");
+    test::seed(user.name, "Projects/2026", message("probe-a", "a"));
+    test::seed(user.name, "Projects/2026", message("probe-b", "b"), {"\\Seen"});
+    const auto password = [password = user.password](bool) { return password; };
+
+    const sync::ProbeReport plain = sync::probe_server(settings_for(user.name, TlsMode::none), password);
+    CHECK_FALSE(plain.tls);
+    CHECK(plain.certificate_sha256.empty());
+    CHECK(std::is_sorted(plain.capabilities.begin(), plain.capabilities.end()));
+    CHECK(std::count(plain.capabilities.begin(), plain.capabilities.end(), "LIST-STATUS") == 1);
+    CHECK(plain.enabled == std::vector<std::string>{"QRESYNC"});   // what connect() enables on Dovecot
+    std::map<std::string, sync::ProbedMailbox> boxes;
+    for (const auto& mailbox : plain.mailboxes) boxes[mailbox.name] = mailbox;
+    REQUIRE(boxes.count("Projects/2026"));
+    CHECK(boxes["Projects/2026"].has_status);
+    CHECK(boxes["Projects/2026"].messages == 2u);
+    CHECK(boxes["Projects/2026"].unseen == 1u);
+    REQUIRE(boxes.count("Sent"));
+    CHECK(std::count(boxes["Sent"].attributes.begin(), boxes["Sent"].attributes.end(), "\\SENT") == 1);
+
+    const sync::ProbeReport tls = sync::probe_server(settings_for(user.name, TlsMode::implicit), password);
+    CHECK(tls.tls);
+    CHECK(tls.certificate_sha256.size() == 32 * 3 - 1);   // "AB:CD:..." (the pin tls_fingerprint takes)
+    CHECK(tls.mailboxes.size() == plain.mailboxes.size());
 }
 
 TEST_CASE("dovecot: SELECT with QRESYNC reports what a second client changed and expunged") {

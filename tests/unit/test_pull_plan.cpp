@@ -279,8 +279,8 @@ TEST_CASE("message pairing with a check: a failing candidate leaves room for the
 TEST_CASE("body catalog: every stored body of an identity, and each one's header section") {
     store::testing::TempDir temp;
     auto store = store::Store::open(temp.store(), store::Access::exclusive);
-    SerializedStore gate(store);
-    BodyCatalog catalog(gate);
+    SerializedStore serialized_store(store);
+    BodyCatalog catalog(serialized_store);
     // Two deliveries of one mail: same identity, headers differing in one Received: line.
     const std::string first = "Received: by mx1\r\nMessage-ID: <m@x>\r\n\r\nHello\r\n";
     const std::string second = "Received: by mx2\r\nMessage-ID: <m@x>\r\n\r\nHello\r\n";
