@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "sync/server/connect.hpp"
 #include "sync/server/probe.hpp"
@@ -84,8 +85,7 @@ TEST_CASE("dovecot: STARTTLS and implicit TLS verify the server against the CA f
         CHECK(connection.session->state() == SessionState::authenticated);
         std::string fingerprint = connection.tcp->peer_certificate_sha256();
         fingerprint.erase(std::remove(fingerprint.begin(), fingerprint.end(), ':'), fingerprint.end());
-        std::transform(fingerprint.begin(), fingerprint.end(), fingerprint.begin(), ::tolower);
-        CHECK(fingerprint == DovecotFixture::get().cert_sha256);
+        CHECK(ascii::to_lower(fingerprint) == DovecotFixture::get().cert_sha256);
         connection.session->logout();
     }
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "store/codec.hpp"
 #include "store/keys.hpp"
@@ -204,9 +205,7 @@ TEST_CASE("body hashes: SHA-256 known answer and hex round trip", "[store][hash]
 
     BodyHash hash = Sha256::of("hello");
     CHECK(BodyHash::from_hex(hash.hex()) == hash);
-    std::string upper = hash.hex();
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) { return static_cast<char>(std::toupper(c)); });
-    CHECK(BodyHash::from_hex(upper) == hash);
+    CHECK(BodyHash::from_hex(mailsync::ascii::to_upper(hash.hex())) == hash);
     CHECK_FALSE(BodyHash::from_hex(hash.hex().substr(1)));
     CHECK_FALSE(BodyHash::from_hex(std::string(64, 'g')));
 }

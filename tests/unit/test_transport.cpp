@@ -3,11 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <array>
-#include <cctype>
 #include <functional>
 #include <future>
 #include <string>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "sync/imap/memory_transport.hpp"
 #include "sync/imap/tcp_transport.hpp"
@@ -374,9 +374,8 @@ TEST_CASE("tls: verify = false accepts any certificate", "[tls]") {
 
 TEST_CASE("tls: a pinned self-signed certificate is accepted, whatever the host name", "[tls]") {
     const std::string fingerprint = mailsync::test::fingerprint_of(pki().self_signed.certificate.get());
-    std::string lower_case_bare;
-    for (char c : fingerprint)
-        if (c != ':') lower_case_bare += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string lower_case_bare = mailsync::ascii::to_lower(fingerprint);
+    std::erase(lower_case_bare, ':');
     // Written as `openssl x509 -fingerprint` prints it, as the refusal message prints it, or bare.
     for (const std::string& pin : {fingerprint, "SHA256:" + fingerprint, lower_case_bare}) {
         auto context = mailsync::test::make_server_context(pki().self_signed);
