@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "common/error.hpp"
+#include "common/utf8.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/imap/session.hpp"
 #include "sync/imap/tcp_transport.hpp"
@@ -313,7 +314,7 @@ TEST_CASE("hostile: a mailbox name with invalid modified UTF-7 still displays", 
         CAPTURE(list.mailbox);
         const std::string shown = mailbox_display_name(list.mailbox);
         CHECK_FALSE(shown.empty());
-        CHECK(is_valid_utf8(shown));
+        CHECK(utf8::is_valid(shown));
         for (const char c : shown) CHECK((static_cast<unsigned char>(c) >= 0x20 && c != 0x7f));
     }
     CHECK_FALSE(mutf7_decode(lists[0].mailbox));
