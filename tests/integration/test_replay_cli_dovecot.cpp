@@ -272,7 +272,10 @@ TEST_CASE("watch pushes changes queued while the server was down once it is back
     INFO(cli.output());
 
     // Online: a local change reaches the server promptly (watch is told through the queue-changed file).
+    // Once watch's first pull has mirrored INBOX: the store's file appears before its mailboxes do,
+    // and an append to a mailbox the mirror lacks is refused (exit 65).
     REQUIRE(eventually([&] { return std::filesystem::exists(cli.store_dir / "data.mdb"); }, 20s));
+    REQUIRE(eventually([&] { return cli.run({"list", "INBOX"}) == 0; }, 20s));
     REQUIRE(cli.run({"append", "INBOX", cli.message_file(u + "-w1").string()}) == 0);
     CHECK(eventually([&] { return server_has(dovecot.imap_port, cli.user, "INBOX", "<" + u + "-w1@pull.mailsync.test>"); }, 20s));
 
