@@ -9,31 +9,13 @@
 // sent while an earlier record is left, and nothing after it is sent before it is done.
 //
 // A record found `sent` (a crash or a cut connection after it was marked) is resolved before
-// anything is sent again:
-//   flags    re-applied (idempotent: +FLAGS/-FLAGS);
-//   remove   the UID is looked up first; gone is success;
-//   move     UID MOVE is atomic: the UID still in the source means it did not happen; gone from
-//            the source, the destination is searched (Message-ID and size, among UIDs the mirror
-//            does not know there) before anything is re-uploaded. With the COPY fallback the
-//            destination is searched first, so a COPY that happened is not made twice;
-//   copy     the destination is searched first (as above);
-//   append   the destination is searched first (every queued body has a Message-ID);
-//   mailbox  LIST / STATUS tell whether the change happened.
+// anything is sent again. What each kind sends, and how it resolves a record found `sent`, is
+// written beside its executor in executors.hpp; the executors ask the conflict table
+// (sync/rules/conflict_rules.hpp) what to do with what they find on the server.
 //
-// Server commands:
-//   flags    grouped by mailbox and identical change (one command for many UIDs, split to keep
-//            lines short): UID FETCH (FLAGS MODSEQ) first (which UIDs still exist, and whether the
-//            server changed them: the conflict record), then UID STORE (UNCHANGEDSINCE m)
-//            +FLAGS.SILENT / -FLAGS.SILENT, m the record's MODSEQ (the fetched one when the record
-//            has none). MODIFIED: re-read FLAGS MODSEQ and store S ∪ add − remove conditionally,
-//            again until it sticks. Without CONDSTORE: plain STORE after the re-read.
-//   remove   grouped by mailbox: UID STORE +FLAGS.SILENT (\Deleted), UID EXPUNGE of exactly those
-//            UIDs. Without UIDPLUS: refused (never a bare EXPUNGE).
-//   move     UID MOVE; else UID COPY + UID STORE \Deleted + UID EXPUNGE (UIDPLUS); else refused.
-//            COPYUID gives the message its destination UID (no download by the next pull).
-//   copy     UID COPY; COPYUID gives the new copy its UID.
-//   append   APPEND name (flags) "internaldate" {size} streamed from the body file; APPENDUID.
-//   mailbox  CREATE (+ SUBSCRIBE), RENAME, DELETE (after STATUS: a mailbox with mail is kept).
+// Rooms: replay.cpp (this walk), executors.hpp + replay_<kind>.cpp (one executor per kind of
+// change), push_server.hpp (each IMAP exchange returning what it learnt), replay_ledger.hpp (how
+// a record ends in the store).
 //
 // Failures. Error(unavailable) (server gone, connection lost) ends the replay and propagates: what
 // was confirmed stays confirmed, the rest is resumed by the next run. A refusal (NO) of one record

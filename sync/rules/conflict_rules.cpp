@@ -1,10 +1,7 @@
 #include "sync/rules/conflict_rules.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
-#include "sync/rules/flag_merge.hpp"
 #include "sync/imap/mutf7.hpp"
 
 namespace mailsync::sync {
@@ -140,18 +137,6 @@ ReplayDecision decide(QueueKind kind, ServerFinding finding) {
         case QueueKind::delete_mailbox: return mailbox_rule(kind, finding);
     }
     return plain_send;
-}
-
-std::vector<std::string> apply_change(const std::vector<std::string>& server, const std::vector<std::string>& add,
-                                      const std::vector<std::string>& remove) {
-    std::vector<std::string> result;
-    for (const auto& flag : server) {
-        const bool removed = std::any_of(remove.begin(), remove.end(),
-                                         [&](const std::string& r) { return same_flags({r}, {flag}); });
-        if (!removed) result.push_back(flag);
-    }
-    for (const auto& flag : add) result.push_back(flag);
-    return normalize_flags(std::move(result));
 }
 
 bool server_changed_flags(const std::vector<std::string>& server, const std::vector<std::string>& base,

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "store/records.hpp"
+#include "sync/rules/flag_set.hpp"
 
 namespace mailsync::sync {
 
@@ -71,11 +72,6 @@ struct ReplayDecision {
 };
 
 ReplayDecision decide(store::QueueKind kind, ServerFinding finding);
-
-// The flags a message should have after a local change (add/remove) meets the server's flags S:
-// S ∪ add − remove (case-insensitive; \Recent dropped; canonical order).
-std::vector<std::string> apply_change(const std::vector<std::string>& server, const std::vector<std::string>& add,
-                                      const std::vector<std::string>& remove);
 
 // Whether the server changed a message's flags since the last sync: S differs from the base (and,
 // for a record that may have reached the server already, from base ∪ add − remove).

@@ -273,6 +273,9 @@ TEST_CASE("watch pushes changes queued while the server was down once it is back
 
     // Online: a local change reaches the server promptly (watch is told through the queue-changed file).
     REQUIRE(eventually([&] { return std::filesystem::exists(cli.store_dir / "data.mdb"); }, 20s));
+    // The store exists before watch's first pull has mirrored INBOX: an append before that is
+    // refused as naming an unknown mailbox (exit 65).
+    REQUIRE(eventually([&] { return cli.run({"list", "INBOX"}) == 0; }, 20s));
     REQUIRE(cli.run({"append", "INBOX", cli.message_file(u + "-w1").string()}) == 0);
     CHECK(eventually([&] { return server_has(dovecot.imap_port, cli.user, "INBOX", "<" + u + "-w1@pull.mailsync.test>"); }, 20s));
 

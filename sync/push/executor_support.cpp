@@ -1,0 +1,132 @@
+// What the executors share: ending a record as the table decided, a message's identity, its UID
+// now, finding an earlier upload or copy of ours on the server, and uploading a stored body.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "sync/local/local_message_file.hpp"
+#include "sync/push/executors.hpp"
+
+namespace mailsync::sync {
+
+using store::Uid;
+
+bool send_or_settle(ReplayContext& context, const store::QueueRecord& record, const Outcome& outcome) {
+    switch (outcome.decision.action) {
+        case ReplayAction::send: return true;
+        case ReplayAction::drop:
+        case ReplayAction::keep_server: context.ledger.confirm(record, outcome); return false;
+        case ReplayAction::reupload:
+        case ReplayAction::create_then_send: break;
+    }
+    throw_unexpected(record, outcome.decision);
+}
+
+void throw_unexpected(const store::QueueRecord& record, const ReplayDecision& decision) {
+    throw Error(ErrorCategory::internal,
+                fmt::format("the conflict table decided action {} (rule '{}') for {}, which its executor cannot carry out",
+                            static_cast<int>(decision.action), decision.rule, describe_change(record)));
+}
+
+std::map<Uid, const MarkedRecord*> records_by_current_uid(ReplayContext& context, const std::vector<MarkedRecord>& group) {
+    std::map<Uid, const MarkedRecord*> by_uid;
+    for (const auto& marked : group) {
+        const auto& record = marked.record;
+        if (const auto uid = current_uid(context, record)) {
+            by_uid[*uid] = &marked;
+            continue;
+        }
+        const Outcome outcome{decide(record.kind, ServerFinding::unplaced),
+                              record.uid ? "the mailbox's UIDVALIDITY changed" : "it never reached the server"};
+        if (send_or_settle(context, record, outcome)) throw_unexpected(record, outcome.decision);
+    }
+    return by_uid;
+}
+
+MessageIdentity identity_of(ReplayContext& context, store::MessageId message, const std::optional<store::BodyHash>& hash) {
+    MessageIdentity identity;
+    const auto record = context.store.read([&](const store::ReadTxn& txn) { return txn.message(message); });
+    if (record) {
+        identity.message_id = record->message_id;
+        identity.size = record->size;
+    }
+    if (hash && context.store.has_body(*hash)) {
+        std::error_code error;
+        const auto size = std::filesystem::file_size(context.store.body_path(*hash), error);
+        if (!error) identity.size = size;
+        if (identity.message_id.empty()) {
+            auto body = context.store.open_body(*hash);
+            if (auto header = read_message_header(body)) identity.message_id = header->message_id;
+        }
+    }
+    return identity;
+}
+
+std::optional<Uid> current_uid(ReplayContext& context, const store::QueueRecord& record) {
+    if (!record.uid) return std::nullopt;
+    const std::uint32_t uidvalidity = context.server.uidvalidity();
+    if (record.uidvalidity == 0 || record.uidvalidity == uidvalidity) return record.uid;
+    return context.store.read([&](const store::ReadTxn& txn) -> std::optional<Uid> {
+        const auto message = txn.message(record.message);
+        const auto mailbox = txn.mailbox(record.mailbox);
+        if (message && mailbox && message->mailbox == record.mailbox && message->uid &&
+            mailbox->uidvalidity == uidvalidity)
+            return message->uid;
+        return std::nullopt;
+    });
+}
+
+std::optional<Uid> find_unknown_copy(ReplayContext& context, const std::string& name, store::MailboxId local_mailbox,
+                                     const MessageIdentity& identity) {
+    if (identity.message_id.empty()) return std::nullopt;
+    if (!context.server.select(name)) return std::nullopt;
+    auto candidates = context.server.search_message_id(identity.message_id);
+    if (!candidates) return std::nullopt;
+    const std::uint32_t uidvalidity = context.server.uidvalidity();
+    context.store.read([&](const store::ReadTxn& txn) {
+        const auto mailbox = txn.mailbox(local_mailbox);
+        if (!mailbox || mailbox->uidvalidity != uidvalidity) return;
+        txn.for_each_uid(local_mailbox, [&](Uid uid, store::MessageId) {
+            if (candidates->contains(uid)) candidates->remove(uid);
+        });
+    });
+    if (candidates->empty()) return std::nullopt;
+    if (identity.size == 0) return candidates->min();
+    const auto sizes = context.server.fetch_sizes(*candidates);
+    if (!sizes) return std::nullopt;
+    for (Uid uid : candidates->values())
+        if (auto size = sizes->find(uid); size != sizes->end() && size->second == identity.size) return uid;
+    return std::nullopt;
+}
+
+UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload upload, store::MailboxId local_mailbox,
+                         const MessageIdentity& identity) {
+    UploadResult result;
+    auto answer = context.server.append(upload);
+    if (answer.needs_mailbox()) {
+        // The destination is gone from the server: the table says whether to create it again.
+        const ReplayDecision decision = decide(kind, ServerFinding::target_gone);
+        if (decision.action == ReplayAction::create_then_send) {
+            context.server.create(upload.mailbox);
+            result.recreated = true;
+            answer = context.server.append(upload);
+        }
+    }
+    if (answer.response.status != imap::Status::ok)
+        throw Refused{"server refused APPEND to " + quoted_display(upload.mailbox) + ": " + answer.response.text};
+    if (answer.uid) {
+        result.placement = {answer.uid, answer.uidvalidity};
+    } else {
+        // No UIDPLUS: find it by Message-ID and size.
+        result.placement.uid = find_unknown_copy(context, upload.mailbox, local_mailbox, identity);
+        result.placement.uidvalidity = context.server.uidvalidity();
+    }
+    return result;
+}
+
+std::string flags_change_words(const FlagList& base, const FlagList& server) {
+    return fmt::format("flags changed from ({}) to ({})", fmt::join(base, " "), fmt::join(server, " "));
+}
+
+}  // namespace mailsync::sync

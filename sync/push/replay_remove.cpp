@@ -1,0 +1,57 @@
+// The remove executor (executors.hpp): a group of deletes in one mailbox, expunged by UID.
+#include <map>
+
+#include "sync/push/executors.hpp"
+
+namespace mailsync::sync {
+
+using store::QueueKind;
+using store::QueueRecord;
+using store::Uid;
+
+void replay_remove(ReplayContext& context, const std::vector<MarkedRecord>& group) {
+    PushServer& server = context.server;
+    const QueueRecord& lead = group.front().record;
+    const auto settle = [&](const QueueRecord& record, ServerFinding finding, std::string words) {
+        return send_or_settle(context, record, {decide(QueueKind::remove, finding), std::move(words)});
+    };
+    try {
+        if (!server.select(lead.name)) {
+            for (const auto& marked : group) settle(marked.record, ServerFinding::message_gone, "the mailbox was deleted");
+            return;
+        }
+        const auto by_uid = records_by_current_uid(context, group);
+        if (by_uid.empty()) return;
+        if (!server.has("UIDPLUS"))
+            throw Refused{"the server does not offer UIDPLUS (UID EXPUNGE): refusing to delete, since a plain EXPUNGE "
+                          "would also remove other clients' messages marked \\Deleted"};
+        imap::SequenceSet uids;
+        for (const auto& [uid, marked] : by_uid) uids.add(uid);
+        const auto before = server.fetch_flags(uids);
+        imap::SequenceSet doomed;
+        std::map<Uid, Outcome> outcomes;
+        for (const auto& [uid, marked] : by_uid) {
+            const QueueRecord& record = marked->record;
+            const auto found = before.find(uid);
+            if (found == before.end()) {
+                settle(record, ServerFinding::message_gone, "the message was deleted");
+                continue;
+            }
+            const bool changed = server_changed_flags(found->second.flags, record.base_flags, {}, {}, false);
+            Outcome outcome{decide(QueueKind::remove, changed ? ServerFinding::flags_changed : ServerFinding::as_before),
+                            flags_change_words(record.base_flags, found->second.flags)};
+            if (!send_or_settle(context, record, outcome)) continue;
+            doomed.add(uid);
+            outcomes.emplace(uid, std::move(outcome));
+        }
+        if (doomed.empty()) return;
+        server.store_flags(doomed, {"\\Deleted"}, imap::cmd::StoreMode::add, std::nullopt);
+        server.expunge_exactly(doomed);
+        for (Uid uid : doomed.values()) context.ledger.confirm(by_uid.at(uid)->record, outcomes.at(uid));
+    } catch (const Refused& refused) {
+        for (const auto& marked : group)
+            if (!context.ledger.settled_in_this_run(marked.record.seq)) context.ledger.refuse(marked.record, refused.why);
+    }
+}
+
+}  // namespace mailsync::sync
