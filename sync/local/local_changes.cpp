@@ -412,13 +412,13 @@ LocalChangeResult delete_messages(store::Store& store, std::string_view mailbox_
                 // Not moved on the server yet: delete it where the server has it.
                 last->kind = QueueKind::remove;
                 last->target_mailbox = 0;
-                last->new_name.clear();
-                last->body_hash.reset();
+                last->new_name.clear();   // body_hash stays: the message's identity (see the header)
                 txn.put_queue_entry(*last);
                 result.queue_entries.push_back(last->seq);
             } else {
-                result.queue_entries.push_back(
-                    txn.enqueue(record_for_message(QueueKind::remove, message, mailbox, now)));
+                QueueRecord record = record_for_message(QueueKind::remove, message, mailbox, now);
+                record.body_hash = message.body_hash;
+                result.queue_entries.push_back(txn.enqueue(std::move(record)));
             }
         }
     });

@@ -29,16 +29,16 @@ void throw_unexpected(const store::QueueRecord& record, const ReplayDecision& de
                             static_cast<int>(decision.action), decision.rule, describe_change(record)));
 }
 
-std::map<Uid, const MarkedRecord*> records_by_current_uid(ReplayContext& context, const std::vector<MarkedRecord>& group) {
-    std::map<Uid, const MarkedRecord*> by_uid;
-    for (const auto& marked : group) {
-        const auto& record = marked.record;
-        if (const auto uid = current_uid(context, record)) {
-            by_uid[*uid] = &marked;
+std::map<Uid, MarkedRecord*> records_by_current_uid(ReplayContext& context, std::vector<MarkedRecord>& group) {
+    std::map<Uid, MarkedRecord*> by_uid;
+    for (auto& marked : group) {
+        auto& record = marked.record;
+        const UidNow now = current_uid(context, record);
+        if (now.uid) {
+            by_uid[*now.uid] = &marked;
             continue;
         }
-        const Outcome outcome{decide(record.kind, ServerFinding::unplaced),
-                              record.uid ? "the mailbox's UIDVALIDITY changed" : "it never reached the server"};
+        const Outcome outcome{decide(record.kind, now.finding), now.why};
         if (send_or_settle(context, record, outcome)) throw_unexpected(record, outcome.decision);
     }
     return by_uid;
@@ -63,11 +63,12 @@ MessageIdentity identity_of(ReplayContext& context, store::MessageId message, co
     return identity;
 }
 
-std::optional<Uid> current_uid(ReplayContext& context, const store::QueueRecord& record) {
-    if (!record.uid) return std::nullopt;
+UidNow current_uid(ReplayContext& context, store::QueueRecord& record) {
+    if (!record.uid) return {std::nullopt, ServerFinding::unplaced, "it never reached the server"};
     const std::uint32_t uidvalidity = context.server.uidvalidity();
-    if (record.uidvalidity == 0 || record.uidvalidity == uidvalidity) return record.uid;
-    return context.store.read([&](const store::ReadTxn& txn) -> std::optional<Uid> {
+    if (record.uidvalidity == 0 || record.uidvalidity == uidvalidity) return {record.uid};
+    // Renumbered. Re-paired by the pull already?
+    std::optional<Uid> paired = context.store.read([&](const store::ReadTxn& txn) -> std::optional<Uid> {
         const auto message = txn.message(record.message);
         const auto mailbox = txn.mailbox(record.mailbox);
         if (message && mailbox && message->mailbox == record.mailbox && message->uid &&
@@ -75,29 +76,57 @@ std::optional<Uid> current_uid(ReplayContext& context, const store::QueueRecord&
             return message->uid;
         return std::nullopt;
     });
+    if (!paired) {
+        const MessageIdentity identity = identity_of(context, record.message, record.body_hash);
+        if (identity.message_id.empty())
+            return {std::nullopt, ServerFinding::unplaced,
+                    "the server renumbered the mailbox (new UIDVALIDITY) and the message has no Message-ID to find it by"};
+        const auto found = uids_with_identity(context, identity);
+        if (found.empty())
+            return {std::nullopt, ServerFinding::message_gone,
+                    "the server renumbered the mailbox (new UIDVALIDITY) and the message is no longer in it"};
+        paired = found.front();
+    }
+    record.uid = paired;
+    record.uidvalidity = uidvalidity;
+    record.modseq = 0;
+    context.store.write([&](store::WriteTxn& txn) {
+        auto fresh = txn.queue_entry(record.seq);
+        if (!fresh) return;
+        fresh->uid = record.uid;
+        fresh->uidvalidity = record.uidvalidity;
+        fresh->modseq = 0;
+        txn.put_queue_entry(*fresh);
+    });
+    return {paired};
+}
+
+std::vector<Uid> uids_with_identity(ReplayContext& context, const MessageIdentity& identity) {
+    if (identity.message_id.empty()) return {};
+    const auto candidates = context.server.search_message_id(identity.message_id);
+    if (!candidates || candidates->empty()) return {};
+    if (identity.size == 0) return candidates->values();
+    const auto sizes = context.server.fetch_sizes(*candidates);
+    if (!sizes) return {};
+    std::vector<Uid> found;
+    for (Uid uid : candidates->values())
+        if (auto size = sizes->find(uid); size != sizes->end() && size->second == identity.size) found.push_back(uid);
+    return found;
 }
 
 std::optional<Uid> find_unknown_copy(ReplayContext& context, const std::string& name, store::MailboxId local_mailbox,
                                      const MessageIdentity& identity) {
     if (identity.message_id.empty()) return std::nullopt;
     if (!context.server.select(name)) return std::nullopt;
-    auto candidates = context.server.search_message_id(identity.message_id);
-    if (!candidates) return std::nullopt;
+    auto found = uids_with_identity(context, identity);
     const std::uint32_t uidvalidity = context.server.uidvalidity();
     context.store.read([&](const store::ReadTxn& txn) {
         const auto mailbox = txn.mailbox(local_mailbox);
         if (!mailbox || mailbox->uidvalidity != uidvalidity) return;
-        txn.for_each_uid(local_mailbox, [&](Uid uid, store::MessageId) {
-            if (candidates->contains(uid)) candidates->remove(uid);
-        });
+        std::erase_if(found, [&](Uid uid) { return txn.message_by_uid(local_mailbox, uid).has_value(); });
     });
-    if (candidates->empty()) return std::nullopt;
-    if (identity.size == 0) return candidates->min();
-    const auto sizes = context.server.fetch_sizes(*candidates);
-    if (!sizes) return std::nullopt;
-    for (Uid uid : candidates->values())
-        if (auto size = sizes->find(uid); size != sizes->end() && size->second == identity.size) return uid;
-    return std::nullopt;
+    if (found.empty()) return std::nullopt;
+    return found.front();
 }
 
 UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload upload, store::MailboxId local_mailbox,

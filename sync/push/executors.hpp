@@ -42,19 +42,19 @@ struct ReplayContext {
 // m the record's MODSEQ (the fetched one when the record has none). MODIFIED: re-read FLAGS MODSEQ
 // and store S ∪ add − remove conditionally, again until it sticks. Without CONDSTORE: plain STORE
 // after the re-read. Found `sent`: re-applied (idempotent: +FLAGS/-FLAGS).
-void replay_flags(ReplayContext& context, const std::vector<MarkedRecord>& group);
+void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group);
 
 // remove (grouped by mailbox): UID STORE +FLAGS.SILENT (\Deleted), UID EXPUNGE of exactly those
 // UIDs. Without UIDPLUS: refused (never a bare EXPUNGE). Found `sent`: the UID is looked up first;
 // gone is success.
-void replay_remove(ReplayContext& context, const std::vector<MarkedRecord>& group);
+void replay_remove(ReplayContext& context, std::vector<MarkedRecord>& group);
 
 // move: UID MOVE; else UID COPY + UID STORE \Deleted + UID EXPUNGE (UIDPLUS); else refused. COPYUID
 // gives the message its destination UID (no download by the next pull). copy: UID COPY, COPYUID
 // gives the new copy its UID. Found `sent`: UID MOVE is atomic, so the UID still in the source
 // means it did not happen; with COPY the destination is searched first (Message-ID and size, among
 // UIDs the mirror does not know there), so a COPY that happened is not made twice.
-void replay_move_or_copy(ReplayContext& context, const MarkedRecord& marked);
+void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked);
 
 // append: APPEND name (flags) "internaldate" {size} streamed from the body file; APPENDUID (else
 // found by Message-ID and size). Found `sent`: the destination is searched first (every queued body
@@ -87,11 +87,9 @@ void refuse_on_failure(ReplayContext& context, const store::QueueRecord& record,
     }
 }
 
-// The group's records by their UID in the selected mailbox. A record without one (the mailbox's
-// UIDVALIDITY changed and the message was not re-paired, or it never reached the server) is
-// settled as the table decides for an unplaced message.
-std::map<store::Uid, const MarkedRecord*> records_by_current_uid(ReplayContext& context,
-                                                                 const std::vector<MarkedRecord>& group);
+// The group's records by their UID in the selected mailbox now (current_uid). A record without one
+// is settled as the table decides for what current_uid found.
+std::map<store::Uid, MarkedRecord*> records_by_current_uid(ReplayContext& context, std::vector<MarkedRecord>& group);
 
 // What identifies a message on the server when its UID is unknown.
 struct MessageIdentity {
@@ -101,10 +99,23 @@ struct MessageIdentity {
 MessageIdentity identity_of(ReplayContext& context, store::MessageId message,
                             const std::optional<store::BodyHash>& hash);
 
-// The record's UID in the selected mailbox, if it still means the message: the mailbox's
-// UIDVALIDITY is the one the record was made against, or the pull re-paired the message (then the
-// message's own UID counts).
-std::optional<store::Uid> current_uid(ReplayContext& context, const store::QueueRecord& record);
+// Where a record's message is in the selected mailbox now: its UID, or why there is none.
+struct UidNow {
+    std::optional<store::Uid> uid;
+    ServerFinding finding = ServerFinding::unplaced;   // without a UID: unplaced or message_gone
+    std::string why;
+};
+// The record's UID in the selected mailbox now. When the mailbox's UIDVALIDITY is not the one the
+// record was made against (the server renumbered it), the message is re-paired BEFORE anything is
+// sent: by the pull (the mirror's message has a UID of the new UIDVALIDITY), else here by
+// Message-ID and size. The re-paired UID is written into the queued record (uid, uidvalidity;
+// modseq 0, as the old one means nothing now), so a crash after this resumes with it. A message
+// identified but not found is message_gone; one that never got a UID, or has no Message-ID to be
+// found by, is unplaced.
+UidNow current_uid(ReplayContext& context, store::QueueRecord& record);
+
+// UIDs in the selected mailbox of messages with this Message-ID (and size, when known), lowest first.
+std::vector<store::Uid> uids_with_identity(ReplayContext& context, const MessageIdentity& identity);
 
 // A message in mailbox `name` with this Message-ID and size that the mirror does not know there:
 // the result of a change of ours that reached the server before a crash or a cut. Leaves `name`

@@ -21,7 +21,7 @@ struct FlagsTarget {
 
 }  // namespace
 
-void replay_flags(ReplayContext& context, const std::vector<MarkedRecord>& group) {
+void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group) {
     PushServer& server = context.server;
     const QueueRecord& lead = group.front().record;
     const FlagList add = lead.add_flags;

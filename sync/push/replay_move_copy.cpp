@@ -67,28 +67,37 @@ void message_missing(ReplayContext& context, const MarkedRecord& marked, ServerF
 
 }  // namespace
 
-void replay_move_or_copy(ReplayContext& context, const MarkedRecord& marked) {
+void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
     PushServer& server = context.server;
-    const QueueRecord& record = marked.record;
+    QueueRecord& record = marked.record;
     const bool move = record.kind == QueueKind::move;
     const MessageId placed = placed_message(record);
     const std::string& destination = record.new_name;
     const auto source_gone_words = [&] { return "the mailbox " + quoted_display(record.name) + " was deleted"; };
     refuse_on_failure(context, record, [&] {
-        const bool source_there = server.select(record.name);
-        const std::optional<Uid> uid = source_there ? current_uid(context, record) : std::nullopt;
-        if (!uid) {
-            if (source_there)
-                message_missing(context, marked, ServerFinding::unplaced,
-                                record.uid ? "the mailbox's UIDVALIDITY changed" : "it never reached the server");
-            else
-                message_missing(context, marked, ServerFinding::message_gone, source_gone_words());
+        if (!server.select(record.name)) {
+            message_missing(context, marked, ServerFinding::message_gone, source_gone_words());
             return;
         }
+        const UidNow now = current_uid(context, record);
+        if (!now.uid) {
+            message_missing(context, marked, now.finding, now.why);
+            return;
+        }
+        const std::optional<Uid> uid = now.uid;
         const bool use_move = move && server.has("MOVE");
-        if (move && !use_move && !server.has("UIDPLUS"))
+        if (move && !use_move && !server.has("UIDPLUS")) {
+            // Expunged on the server meanwhile, the message is re-uploaded (the table's rule), and
+            // an APPEND needs neither MOVE nor UIDPLUS.
+            imap::SequenceSet one;
+            one.add(*uid);
+            if (server.fetch_flags(one).empty()) {
+                message_missing(context, marked, ServerFinding::message_gone, "the message was deleted");
+                return;
+            }
             throw Refused{"the server offers neither MOVE nor UIDPLUS: refusing to move, since COPY would need a plain "
                           "EXPUNGE, which also removes other clients' messages marked \\Deleted"};
+        }
         const MessageIdentity identity = identity_of(context, placed, record.body_hash);
         const auto expunge_source = [&](Uid source_uid) {
             if (!server.select(record.name)) return;

@@ -9,7 +9,7 @@ using store::QueueKind;
 using store::QueueRecord;
 using store::Uid;
 
-void replay_remove(ReplayContext& context, const std::vector<MarkedRecord>& group) {
+void replay_remove(ReplayContext& context, std::vector<MarkedRecord>& group) {
     PushServer& server = context.server;
     const QueueRecord& lead = group.front().record;
     const auto settle = [&](const QueueRecord& record, ServerFinding finding, std::string words) {
