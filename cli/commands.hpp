@@ -70,7 +70,9 @@ struct RenameArguments {
 struct RmdirArguments {
     std::string name;
 };
-struct QueueArguments {};
+struct QueueArguments {
+    bool refused = false;   // --refused: only the changes the server refused
+};
 struct ConflictsArguments {};
 enum class ExportFormat { maildir, mbox };
 struct ExportArguments {

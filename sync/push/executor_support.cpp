@@ -17,6 +17,7 @@ bool send_or_settle(ReplayContext& context, const store::QueueRecord& record, co
         case ReplayAction::send: return true;
         case ReplayAction::drop:
         case ReplayAction::keep_server: context.ledger.confirm(record, outcome); return false;
+        case ReplayAction::refuse: throw Refused{outcome.server_change};
         case ReplayAction::reupload:
         case ReplayAction::create_then_send: break;
     }

@@ -68,7 +68,7 @@ void replay_mailbox_change(ReplayContext& context, const MarkedRecord& marked);
 // ---- what the executors share (executor_support.cpp)
 
 // Acts on the table's decision for a record when it is not to be sent: drop or keep_server end it
-// (confirmed, with its conflict); returns true for send. Any other action is one the caller should
+// (confirmed, with its conflict), refuse throws Refused; returns true for send. Any other action is one the caller should
 // have handled: an internal error.
 bool send_or_settle(ReplayContext& context, const store::QueueRecord& record, const Outcome& outcome);
 [[noreturn]] void throw_unexpected(const store::QueueRecord& record, const ReplayDecision& decision);
@@ -80,7 +80,7 @@ void refuse_on_failure(ReplayContext& context, const store::QueueRecord& record,
     try {
         exchange();
     } catch (const Refused& refused) {
-        context.ledger.refuse(record, refused.why);
+        context.ledger.refuse(record, refused.why, refused.retrying_can_help);
     } catch (const Error& error) {
         if (error.category() != ErrorCategory::bad_input && error.category() != ErrorCategory::io) throw;
         context.ledger.refuse(record, error.what());

@@ -149,20 +149,36 @@ void PushServer::expunge_exactly(const imap::SequenceSet& uids) {
     }
 }
 
-std::optional<imap::SequenceSet> PushServer::search_message_id(const std::string& message_id) {
+std::optional<imap::SequenceSet> PushServer::search(imap::cmd::UidSearch search) {
     imap::SequenceSet found;
     ExchangeHandler handler(session_, [&](const imap::Response& response) {
-        if (const auto* search = std::get_if<imap::SearchData>(&response)) {
-            for (std::uint32_t uid : search->numbers)
+        if (const auto* data = std::get_if<imap::SearchData>(&response)) {
+            for (std::uint32_t uid : data->numbers)
                 if (uid != 0) found.add(uid);
         } else if (const auto* esearch = std::get_if<imap::ESearchData>(&response)) {
             if (esearch->all) found.add(*esearch->all);
         }
     });
-    imap::cmd::UidSearch search;
-    search.header = std::make_pair(std::string("Message-ID"), message_id);
     if (session_.run(std::move(search)).status != imap::Status::ok) return std::nullopt;
     return found;
+}
+
+std::optional<imap::SequenceSet> PushServer::search_message_id(const std::string& message_id) {
+    imap::cmd::UidSearch search;
+    search.header = std::make_pair(std::string("Message-ID"), message_id);
+    return this->search(std::move(search));
+}
+
+std::optional<imap::SequenceSet> PushServer::search_deleted() {
+    imap::cmd::UidSearch search;
+    search.criteria = "DELETED";
+    return this->search(std::move(search));
+}
+
+void PushServer::expunge_all_deleted_and_leave() {
+    selected_.reset();
+    const auto response = session_.run(imap::cmd::Close{});
+    if (response.status != imap::Status::ok) throw Refused{"server refused CLOSE (EXPUNGE): " + response.text};
 }
 
 CopyResult PushServer::copy(const imap::SequenceSet& uids, const std::string& destination, bool move) {

@@ -16,9 +16,12 @@
 
 namespace mailsync::sync {
 
-// The server said NO (or BAD) to one change: that record is refused, the others go on.
+// The server said NO (or BAD) to one change, or cannot do it safely: that record is refused, the
+// others go on. retrying_can_help: false when the next sync would be refused the same way (a
+// capability the server lacks): the record is then refused for good at once.
 struct Refused {
     std::string why;
+    bool retrying_can_help = true;
 };
 
 // A message's flags (without \Recent) and MODSEQ (0 without CONDSTORE) as the server has them.
@@ -86,6 +89,11 @@ public:
     void expunge_exactly(const imap::SequenceSet& uids);
     // UID SEARCH HEADER Message-ID <id>; nullopt when the server refused.
     std::optional<imap::SequenceSet> search_message_id(const std::string& message_id);
+    // UID SEARCH DELETED: the messages marked \Deleted; nullopt when the server refused.
+    std::optional<imap::SequenceSet> search_deleted();
+    // CLOSE: expunges EVERY message marked \Deleted in the selected mailbox and leaves it. Only for
+    // servers without UIDPLUS, after search_deleted() showed no other client's \Deleted mail.
+    void expunge_all_deleted_and_leave();
     // UID MOVE or UID COPY of `uids` into `destination`.
     CopyResult copy(const imap::SequenceSet& uids, const std::string& destination, bool move);
     // APPEND of a body file.
@@ -105,6 +113,8 @@ public:
     void subscribe(const std::string& name);   // best effort
 
 private:
+    std::optional<imap::SequenceSet> search(imap::cmd::UidSearch search);
+
     imap::Session& session_;
     bool condstore_ = false;
     std::optional<std::string> selected_;

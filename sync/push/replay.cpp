@@ -5,11 +5,14 @@
 
 #include <array>
 #include <ctime>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "sync/push/executors.hpp"
+#include "sync/push/replay_ledger.hpp"
 
 namespace mailsync::sync {
 namespace {
@@ -23,6 +26,71 @@ using store::Seq;
 bool is_mailbox_kind(QueueKind kind) {
     return kind == QueueKind::create_mailbox || kind == QueueKind::rename_mailbox || kind == QueueKind::delete_mailbox;
 }
+
+// What the records left behind so far hold back: a later record acting on the same message (or on
+// a mailbox a left-behind mailbox record changes) depends on them and must not overtake them. A
+// record left behind because the server refused it for good makes its dependents refused for good
+// too (they were made on top of a change that will not happen); one that is only waiting (refused
+// this time, retried later) makes them wait. Unrelated records go on.
+class Dependencies {
+public:
+    struct Holder {
+        Seq seq = 0;
+        bool for_good = false;
+        store::UnixTime since = 0;   // a record created after this was made on the rolled-back mirror
+    };
+
+    // `since`: for a record refused for good, when (its sending, or that of the change it depends on).
+    void hold(const QueueRecord& record, bool for_good, std::optional<store::UnixTime> since = std::nullopt) {
+        const Holder holder{record.seq, for_good, since.value_or(record.sent_at.value_or(0))};
+        if (is_mailbox_kind(record.kind)) {
+            mailboxes_.emplace(record.mailbox, holder);
+            if (record.kind == QueueKind::rename_mailbox && !for_good) rename_waits_ = true;
+            return;
+        }
+        if (record.message) messages_.emplace(record.message, holder);
+        if (record.copy_message) messages_.emplace(record.copy_message, holder);
+        if (!for_good) {
+            named_by_waiting_.insert(record.mailbox);
+            if (record.target_mailbox) named_by_waiting_.insert(record.target_mailbox);
+        }
+    }
+
+    // The record `record` depends on, if any.
+    std::optional<Holder> holder_of(const QueueRecord& record) const {
+        std::optional<Holder> found;
+        const auto consider = [&](const auto& map, auto key) {
+            if (!key) return;
+            if (auto it = map.find(key); it != map.end() && applies(it->second, record) && !found) found = it->second;
+        };
+        consider(messages_, record.message);
+        consider(messages_, record.copy_message);
+        consider(mailboxes_, record.mailbox);
+        consider(mailboxes_, record.target_mailbox);
+        return found;
+    }
+
+    // Whether a mailbox record must wait: a waiting record uses the names it would change.
+    bool mailbox_record_waits(const QueueRecord& record) const {
+        return rename_waits_ || named_by_waiting_.count(record.mailbox) > 0;
+    }
+
+    const std::set<MessageId> held_messages() const {
+        std::set<MessageId> held;
+        for (const auto& [message, holder] : messages_) held.insert(message);
+        return held;
+    }
+
+private:
+    static bool applies(const Holder& holder, const QueueRecord& record) {
+        return record.seq > holder.seq && (!holder.for_good || record.created <= holder.since);
+    }
+
+    std::map<MessageId, Holder> messages_;
+    std::map<store::MailboxId, Holder> mailboxes_;
+    std::set<store::MailboxId> named_by_waiting_;
+    bool rename_waits_ = false;
+};
 
 class QueueWalk {
 public:
@@ -38,6 +106,7 @@ private:
                                           const std::set<MessageId>& blocked) const;
     std::vector<MarkedRecord> mark_sent(const std::vector<Seq>& seqs,
                                         const std::function<bool(const QueueRecord&)>& fits);
+    void hold_refused(Dependencies& dependencies, Seq seq) const;
 
     store::Store& store_;
     const ReplayOptions& options_;
@@ -65,17 +134,8 @@ ReplayReport QueueWalk::run() {
 bool QueueWalk::pass() {
     const auto queue = store_.read([](const store::ReadTxn& txn) { return txn.queue(); });
     bool progressed = false;
-    bool left_behind = false;          // an earlier record stays queued
-    std::set<MessageId> blocked;       // messages with an earlier record that stays queued
+    Dependencies dependencies;
     std::set<Seq> handled_here;        // done as part of a group
-    const auto block = [&](const QueueRecord& record) {
-        left_behind = true;
-        if (record.message) blocked.insert(record.message);
-        if (record.copy_message) blocked.insert(record.copy_message);
-    };
-    const auto is_blocked = [&](const QueueRecord& record) {
-        return blocked.count(record.message) > 0 || (record.copy_message && blocked.count(record.copy_message) > 0);
-    };
     for (std::size_t i = 0; i < queue.size(); ++i) {
         const QueueRecord& record = queue[i];
         if (record.state == QueueState::confirmed) {
@@ -86,27 +146,39 @@ bool QueueWalk::pass() {
             continue;
         }
         if (ledger_.confirmed_in_this_run(record.seq) || handled_here.count(record.seq)) continue;
+        if (refused_for_good(record, options_)) {
+            dependencies.hold(record, true);
+            continue;
+        }
         if (ledger_.refused_in_this_run(record.seq)) {
-            block(record);
+            dependencies.hold(record, false);
+            continue;
+        }
+        if (const auto holder = dependencies.holder_of(record)) {
+            if (holder->for_good) {
+                ledger_.refuse(record, fmt::format("it depends on change {}, which the server refused", holder->seq), false);
+                dependencies.hold(record, true, holder->since);
+                progressed = true;
+            } else {
+                dependencies.hold(record, false);
+            }
             continue;
         }
         if (is_mailbox_kind(record.kind)) {
-            // A barrier: later records rely on the names it changes.
-            if (left_behind) return progressed;
+            if (dependencies.mailbox_record_waits(record)) {
+                dependencies.hold(record, false);
+                continue;
+            }
             auto sent = mark_sent({record.seq}, {});
             if (sent.empty()) continue;
             progressed = true;
             replay_mailbox_change(context_, sent.front());
-            if (ledger_.refused_in_this_run(record.seq)) return progressed;
-            continue;
-        }
-        if (is_blocked(record)) {
-            block(record);
+            if (ledger_.refused_in_this_run(record.seq)) hold_refused(dependencies, record.seq);
             continue;
         }
         progressed = true;
         if (record.kind == QueueKind::flags || record.kind == QueueKind::remove) {
-            const auto members = gather_group(queue, i, blocked);
+            const auto members = gather_group(queue, i, dependencies.held_messages());
             std::vector<Seq> seqs;
             for (std::size_t index : members) seqs.push_back(queue[index].seq);
             const auto fits = [&](const QueueRecord& fresh) {
@@ -127,9 +199,16 @@ bool QueueWalk::pass() {
             if (record.kind == QueueKind::append) replay_append(context_, sent.front());
             else replay_move_or_copy(context_, sent.front());
         }
-        if (ledger_.refused_in_this_run(record.seq)) block(record);
+        if (ledger_.refused_in_this_run(record.seq)) hold_refused(dependencies, record.seq);
     }
     return progressed;
+}
+
+// A record refused just now holds back what depends on it, as the store has it now (refused for
+// good or not, and since when).
+void QueueWalk::hold_refused(Dependencies& dependencies, Seq seq) const {
+    const auto record = store_.read([&](const store::ReadTxn& txn) { return txn.queue_entry(seq); });
+    if (record) dependencies.hold(*record, refused_for_good(*record, options_));
 }
 
 // The records that can go with queue[first] in one command: same kind, mailbox and change, up to
@@ -158,7 +237,8 @@ std::vector<std::size_t> QueueWalk::gather_group(const std::vector<QueueRecord>&
     return members;
 }
 
-// pending → sent, attempts+1, in one write transaction; the records are re-read inside it and the
+// pending (or refused, to try again) → sent, in one write transaction (attempts counts refusals,
+// not sends: a cut connection is no reason to give a change up); the records are re-read inside it and the
 // commands are built from those copies. Records gone meanwhile (cancelled by a local command) or
 // no longer fitting the group are left out.
 std::vector<MarkedRecord> QueueWalk::mark_sent(const std::vector<Seq>& seqs, const std::function<bool(const QueueRecord&)>& fits) {
@@ -176,7 +256,6 @@ std::vector<MarkedRecord> QueueWalk::mark_sent(const std::vector<Seq>& seqs, con
             MarkedRecord sent;
             sent.may_have_reached_server = record->state == QueueState::sent;
             record->state = QueueState::sent;
-            record->attempts += 1;
             record->sent_at = when;
             txn.put_queue_entry(*record);
             sent.record = *record;
@@ -197,6 +276,8 @@ imap::SequenceSet locally_removed_uids(const store::ReadTxn& txn, store::Mailbox
     imap::SequenceSet uids;
     for (const auto& record : txn.queue()) {
         if (record.state == QueueState::confirmed || record.mailbox != mailbox || !record.uid) continue;
+        // Refused for good: the mirror returns to the server's state, so the pull brings it back.
+        if (refused_for_good(record, ReplayOptions{})) continue;
         if (record.kind != QueueKind::move && record.kind != QueueKind::remove) continue;
         if (record.uidvalidity != 0 && uidvalidity != 0 && record.uidvalidity != uidvalidity) continue;
         uids.add(*record.uid);

@@ -31,7 +31,8 @@ void replay_append(ReplayContext& context, const MarkedRecord& marked) {
             placement = result.placement;
         }
         if (!placement.uid) {
-            context.ledger.refuse(record, "the server took the message but did not say where (no APPENDUID, not found by Message-ID)");
+            // Retrying would upload it again: refused for good, the pull brings the server's copy.
+            context.ledger.refuse(record, "the server took the message but did not say where (no APPENDUID, not found by Message-ID)", false);
             return;
         }
         context.ledger.confirm(record, outcome, [&](store::WriteTxn& txn) {

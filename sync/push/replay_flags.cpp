@@ -141,7 +141,7 @@ void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group) {
         }
     } catch (const Refused& refused) {
         for (const auto& marked : group)
-            if (!context.ledger.settled_in_this_run(marked.record.seq)) context.ledger.refuse(marked.record, refused.why);
+            if (!context.ledger.settled_in_this_run(marked.record.seq)) context.ledger.refuse(marked.record, refused.why, refused.retrying_can_help);
     }
 }
 

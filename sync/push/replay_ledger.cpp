@@ -1,6 +1,11 @@
 #include "sync/push/replay_ledger.hpp"
 
+#include <algorithm>
 #include <chrono>
+
+#include <fmt/format.h>
+
+#include "sync/push/refusal_rollback.hpp"
 
 namespace mailsync::sync {
 
@@ -38,21 +43,32 @@ void ReplayLedger::confirm(const store::QueueRecord& record, const Outcome& outc
     if (options_.on_record) options_.on_record(record.seq);
 }
 
-void ReplayLedger::refuse(const store::QueueRecord& record, const std::string& why) {
-    if (record.attempts >= options_.max_attempts) {
-        confirm(record, {decide(record.kind, ServerFinding::refused), why});
-        return;
-    }
+void ReplayLedger::refuse(const store::QueueRecord& record, const std::string& why, bool retrying_can_help) {
+    bool for_good = false;
+    std::uint32_t refusals = 0;
     store_.write([&](store::WriteTxn& txn) {
         auto fresh = txn.queue_entry(record.seq);
         if (!fresh) return;
+        fresh->state = QueueState::refused;
+        fresh->attempts += 1;
+        if (!retrying_can_help) fresh->attempts = std::max(fresh->attempts, options_.max_attempts);
         fresh->last_error = why;
+        refusals = fresh->attempts;
+        for_good = refused_for_good(*fresh, options_);
+        if (for_good) roll_back_refused(txn, *fresh);
         txn.put_queue_entry(*fresh);
     });
     refused_.insert(record.seq);
     ++report_.failed;
-    report_.failures.push_back(describe_change(record) + ": " + why);
+    const std::string next = for_good ? "it is not tried again; `mailsync queue --refused` lists it"
+                                      : fmt::format("it is tried again at the next sync ({} of {} refusals)", refusals,
+                                                    options_.max_attempts);
+    report_.failures.push_back(fmt::format("the server refused the {}: {}; {}.", describe_change(record), why, next));
     if (options_.on_record) options_.on_record(record.seq);
+}
+
+bool refused_for_good(const store::QueueRecord& record, const ReplayOptions& options) {
+    return record.state == QueueState::refused && record.attempts >= options.max_attempts;
 }
 
 void place_message(store::WriteTxn& txn, store::MessageId message, store::MailboxId mailbox, store::Uid uid,

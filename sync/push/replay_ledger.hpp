@@ -30,9 +30,11 @@ public:
     // time) or all of it.
     void confirm(const store::QueueRecord& record, const Outcome& outcome,
                  const std::function<void(store::WriteTxn&)>& fold = {});
-    // The server refused the record: it stays queued with last_error; after max_attempts the
-    // table's decision for a refusal (give up) ends it instead.
-    void refuse(const store::QueueRecord& record, const std::string& why);
+    // The server refused the record: it becomes `refused` (attempts counts the refusals) with
+    // last_error, and later replays try it again, until it is refused for good (retrying cannot
+    // help, or max_attempts refusals): then the mirror returns to the server's state for it
+    // (refusal_rollback.hpp) and it stays listed as refused until the user drops it.
+    void refuse(const store::QueueRecord& record, const std::string& why, bool retrying_can_help = true);
 
     bool confirmed_in_this_run(store::Seq seq) const { return confirmed_.count(seq) > 0; }
     bool refused_in_this_run(store::Seq seq) const { return refused_.count(seq) > 0; }
@@ -49,6 +51,9 @@ private:
     std::set<store::Seq> confirmed_;
     std::set<store::Seq> refused_;
 };
+
+// Whether a record was refused for good: skipped by the walk, blocking the changes that depend on it.
+bool refused_for_good(const store::QueueRecord& record, const ReplayOptions& options);
 
 // The queue contract's fold-back rule: message `message` got UID `uid` in mailbox `mailbox`; the
 // later records of it (after seq `after`) that name that mailbox without a UID get it too.

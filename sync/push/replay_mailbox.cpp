@@ -101,7 +101,7 @@ void replay_mailbox_change(ReplayContext& context, const MarkedRecord& marked) {
         }
         throw Error(ErrorCategory::internal, "replay_mailbox_change called for a message record");
     } catch (const Refused& refused) {
-        context.ledger.refuse(record, refused.why);
+        context.ledger.refuse(record, refused.why, refused.retrying_can_help);
     }
 }
 

@@ -21,7 +21,7 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
     const QueueRecord& record = marked.record;
     const MessageId placed = placed_message(record);
     if (!record.body_hash || !context.store.has_body(*record.body_hash)) {
-        context.ledger.refuse(record, "cannot upload the message again: its body is not in the store");
+        context.ledger.refuse(record, "cannot upload the message again: its body is not in the store", false);
         return;
     }
     const auto message = context.store.read([&](const store::ReadTxn& txn) { return txn.message(placed); });
@@ -42,7 +42,8 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
         placement = upload_body(context, record.kind, std::move(upload), record.target_mailbox, identity).placement;
     }
     if (!placement.uid) {
-        context.ledger.refuse(record, "the server took the message but did not say where (no APPENDUID, not found by Message-ID)");
+        // Retrying would upload it again: refused for good, the pull brings the server's copy.
+            context.ledger.refuse(record, "the server took the message but did not say where (no APPENDUID, not found by Message-ID)", false);
         return;
     }
     context.ledger.confirm(record, outcome, [&](store::WriteTxn& txn) {
@@ -96,7 +97,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
                 return;
             }
             throw Refused{"the server offers neither MOVE nor UIDPLUS: refusing to move, since COPY would need a plain "
-                          "EXPUNGE, which also removes other clients' messages marked \\Deleted"};
+                          "EXPUNGE, which also removes other clients' messages marked \\Deleted", false};
         }
         const MessageIdentity identity = identity_of(context, placed, record.body_hash);
         const auto expunge_source = [&](Uid source_uid) {
