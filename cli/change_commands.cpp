@@ -16,6 +16,7 @@
 #include "store/store.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/local/local_changes.hpp"
+#include "sync/push/drop_change.hpp"
 
 namespace mailsync::cli {
 
@@ -217,6 +218,13 @@ int run_rmdir(const CommandContext& context, const RmdirArguments& arguments) {
 
 int run_queue(const CommandContext& context, const QueueArguments& arguments) {
     Output& output = context.output;
+    if (arguments.drop) {
+        store::Store store = open_store(*context.accounts.front());
+        const std::string dropped = sync::drop_queued_change(store, *arguments.drop);
+        output.result(fmt::format("Dropped change {} ({}); the mirror is back to the server's state for it.",
+                                  *arguments.drop, dropped));
+        return 0;
+    }
     JsonWriter json;
     json.begin_array();
     for (const Account* account : context.accounts) {

@@ -6,6 +6,7 @@
 // throws mailsync::Error for failures; main() turns those into messages and exit codes.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -72,6 +73,7 @@ struct RmdirArguments {
 };
 struct QueueArguments {
     bool refused = false;   // --refused: only the changes the server refused
+    std::optional<std::uint64_t> drop;   // --drop ID: cancel that change
 };
 struct ConflictsArguments {};
 enum class ExportFormat { maildir, mbox };

@@ -116,7 +116,8 @@ std::vector<Uid> uids_with_identity(ReplayContext& context, const MessageIdentit
 }
 
 std::optional<Uid> find_unknown_copy(ReplayContext& context, const std::string& name, store::MailboxId local_mailbox,
-                                     const MessageIdentity& identity) {
+                                     const MessageIdentity& identity,
+                                     const std::optional<store::BodyHash>& pulled_if_body) {
     if (identity.message_id.empty()) return std::nullopt;
     if (!context.server.select(name)) return std::nullopt;
     auto found = uids_with_identity(context, identity);
@@ -124,7 +125,10 @@ std::optional<Uid> find_unknown_copy(ReplayContext& context, const std::string& 
     context.store.read([&](const store::ReadTxn& txn) {
         const auto mailbox = txn.mailbox(local_mailbox);
         if (!mailbox || mailbox->uidvalidity != uidvalidity) return;
-        std::erase_if(found, [&](Uid uid) { return txn.message_by_uid(local_mailbox, uid).has_value(); });
+        std::erase_if(found, [&](Uid uid) {
+            const auto known = txn.message_by_uid(local_mailbox, uid);
+            return known && !(pulled_if_body && known->body_hash == *pulled_if_body);
+        });
     });
     if (found.empty()) return std::nullopt;
     return found.front();

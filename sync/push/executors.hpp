@@ -119,9 +119,12 @@ std::vector<store::Uid> uids_with_identity(ReplayContext& context, const Message
 
 // A message in mailbox `name` with this Message-ID and size that the mirror does not know there:
 // the result of a change of ours that reached the server before a crash or a cut. Leaves `name`
-// selected when it exists.
+// selected when it exists. `pulled_if_body`: for an APPEND (its Message-ID is unique to it), a
+// message the mirror does know there with exactly that body is ours too: a pull that ran between
+// the APPEND and this search downloaded it as new mail (placing ours then removes that row).
 std::optional<store::Uid> find_unknown_copy(ReplayContext& context, const std::string& name,
-                                            store::MailboxId local_mailbox, const MessageIdentity& identity);
+                                            store::MailboxId local_mailbox, const MessageIdentity& identity,
+                                            const std::optional<store::BodyHash>& pulled_if_body = std::nullopt);
 
 // Where an upload landed: its UID (nullopt: the server did not say and it was not found) and the
 // UIDVALIDITY that UID belongs to.

@@ -1,5 +1,6 @@
-// What the mirror does when a queued change is refused for good: it returns to the server's state
-// for that message or mailbox, so that no local-only row is left that no pull would ever reconcile.
+// What the mirror does when a queued change is refused for good, or dropped by the user before it
+// reached the server: it returns to the server's state for that message or mailbox, so that no
+// local-only row is left that no pull would ever reconcile.
 #pragma once
 
 #include "store/store.hpp"

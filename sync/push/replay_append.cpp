@@ -13,7 +13,7 @@ void replay_append(ReplayContext& context, const MarkedRecord& marked) {
         const MessageIdentity identity = identity_of(context, record.message, record.body_hash);
         Placement placement;
         if (marked.may_have_reached_server) {
-            placement.uid = find_unknown_copy(context, record.name, record.mailbox, identity);
+            placement.uid = find_unknown_copy(context, record.name, record.mailbox, identity, record.body_hash);
             placement.uidvalidity = context.server.uidvalidity();
         }
         Outcome outcome{decide(QueueKind::append, ServerFinding::as_before), {}};

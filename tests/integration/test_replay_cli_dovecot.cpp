@@ -341,4 +341,19 @@ TEST_CASE("a change the server refuses is shown as refused: one line on stderr, 
 
     // Not tried again: the next sync is quiet and succeeds.
     CHECK(cli.run({"sync"}) == 0);
+
+    // The user lets it go: nothing is left queued, and the mirror still matches the server.
+    const auto refused_seq = [&] {
+        auto store = store::Store::open(cli.store_dir, store::Access::shared);
+        const auto queued = store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn); });
+        REQUIRE(queued.size() == 1);
+        return std::to_string(queued.front().seq);
+    }();
+    CHECK(cli.run({"queue", "--drop", refused_seq}) == 0);
+    CHECK(cli.run({"queue", "--drop", refused_seq}) == 65);   // gone now
+    CHECK(cli.run({"sync"}) == 0);
+    auto store = store::Store::open(cli.store_dir, store::Access::shared);
+    CHECK(store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); }) == 0);
+    CHECK(test::mirror_messages(store, "INBOX").size() == 2);
+    CHECK(test::mirror_messages(store, "Archive").empty());
 }

@@ -7,12 +7,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
 
 #include "common/error.hpp"
 #include "sync/local/local_changes.hpp"
+#include "sync/push/drop_change.hpp"
 #include "sync/push/replay.hpp"
 #include "tests/fault/fault_driver.hpp"
 #include "tests/fault/proxy.hpp"
@@ -81,6 +83,62 @@ TEST_CASE("offline flag, move, copy, delete, append, mkdir, rename, rmdir reach 
     CHECK(again.total_new() == 0);
     CHECK(again.total_changed() == 0);
     CHECK(again.total_expunged() == 0);
+}
+
+TEST_CASE("queue --drop of a pending move puts the message back where the server has it", "[replay][drop]") {
+    Account a;
+    const auto uid = a.seed("INBOX", "dropped-" + a.user.name);
+    a.pull();
+    const auto id = a.id("INBOX", uid);
+    sync::move_messages(*a.store, "INBOX", std::vector{id}, "Archive", now);
+    sync::change_flags(*a.store, "Archive", std::vector{id}, {"$Later"}, {}, now);
+    const auto queued = a.queue();
+    REQUIRE(queued.size() == 2);
+    // The flag change was made on top of the move: it must go first.
+    CHECK_THROWS_AS(sync::drop_queued_change(*a.store, queued[0].seq), Error);
+    CHECK(a.queue().size() == 2);
+    sync::drop_queued_change(*a.store, queued[1].seq);
+    sync::drop_queued_change(*a.store, queued[0].seq);
+    CHECK(a.queue().empty());
+    const auto message = a.store->read([&](const store::ReadTxn& txn) { return txn.message(id); });
+    REQUIRE(message);
+    CHECK(message->uid == uid);
+    CHECK(message->flags.empty());
+    a.sync_all();
+    check_mirror_equals_server(a, "INBOX");
+    check_mirror_equals_server(a, "Archive");
+    CHECK(server_content(a, "Archive").empty());
+}
+
+TEST_CASE("an APPEND that reached the server before a crash and was then pulled as new mail is not sent again",
+          "[replay][append]") {
+    Account a;
+    a.pull();
+    const auto id = a.append("INBOX", "crashed-" + a.user.name);
+    // The crash: the record was marked sent and the APPEND reached the server, but its answer was
+    // never folded back.
+    const auto record = a.queue().at(0);
+    REQUIRE(record.body_hash);
+    a.store->write([&](store::WriteTxn& txn) {
+        auto sent = *txn.queue_entry(record.seq);
+        sent.state = store::QueueState::sent;
+        sent.sent_at = now;
+        txn.put_queue_entry(sent);
+    });
+    std::ifstream body_file(a.store->body_path(*record.body_hash), std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(body_file)), std::istreambuf_iterator<char>());
+    test::seed(a.user.name, "INBOX", body);
+    // A pull before the replay downloads it as new mail: the mirror holds it twice for a moment.
+    a.pull();
+
+    const auto pushed = a.push();
+    CHECK(pushed.failed == 0);
+    CHECK(a.queue().empty());
+    CHECK(test::server_messages(a.user, "INBOX").size() == 1);
+    check_mirror_equals_server(a, "INBOX");
+    const auto message = a.store->read([&](const store::ReadTxn& txn) { return txn.message(id); });
+    REQUIRE(message);
+    CHECK(message->uid.has_value());
 }
 
 TEST_CASE("every conflict rule is applied and recorded", "[replay]") {
