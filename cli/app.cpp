@@ -194,7 +194,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     add("rmdir", "delete a mailbox", [&] { return CommandArguments(rmdir); })
         ->add_option("NAME", rmdir.name, "the mailbox")->required();
 
-    add("queue", "the pending offline changes, oldest first", [] { return CommandArguments(QueueArguments{}); });
+    QueueArguments queue;
+    auto* queue_command = add("queue", "the pending offline changes, oldest first", [&] { return CommandArguments(queue); });
+    queue_command->add_flag("--refused", queue.refused, "only the changes the server refused (until dropped)");
+    queue_command->add_option("--drop", queue.drop, "cancel queued change ID (not yet sent, or refused): the mirror returns to the server's state for it");
     add("conflicts", "the conflicts met and how each was resolved", [] { return CommandArguments(ConflictsArguments{}); });
 
     ExportArguments export_arguments;

@@ -16,6 +16,7 @@
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "sync/local/local_changes.hpp"
+#include "sync/push/drop_change.hpp"
 #include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::cli {
@@ -91,6 +92,7 @@ std::string_view state_name(QueueState state) {
         case QueueState::pending: return "pending";
         case QueueState::sent: return "sent";
         case QueueState::confirmed: return "confirmed";
+        case QueueState::refused: return "refused";
     }
     return "unknown";
 }
@@ -213,8 +215,15 @@ int run_rmdir(const CommandContext& context, const RmdirArguments& arguments) {
     return report(context, result, fmt::format("mailbox {} removed; the removal is queued", arguments.name), false);
 }
 
-int run_queue(const CommandContext& context, const QueueArguments&) {
+int run_queue(const CommandContext& context, const QueueArguments& arguments) {
     Output& output = context.output;
+    if (arguments.drop) {
+        store::Store store = open_store(*context.accounts.front());
+        const std::string dropped = sync::drop_queued_change(store, *arguments.drop);
+        output.result(fmt::format("Dropped change {} ({}); the mirror is back to the server's state for it.",
+                                  *arguments.drop, dropped));
+        return 0;
+    }
     JsonWriter json;
     json.begin_array();
     for (const Account* account : context.accounts) {
@@ -224,11 +233,13 @@ int run_queue(const CommandContext& context, const QueueArguments&) {
         store::Store store = open_store(*account);
         const auto records = store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn); });
         for (const auto& record : records) {
+            if (arguments.refused && record.state != QueueState::refused) continue;
             const std::string mailbox = sync::mailbox_display_name(record.name);
             if (!output.json()) {
-                output.result(fmt::format("{}{}  {}  {}  {}  {}  {}", context.accounts.size() > 1 ? account->name + "  " : "",
+                const std::string why = record.state == QueueState::refused ? "  (" + record.last_error + ")" : "";
+                output.result(fmt::format("{}{}  {}  {}  {}  {}  {}{}", context.accounts.size() > 1 ? account->name + "  " : "",
                                           record.seq, state_name(record.state), kind_name(record.kind), mailbox,
-                                          message_text(record), change_text(record)));
+                                          message_text(record), change_text(record), why));
                 continue;
             }
             json.begin_object()

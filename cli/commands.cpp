@@ -36,6 +36,7 @@ bool needs_single_account(const CommandArguments& arguments) {
                           [](const MkdirArguments&) { return true; },
                           [](const RenameArguments&) { return true; },
                           [](const RmdirArguments&) { return true; },
+                          [](const QueueArguments& queue) { return queue.drop.has_value(); },   // ids are per account
                           [](const auto&) { return false; },
                       },
                       arguments);

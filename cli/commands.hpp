@@ -6,6 +6,7 @@
 // throws mailsync::Error for failures; main() turns those into messages and exit codes.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -70,7 +71,10 @@ struct RenameArguments {
 struct RmdirArguments {
     std::string name;
 };
-struct QueueArguments {};
+struct QueueArguments {
+    bool refused = false;   // --refused: only the changes the server refused
+    std::optional<std::uint64_t> drop;   // --drop ID: cancel that change
+};
 struct ConflictsArguments {};
 enum class ExportFormat { maildir, mbox };
 struct ExportArguments {

@@ -92,7 +92,7 @@ std::optional<sync::ReplayReport> push(const Account& account, store::Store& sto
     sync::Connection connection = connection_factory(account, store)();
     sync::ReplayReport pushed = sync::replay(*connection.session, store);
     connection.session->logout();
-    for (const auto& failure : pushed.failures) output.warning(fmt::format("{}: not pushed: {}", account.name, failure));
+    for (const auto& failure : pushed.failures) output.warning(fmt::format("{}: {}", account.name, failure));
     return pushed;
 }
 
@@ -296,7 +296,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
                 if (event.replay) {
                     output.note(push_line(account, *event.replay));
                     for (const auto& failure : event.replay->failures)
-                        output.warning(fmt::format("{}: not pushed: {}", account.name, failure));
+                        output.warning(fmt::format("{}: {}", account.name, failure));
                 }
                 return;
             case sync::WatchEvent::Kind::connection_lost:

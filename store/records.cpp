@@ -46,7 +46,7 @@ QueueKind get_queue_kind(Decoder& in) {
 QueueState get_queue_state(Decoder& in) {
     std::uint8_t value = in.u8();
     if (value < static_cast<std::uint8_t>(QueueState::pending) ||
-        value > static_cast<std::uint8_t>(QueueState::confirmed)) {
+        value > static_cast<std::uint8_t>(QueueState::refused)) {
         in.corrupt("unknown replay state");
     }
     return static_cast<QueueState>(value);

@@ -91,7 +91,10 @@ enum class QueueKind : std::uint8_t {
 
 // pending: not sent yet; sent: may have reached the server (a replay after a crash must find out
 // before sending again); confirmed: the server answered and the mirror reflects it.
-enum class QueueState : std::uint8_t { pending = 1, sent = 2, confirmed = 3 };
+// refused: the server said NO (attempts counts the refusals); retried by later replays until it
+// is refused for good (a refusal that retrying cannot change, or max attempts), then kept, with the
+// mirror returned to the server's state, until the user drops it (`queue --drop`).
+enum class QueueState : std::uint8_t { pending = 1, sent = 2, confirmed = 3, refused = 4 };
 
 struct QueueRecord {
     Seq seq = 0;
@@ -99,7 +102,7 @@ struct QueueRecord {
     QueueState state = QueueState::pending;
     UnixTime created = 0;
     std::optional<UnixTime> sent_at;
-    std::uint32_t attempts = 0;
+    std::uint32_t attempts = 0;   // times the server refused it
     // The message and mailboxes, by local id (stable whatever the server does).
     MessageId message = 0;
     MailboxId mailbox = 0;

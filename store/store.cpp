@@ -256,7 +256,7 @@ std::vector<std::string> Store::verify(bool rehash) {
                 const auto kind = static_cast<unsigned>(change.kind);
                 const auto state = static_cast<unsigned>(change.state);
                 if (kind < 1 || kind > 8) problem(fmt::format("{}: unknown kind {}", name, kind));
-                if (state < 1 || state > 3) problem(fmt::format("{}: unknown replay state {}", name, state));
+                if (state < 1 || state > 4) problem(fmt::format("{}: unknown replay state {}", name, state));
                 if (change.state == QueueState::sent && !change.sent_at) problem(name + ": sent, but with no time");
                 switch (change.kind) {
                     case QueueKind::flags:

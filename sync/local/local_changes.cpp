@@ -14,6 +14,7 @@
 #include "common/error.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/local/local_message_file.hpp"
+#include "sync/rules/flag_set.hpp"
 
 namespace mailsync::sync {
 namespace {
@@ -38,28 +39,6 @@ char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + '
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-// IMAP flags compare without regard to case ("\Seen" is "\SEEN").
-bool has_flag(const Flags& flags, std::string_view flag) {
-    return std::any_of(flags.begin(), flags.end(), [&](const std::string& f) { return equals_ignoring_case(f, flag); });
-}
-
-// The flags of `a` that `b` does not have.
-Flags flags_missing_from(const Flags& a, const Flags& b) {
-    Flags out;
-    for (const auto& flag : a) {
-        if (!has_flag(b, flag) && !has_flag(out, flag)) out.push_back(flag);
-    }
-    return out;
-}
-
-Flags apply_flag_change(Flags flags, const Flags& add, const Flags& remove) {
-    std::erase_if(flags, [&](const std::string& f) { return has_flag(remove, f); });
-    for (const auto& flag : add) {
-        if (!has_flag(flags, flag)) flags.push_back(flag);
-    }
-    return flags;
 }
 
 std::string display(std::string_view wire_name) { return imap::mailbox_display_name(wire_name); }
@@ -291,7 +270,7 @@ LocalChangeResult change_flags(store::Store& store, std::string_view mailbox_nam
         for (MessageRecord message : messages) {
             result.messages.push_back(message.id);
             const Flags before = message.flags;
-            message.flags = apply_flag_change(message.flags, add, remove);
+            message.flags = with_flag_change(message.flags, add, remove);
             if (flags_missing_from(message.flags, before).empty() && flags_missing_from(before, message.flags).empty()) {
                 continue;   // nothing changes: nothing to replay
             }
@@ -305,7 +284,7 @@ LocalChangeResult change_flags(store::Store& store, std::string_view mailbox_nam
             } else if (last && last->kind == QueueKind::flags) {
                 // B, the flags before the record's first change, from the record's own net change.
                 const Flags first_before =
-                    apply_flag_change(before, last->remove_flags, last->add_flags);
+                    with_flag_change(before, last->remove_flags, last->add_flags);
                 last->add_flags = flags_missing_from(message.flags, first_before);
                 last->remove_flags = flags_missing_from(first_before, message.flags);
                 if (last->add_flags.empty() && last->remove_flags.empty()) {
@@ -433,13 +412,13 @@ LocalChangeResult delete_messages(store::Store& store, std::string_view mailbox_
                 // Not moved on the server yet: delete it where the server has it.
                 last->kind = QueueKind::remove;
                 last->target_mailbox = 0;
-                last->new_name.clear();
-                last->body_hash.reset();
+                last->new_name.clear();   // body_hash stays: the message's identity (see the header)
                 txn.put_queue_entry(*last);
                 result.queue_entries.push_back(last->seq);
             } else {
-                result.queue_entries.push_back(
-                    txn.enqueue(record_for_message(QueueKind::remove, message, mailbox, now)));
+                QueueRecord record = record_for_message(QueueKind::remove, message, mailbox, now);
+                record.body_hash = message.body_hash;
+                result.queue_entries.push_back(txn.enqueue(std::move(record)));
             }
         }
     });

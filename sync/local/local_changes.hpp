@@ -37,6 +37,13 @@
 // there is nothing to update). A record whose uid is still nullopt when its turn comes means the
 // earlier placement failed: replay records a conflict rather than guessing.
 //
+// UIDVALIDITY. A record's uid means something only with its uidvalidity. When the server has
+// renumbered the mailbox since, replay re-pairs the message before sending anything (the pull's
+// pairing of the mirror's message, else the message's Message-ID and size on the server) and
+// writes the new uid and uidvalidity (and modseq 0) into the record, which is `sent` by then: the
+// only change replay makes to a record besides its state. Queued UID references are dropped only
+// when the message cannot be found again.
+//
 // Per kind (fields not named are 0/empty; every record has created = time queued):
 //
 //   flags    message, mailbox (where it is), name, uid (nullopt: see above), uidvalidity and
@@ -63,8 +70,10 @@
 //            same body, flags = the source's local flags, synced_flags = the same, uid nullopt).
 //            Replay: UID COPY, COPYUID gives copy_message its UID (rule above, with M = copy_message).
 //   remove   message (its MessageRecord is already gone from the mirror), mailbox, name, uid,
-//            uidvalidity, modseq, base_flags. Replay: UID STORE \Deleted + UID EXPUNGE of exactly
-//            that UID (never a bare EXPUNGE). The server having expunged it already is success.
+//            uidvalidity, modseq, base_flags, body_hash = the message's body (kept alive: its
+//            Message-ID and size find the message again if the server renumbers the mailbox before
+//            the replay). Replay: UID STORE \Deleted + UID EXPUNGE of exactly that UID (never a
+//            bare EXPUNGE). The server having expunged it already is success.
 //   append   message (the new MessageRecord, uid nullopt), mailbox, name, body_hash (the exact bytes
 //            to upload: the body file), add_flags = the flags to APPEND with (the message's whole
 //            flag list; later flag commands rewrite it while pending), internaldate and

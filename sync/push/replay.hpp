@@ -1,44 +1,29 @@
 // The push side of the sync engine: replays the offline queue (sync/local/local_changes.hpp states the
 // queue contract) against the server, exactly once, and folds the answers back into the mirror.
 //
-// Walk. Records go in seq order. Each one: pending → (write txn: re-read it, mark sent,
-// attempts+1) → server commands → (write txn: fold the answer into the mirror, record a conflict
+// Walk. Records go in seq order. Each one: pending → (write txn: re-read it, mark sent) →
+// server commands → (write txn: fold the answer into the mirror, record a conflict
 // when a rule of conflict_rules.hpp decided, delete the record). No transaction is held across
-// network I/O. A record that failed (the server refused it; it stays queued with last_error) blocks
-// the later records of its message; a mailbox record (create/rename/delete) is a barrier: it is not
-// sent while an earlier record is left, and nothing after it is sent before it is done.
+// network I/O. A record left behind (refused, or waiting behind a refused one) holds back the
+// later records of its message; a mailbox record (create/rename/delete) is not sent while an
+// earlier record left behind uses its names (after a rename left behind, no later mailbox record).
 //
 // A record found `sent` (a crash or a cut connection after it was marked) is resolved before
-// anything is sent again:
-//   flags    re-applied (idempotent: +FLAGS/-FLAGS);
-//   remove   the UID is looked up first; gone is success;
-//   move     UID MOVE is atomic: the UID still in the source means it did not happen; gone from
-//            the source, the destination is searched (Message-ID and size, among UIDs the mirror
-//            does not know there) before anything is re-uploaded. With the COPY fallback the
-//            destination is searched first, so a COPY that happened is not made twice;
-//   copy     the destination is searched first (as above);
-//   append   the destination is searched first (every queued body has a Message-ID);
-//   mailbox  LIST / STATUS tell whether the change happened.
+// anything is sent again. What each kind sends, and how it resolves a record found `sent`, is
+// written beside its executor in executors.hpp; the executors ask the conflict table
+// (sync/rules/conflict_rules.hpp) what to do with what they find on the server.
 //
-// Server commands:
-//   flags    grouped by mailbox and identical change (one command for many UIDs, split to keep
-//            lines short): UID FETCH (FLAGS MODSEQ) first (which UIDs still exist, and whether the
-//            server changed them: the conflict record), then UID STORE (UNCHANGEDSINCE m)
-//            +FLAGS.SILENT / -FLAGS.SILENT, m the record's MODSEQ (the fetched one when the record
-//            has none). MODIFIED: re-read FLAGS MODSEQ and store S ∪ add − remove conditionally,
-//            again until it sticks. Without CONDSTORE: plain STORE after the re-read.
-//   remove   grouped by mailbox: UID STORE +FLAGS.SILENT (\Deleted), UID EXPUNGE of exactly those
-//            UIDs. Without UIDPLUS: refused (never a bare EXPUNGE).
-//   move     UID MOVE; else UID COPY + UID STORE \Deleted + UID EXPUNGE (UIDPLUS); else refused.
-//            COPYUID gives the message its destination UID (no download by the next pull).
-//   copy     UID COPY; COPYUID gives the new copy its UID.
-//   append   APPEND name (flags) "internaldate" {size} streamed from the body file; APPENDUID.
-//   mailbox  CREATE (+ SUBSCRIBE), RENAME, DELETE (after STATUS: a mailbox with mail is kept).
+// Rooms: replay.cpp (this walk), executors.hpp + replay_<kind>.cpp (one executor per kind of
+// change), push_server.hpp (each IMAP exchange returning what it learnt), replay_ledger.hpp (how
+// a record ends in the store).
 //
 // Failures. Error(unavailable) (server gone, connection lost) ends the replay and propagates: what
-// was confirmed stays confirmed, the rest is resumed by the next run. A refusal (NO) of one record
-// leaves it queued with last_error; after max_attempts it is dropped with a `gave-up` conflict, so
-// one poisoned record cannot block the queue forever.
+// was confirmed stays confirmed, the rest is resumed by the next run. A refusal (NO, or a change
+// the server cannot do safely) makes the record `refused` (attempts counts refusals); later runs
+// try it again until it is refused for good (retrying cannot help, or max_attempts refusals): then
+// the mirror returns to the server's state for it and it stays listed until the user drops it. A
+// refusal holds back only the records that depend on it (same message, or a mailbox it changes);
+// those depending on a change refused for good are refused for good with it.
 #pragma once
 
 #include <cstddef>
@@ -55,7 +40,7 @@ namespace mailsync::sync {
 struct ReplayOptions {
     // Records of one flag change grouped into one STORE.
     std::size_t max_group = 1000;
-    // A record the server refused this many times is dropped (`gave-up` conflict).
+    // A record the server refused this many times is refused for good.
     std::uint32_t max_attempts = 5;
     // Times MODIFIED is answered by re-reading and storing again before the record is left queued.
     unsigned max_modified_rounds = 5;
@@ -68,9 +53,9 @@ struct ReplayOptions {
 struct ReplayReport {
     std::size_t confirmed = 0;   // records done (sent and confirmed, or found done already)
     std::size_t conflicts = 0;   // conflict records written
-    std::size_t failed = 0;      // records the server refused this time (left queued)
+    std::size_t failed = 0;      // records refused this time (shown as refused; see above)
     std::size_t left = 0;        // records not done after this run (failed, blocked behind them)
-    std::vector<std::string> failures;   // why, in words, one per failed record
+    std::vector<std::string> failures;   // one sentence per refused record: what, why, what next
 };
 
 // Replays the queue of `store` over `session` (authenticated; CONDSTORE/QRESYNC enabled when the

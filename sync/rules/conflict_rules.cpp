@@ -1,10 +1,7 @@
 #include "sync/rules/conflict_rules.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
-#include "sync/rules/flag_merge.hpp"
 #include "sync/imap/mutf7.hpp"
 
 namespace mailsync::sync {
@@ -14,6 +11,7 @@ using store::QueueKind;
 
 constexpr ReplayDecision plain_send{ReplayAction::send, {}, {}};
 constexpr ReplayDecision done_already{ReplayAction::drop, {}, {}};
+constexpr ReplayDecision refused_change{ReplayAction::refuse, {}, "refused: the server's state stays"};
 
 ReplayDecision flags_rule(ServerFinding finding) {
     switch (finding) {
@@ -26,7 +24,7 @@ ReplayDecision flags_rule(ServerFinding finding) {
         case ServerFinding::unplaced:
             return {ReplayAction::drop, "uidvalidity-changed",
                     "local flag change dropped: the message could not be found on the server"};
-        case ServerFinding::refused: return {ReplayAction::drop, "gave-up", "dropped after repeated refusals"};
+        case ServerFinding::refused: return refused_change;
         case ServerFinding::target_gone:
         case ServerFinding::mailbox_gone:
         case ServerFinding::name_taken:
@@ -49,7 +47,7 @@ ReplayDecision move_or_copy_rule(QueueKind kind, ServerFinding finding) {
         case ServerFinding::target_gone:
             return {ReplayAction::create_then_send, "target-recreated",
                     "the destination mailbox was created again and the message put there"};
-        case ServerFinding::refused: return {ReplayAction::drop, "gave-up", "dropped after repeated refusals"};
+        case ServerFinding::refused: return refused_change;
         case ServerFinding::mailbox_gone:
         case ServerFinding::name_taken:
         case ServerFinding::mailbox_not_empty: break;
@@ -66,7 +64,7 @@ ReplayDecision remove_rule(ServerFinding finding) {
         case ServerFinding::unplaced:
             return {ReplayAction::drop, "uidvalidity-changed",
                     "nothing deleted: the message could not be found on the server"};
-        case ServerFinding::refused: return {ReplayAction::drop, "gave-up", "dropped after repeated refusals"};
+        case ServerFinding::refused: return refused_change;
         case ServerFinding::target_gone:
         case ServerFinding::mailbox_gone:
         case ServerFinding::name_taken:
@@ -80,7 +78,7 @@ ReplayDecision append_rule(ServerFinding finding) {
         case ServerFinding::target_gone:
             return {ReplayAction::create_then_send, "append-survives",
                     "the mailbox the server deleted was created again for the appended message"};
-        case ServerFinding::refused: return {ReplayAction::drop, "gave-up", "dropped after repeated refusals"};
+        case ServerFinding::refused: return refused_change;
         case ServerFinding::as_before:
         case ServerFinding::flags_changed:
         case ServerFinding::message_gone:
@@ -107,8 +105,7 @@ ReplayDecision mailbox_rule(QueueKind kind, ServerFinding finding) {
         case ServerFinding::mailbox_not_empty:
             return {ReplayAction::keep_server, "mailbox-not-empty",
                     "not deleted: the server's mailbox has mail the user has not seen; it comes back"};
-        case ServerFinding::refused:
-            return {ReplayAction::keep_server, "mailbox-refused", "the server's mailboxes were left as they are"};
+        case ServerFinding::refused: return refused_change;
         case ServerFinding::flags_changed:
         case ServerFinding::message_gone:
         case ServerFinding::unplaced:
@@ -140,18 +137,6 @@ ReplayDecision decide(QueueKind kind, ServerFinding finding) {
         case QueueKind::delete_mailbox: return mailbox_rule(kind, finding);
     }
     return plain_send;
-}
-
-std::vector<std::string> apply_change(const std::vector<std::string>& server, const std::vector<std::string>& add,
-                                      const std::vector<std::string>& remove) {
-    std::vector<std::string> result;
-    for (const auto& flag : server) {
-        const bool removed = std::any_of(remove.begin(), remove.end(),
-                                         [&](const std::string& r) { return same_flags({r}, {flag}); });
-        if (!removed) result.push_back(flag);
-    }
-    for (const auto& flag : add) result.push_back(flag);
-    return normalize_flags(std::move(result));
 }
 
 bool server_changed_flags(const std::vector<std::string>& server, const std::vector<std::string>& base,

@@ -24,12 +24,12 @@
 //                      it is; the next pull shows both mailboxes.
 //   mailbox-not-empty  a local rmdir of a mailbox that received mail on the server: not deleted
 //                      (that mail was never seen by the user); the next pull brings it back.
-//   mailbox-refused    the server refused a mailbox change for another reason: the server's state
-//                      stays and the next pull shows it.
 //   uidvalidity-changed the server renumbered the mailbox and the message could not be paired:
 //                      the change is dropped (a move/copy re-uploads from the mirror).
-//   gave-up            the server refused a change again and again (max attempts): dropped.
-// Not conflicts: a delete of a message the server already expunged, a create of a mailbox that
+// Not a conflict, and not resolved by a rule: a change the server refuses (NO) is REFUSED: shown as
+// refused, retried by later syncs while retrying can help, then kept as refused with the mirror
+// returned to the server's state for it (sync/push/replay_ledger.hpp).
+// Not conflicts either: a delete of a message the server already expunged, a create of a mailbox that
 // exists, a rename or delete found already done (e.g. after a crash) — success.
 #pragma once
 
@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "store/records.hpp"
+#include "sync/rules/flag_set.hpp"
 
 namespace mailsync::sync {
 
@@ -61,6 +62,7 @@ enum class ReplayAction {
     reupload,          // APPEND the mirror's body into the destination instead
     create_then_send,  // CREATE the destination (or, for a rename, the new name), then send
     keep_server,       // leave the server as it is; the record is done
+    refuse,            // the server refused it: the record is refused (not a conflict)
 };
 
 struct ReplayDecision {
@@ -71,11 +73,6 @@ struct ReplayDecision {
 };
 
 ReplayDecision decide(store::QueueKind kind, ServerFinding finding);
-
-// The flags a message should have after a local change (add/remove) meets the server's flags S:
-// S ∪ add − remove (case-insensitive; \Recent dropped; canonical order).
-std::vector<std::string> apply_change(const std::vector<std::string>& server, const std::vector<std::string>& add,
-                                      const std::vector<std::string>& remove);
 
 // Whether the server changed a message's flags since the last sync: S differs from the base (and,
 // for a record that may have reached the server already, from base ∪ add − remove).

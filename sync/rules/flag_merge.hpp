@@ -8,8 +8,7 @@
 // always becomes the server's flags. With no offline change (flags == synced_flags) this simply
 // takes the server's flags.
 //
-// Flags compare case-insensitively (RFC 9051 §2.3.2) and keep the spelling they came with;
-// \Recent is a session flag, never stored.
+// Flags compare as flag_set.hpp says (case-insensitive, \Recent never stored).
 #pragma once
 
 #include <cstdint>
@@ -17,13 +16,9 @@
 #include <vector>
 
 #include "store/records.hpp"
+#include "sync/rules/flag_set.hpp"
 
 namespace mailsync::sync {
-
-// Without \Recent, duplicates removed, in a canonical order (case-insensitive).
-std::vector<std::string> normalize_flags(std::vector<std::string> flags);
-
-bool same_flags(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
 std::vector<std::string> merge_flags(const std::vector<std::string>& local, const std::vector<std::string>& synced,
                                      const std::vector<std::string>& server);

@@ -20,6 +20,7 @@
 #include "sync/local/local_changes.hpp"
 #include "sync/push/replay.hpp"
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/masked_dovecot.hpp"
 #include "tests/support/program.hpp"
 
 using namespace mailsync;
@@ -302,4 +303,57 @@ TEST_CASE("watch pushes changes queued while the server was down once it is back
     CHECK(watch.wait(20s) == 0);
     auto store = store::Store::open(cli.store_dir, store::Access::shared);
     CHECK(store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); }) == 0);
+}
+
+TEST_CASE("a change the server refuses is shown as refused: one line on stderr, exit 76, queue --refused",
+          "[replay][cli][refused]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
+    Cli cli(DovecotFixture::get().imap_port);
+    const auto moved_uid = test::seed(cli.user.name, "INBOX", test::make_message("refused-" + cli.user.name));
+    const auto other_uid = test::seed(cli.user.name, "INBOX", test::make_message("other-" + cli.user.name));
+    REQUIRE(cli.run({"sync"}) == 0);
+    const auto id_of = [&](std::uint32_t uid) {
+        auto store = store::Store::open(cli.store_dir, store::Access::shared);
+        return store.read([&](const store::ReadTxn& txn) {
+            const auto inbox = txn.mailbox_by_name("INBOX");
+            REQUIRE(inbox);
+            const auto message = txn.message_by_uid(inbox->id, uid);
+            REQUIRE(message);
+            return std::to_string(message->id);
+        });
+    };
+    REQUIRE(cli.run({"move", "INBOX", id_of(moved_uid), "Archive"}) == 0);
+    REQUIRE(cli.run({"flag", "INBOX", id_of(other_uid), "+flagged"}) == 0);
+    const auto before = cli.output().size();
+
+    CHECK(cli.run({"sync"}) == 76);
+    const std::string said = cli.output().substr(before);
+    INFO(said);
+    CHECK(said.find("the server refused the move") != std::string::npos);
+    CHECK(said.find("queue --refused") != std::string::npos);
+    CHECK(test::flags(cli.user.name, "INBOX", other_uid) == std::vector<std::string>{"\\Flagged"});
+
+    const auto listed_from = cli.output().size();
+    CHECK(cli.run({"queue", "--refused"}) == 0);
+    const std::string listed = cli.output().substr(listed_from);
+    CHECK(listed.find("refused  move") != std::string::npos);
+    CHECK(listed.find("flag") == std::string::npos);   // the flag change went through
+
+    // Not tried again: the next sync is quiet and succeeds.
+    CHECK(cli.run({"sync"}) == 0);
+
+    // The user lets it go: nothing is left queued, and the mirror still matches the server.
+    const auto refused_seq = [&] {
+        auto store = store::Store::open(cli.store_dir, store::Access::shared);
+        const auto queued = store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn); });
+        REQUIRE(queued.size() == 1);
+        return std::to_string(queued.front().seq);
+    }();
+    CHECK(cli.run({"queue", "--drop", refused_seq}) == 0);
+    CHECK(cli.run({"queue", "--drop", refused_seq}) == 65);   // gone now
+    CHECK(cli.run({"sync"}) == 0);
+    auto store = store::Store::open(cli.store_dir, store::Access::shared);
+    CHECK(store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); }) == 0);
+    CHECK(test::mirror_messages(store, "INBOX").size() == 2);
+    CHECK(test::mirror_messages(store, "Archive").empty());
 }

@@ -1,0 +1,60 @@
+#include "sync/push/refusal_rollback.hpp"
+
+namespace mailsync::sync {
+
+using store::QueueKind;
+
+void roll_back_refused(store::WriteTxn& txn, const store::QueueRecord& record) {
+    switch (record.kind) {
+        case QueueKind::flags: {
+            auto message = txn.message(record.message);
+            if (!message) return;
+            message->flags = message->synced_flags;
+            txn.put_message(*message);
+            return;
+        }
+        case QueueKind::move: {
+            auto message = txn.message(record.message);
+            if (!message || message->mailbox != record.target_mailbox || message->uid) return;
+            // A pull may have brought the server's message into the source meanwhile: it is this one.
+            if (record.uid && txn.message_by_uid(record.mailbox, *record.uid)) {
+                txn.remove_message(message->id);
+                return;
+            }
+            message->mailbox = record.mailbox;
+            message->uid = record.uid;
+            message->modseq = record.modseq;
+            txn.put_message(*message);
+            return;
+        }
+        case QueueKind::copy:
+        case QueueKind::append: {
+            const store::MessageId placed = record.kind == QueueKind::copy ? record.copy_message : record.message;
+            if (auto message = txn.message(placed); message && !message->uid) txn.remove_message(message->id);
+            return;
+        }
+        case QueueKind::create_mailbox: {
+            const auto mailbox = txn.mailbox(record.mailbox);
+            const auto counts = txn.counts(record.mailbox).value_or(store::MailboxCounts{});
+            if (mailbox && mailbox->created_offline && counts.messages == 0) txn.remove_mailbox(record.mailbox);
+            return;
+        }
+        case QueueKind::rename_mailbox: {
+            auto mailbox = txn.mailbox(record.mailbox);
+            if (!mailbox || mailbox->name != record.new_name) return;
+            const std::string prefix = record.new_name + mailbox->delimiter;
+            for (auto child : txn.mailboxes()) {
+                if (child.id == mailbox->id || mailbox->delimiter.empty() || !child.name.starts_with(prefix)) continue;
+                child.name = record.name + child.name.substr(record.new_name.size());
+                txn.put_mailbox(child);
+            }
+            mailbox->name = record.name;
+            txn.put_mailbox(*mailbox);
+            return;
+        }
+        case QueueKind::remove:
+        case QueueKind::delete_mailbox: return;
+    }
+}
+
+}  // namespace mailsync::sync

@@ -1,0 +1,92 @@
+#include "sync/push/replay_ledger.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "sync/push/refusal_rollback.hpp"
+
+namespace mailsync::sync {
+
+using store::QueueKind;
+using store::QueueState;
+
+store::UnixTime ReplayLedger::now() const {
+    if (options_.now) return options_.now();
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void ReplayLedger::confirm(const store::QueueRecord& record, const Outcome& outcome,
+                           const std::function<void(store::WriteTxn&)>& fold) {
+    const store::UnixTime when = now();
+    const bool conflict = outcome.decision.conflict();
+    store_.write([&](store::WriteTxn& txn) {
+        if (fold) fold(txn);
+        if (txn.queue_entry(record.seq)) txn.remove_queue_entry(record.seq);
+        if (conflict) {
+            store::ConflictRecord entry;
+            entry.time = when;
+            entry.message = record.kind == QueueKind::copy ? record.copy_message : record.message;
+            entry.mailbox = record.mailbox;
+            entry.uid = record.uid;
+            entry.rule = std::string(outcome.decision.rule);
+            entry.local_change = describe_change(record);
+            entry.server_change = outcome.server_change;
+            entry.resolution = std::string(outcome.decision.resolution);
+            txn.add_conflict(std::move(entry));
+        }
+    });
+    confirmed_.insert(record.seq);
+    ++report_.confirmed;
+    if (conflict) ++report_.conflicts;
+    if (options_.on_record) options_.on_record(record.seq);
+}
+
+void ReplayLedger::refuse(const store::QueueRecord& record, const std::string& why, bool retrying_can_help) {
+    bool for_good = false;
+    std::uint32_t refusals = 0;
+    store_.write([&](store::WriteTxn& txn) {
+        auto fresh = txn.queue_entry(record.seq);
+        if (!fresh) return;
+        fresh->state = QueueState::refused;
+        fresh->attempts += 1;
+        if (!retrying_can_help) fresh->attempts = std::max(fresh->attempts, options_.max_attempts);
+        fresh->last_error = why;
+        refusals = fresh->attempts;
+        for_good = refused_for_good(*fresh, options_);
+        if (for_good) roll_back_refused(txn, *fresh);
+        txn.put_queue_entry(*fresh);
+    });
+    refused_.insert(record.seq);
+    ++report_.failed;
+    const std::string next = for_good ? "it is not tried again; `mailsync queue --refused` lists it"
+                                      : fmt::format("it is tried again at the next sync ({} of {} refusals)", refusals,
+                                                    options_.max_attempts);
+    report_.failures.push_back(fmt::format("the server refused the {}: {}; {}.", describe_change(record), why, next));
+    if (options_.on_record) options_.on_record(record.seq);
+}
+
+bool refused_for_good(const store::QueueRecord& record, const ReplayOptions& options) {
+    return record.state == QueueState::refused && record.attempts >= options.max_attempts;
+}
+
+void place_message(store::WriteTxn& txn, store::MessageId message, store::MailboxId mailbox, store::Uid uid,
+                   std::uint32_t uidvalidity, store::Seq after) {
+    for (auto record : txn.queue()) {
+        if (record.seq <= after || record.state == QueueState::confirmed) continue;
+        if (record.message != message || record.mailbox != mailbox || record.uid) continue;
+        record.uid = uid;
+        record.uidvalidity = uidvalidity;
+        txn.put_queue_entry(record);
+    }
+    auto record = txn.message(message);
+    if (!record || record->mailbox != mailbox || record->uid) return;
+    // A pull that ran meanwhile may have downloaded it as new mail: it is this message.
+    if (auto other = txn.message_by_uid(mailbox, uid); other && other->id != message) txn.remove_message(other->id);
+    record->uid = uid;
+    record->modseq = 0;
+    txn.put_message(*record);
+}
+
+}  // namespace mailsync::sync

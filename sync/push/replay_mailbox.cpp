@@ -1,0 +1,108 @@
+// The mailbox executor (executors.hpp): create, rename and delete of a mailbox. The change is sent
+// first; when the server refuses, LIST / STATUS tell why, and the table says what follows.
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "sync/push/executors.hpp"
+
+namespace mailsync::sync {
+
+using store::QueueKind;
+using store::QueueRecord;
+
+namespace {
+
+void create_mailbox(ReplayContext& context, const QueueRecord& record) {
+    PushServer& server = context.server;
+    const auto response = server.run_create(record.name);
+    ServerFinding finding = ServerFinding::as_before;
+    std::string words;
+    if (response.status != imap::Status::ok) {
+        if (server.mailbox_exists(record.name)) {
+            finding = ServerFinding::name_taken;
+            words = "the server has it already";
+        } else {
+            finding = ServerFinding::refused;
+            words = "the server refused it: " + response.text;
+        }
+    }
+    const Outcome outcome{decide(record.kind, finding), std::move(words)};
+    if (outcome.decision.action != ReplayAction::keep_server) server.subscribe(record.name);   // best effort
+    context.ledger.confirm(record, outcome, [&](store::WriteTxn& txn) {
+        if (auto mailbox = txn.mailbox(record.mailbox); mailbox && mailbox->created_offline) {
+            mailbox->created_offline = false;
+            txn.put_mailbox(*mailbox);
+        }
+    });
+}
+
+void rename_mailbox(ReplayContext& context, const QueueRecord& record) {
+    PushServer& server = context.server;
+    const auto response = server.run_rename(record.name, record.new_name);
+    ServerFinding finding = ServerFinding::as_before;
+    std::string words;
+    if (response.status != imap::Status::ok) {
+        const bool old_there = server.mailbox_exists(record.name);
+        const bool new_there = server.mailbox_exists(record.new_name);
+        if (!old_there && !new_there) {
+            finding = ServerFinding::mailbox_gone;
+            words = "the mailbox was deleted";
+        } else if (old_there && new_there) {
+            finding = ServerFinding::name_taken;
+            words = "the server has a mailbox " + quoted_display(record.new_name);
+        } else if (old_there) {
+            finding = ServerFinding::refused;
+            words = "the server refused it: " + response.text;
+        }   // else: renamed already (before a crash)
+    }
+    const Outcome outcome{decide(record.kind, finding), std::move(words)};
+    if (outcome.decision.action == ReplayAction::create_then_send) server.create(record.new_name);
+    if (outcome.decision.action != ReplayAction::keep_server) server.subscribe(record.new_name);   // best effort
+    context.ledger.confirm(record, outcome);
+}
+
+void delete_mailbox(ReplayContext& context, const QueueRecord& record) {
+    PushServer& server = context.server;
+    const auto settle = [&](ServerFinding finding, std::string words) {
+        return send_or_settle(context, record, {decide(record.kind, finding), std::move(words)});
+    };
+    const auto messages = server.message_count(record.name);
+    if (!messages) {
+        if (settle(ServerFinding::mailbox_gone, "deleted already")) throw_unexpected(record, decide(record.kind, ServerFinding::mailbox_gone));
+        return;
+    }
+    if (*messages > 0) {
+        if (settle(ServerFinding::mailbox_not_empty, fmt::format("{} messages arrived in it", *messages)))
+            throw_unexpected(record, decide(record.kind, ServerFinding::mailbox_not_empty));
+        return;
+    }
+    const auto response = server.run_delete(record.name);
+    Outcome outcome{decide(record.kind, ServerFinding::as_before), {}};
+    if (response.status != imap::Status::ok && server.mailbox_exists(record.name))
+        outcome = {decide(record.kind, ServerFinding::refused), "the server refused it: " + response.text};
+    context.ledger.confirm(record, outcome);
+}
+
+}  // namespace
+
+void replay_mailbox_change(ReplayContext& context, const MarkedRecord& marked) {
+    const QueueRecord& record = marked.record;
+    try {
+        context.server.leave();
+        switch (record.kind) {
+            case QueueKind::create_mailbox: create_mailbox(context, record); return;
+            case QueueKind::rename_mailbox: rename_mailbox(context, record); return;
+            case QueueKind::delete_mailbox: delete_mailbox(context, record); return;
+            case QueueKind::flags:
+            case QueueKind::move:
+            case QueueKind::copy:
+            case QueueKind::remove:
+            case QueueKind::append: break;
+        }
+        throw Error(ErrorCategory::internal, "replay_mailbox_change called for a message record");
+    } catch (const Refused& refused) {
+        context.ledger.refuse(record, refused.why, refused.retrying_can_help);
+    }
+}
+
+}  // namespace mailsync::sync

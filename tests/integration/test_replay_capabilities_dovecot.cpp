@@ -1,0 +1,147 @@
+// The push side against Dovecot with capabilities masked (tests/support/masked_dovecot.hpp): what
+// mailsync must still do on servers that lack MOVE, UIDPLUS, CONDSTORE or QRESYNC.
+#include <catch2/catch.hpp>
+
+#include "tests/integration/replay_test_support.hpp"
+#include "tests/support/masked_dovecot.hpp"
+
+using namespace mailsync;
+using namespace test::replay;
+
+namespace {
+
+// A fresh account whose INBOX holds two messages, tagged `first` and `second` (made unique per
+// user), mirrored by a first pull.
+struct TwoMessages {
+    Account a;
+    std::uint32_t first = 0, second = 0;
+    TwoMessages(const std::string& first_tag, const std::string& second_tag) {
+        first = a.seed("INBOX", first_tag + "-" + a.user.name);
+        second = a.seed("INBOX", second_tag + "-" + a.user.name);
+        a.pull();
+    }
+    std::string sha(const std::string& tag) const { return sha_of(tag + "-" + a.user.name); }
+};
+
+// A local move of a message that a second client expunged meanwhile: re-uploaded into the
+// destination (APPEND, which needs neither MOVE nor UIDPLUS), once; nothing left behind.
+void move_of_expunged_message_is_reuploaded() {
+    Account a;
+    {
+        // The mask holds: the session sees neither MOVE nor UIDPLUS.
+        auto connection = a.factory()();
+        CHECK_FALSE(connection.session->has_capability("MOVE"));
+        CHECK_FALSE(connection.session->has_capability("UIDPLUS"));
+        connection.session->logout();
+    }
+    const auto uid = a.seed("INBOX", "expunged-" + a.user.name);
+    a.seed("INBOX", "kept-" + a.user.name);
+    a.pull();
+    sync::move_messages(*a.store, "INBOX", std::vector{a.id("INBOX", uid)}, "Archive", now);
+    test::expunge(a.user.name, "INBOX", uid);
+
+    const auto pushed = a.push();
+    CHECK(pushed.failed == 0);
+    CHECK(a.queue().empty());
+    CHECK(a.has_conflict("move-reuploads"));
+    a.pull();
+    const std::map<std::string, Flags> expected_archive = {{sha_of("expunged-" + a.user.name), {}}};
+    CHECK(server_content(a, "Archive") == expected_archive);
+    const std::map<std::string, Flags> expected_inbox = {{sha_of("kept-" + a.user.name), {}}};
+    CHECK(server_content(a, "INBOX") == expected_inbox);
+    check_mirror_equals_server(a, "INBOX");
+    check_mirror_equals_server(a, "Archive");
+}
+
+}  // namespace
+
+TEST_CASE("without MOVE and UIDPLUS, a local move of a message the server expunged is re-uploaded",
+          "[replay][capabilities]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
+    move_of_expunged_message_is_reuploaded();
+}
+
+TEST_CASE("on a bare IMAP4rev1 server, a local move of a message the server expunged is re-uploaded",
+          "[replay][capabilities]") {
+    test::MaskedDovecot dovecot(test::capabilities_bare);
+    move_of_expunged_message_is_reuploaded();
+}
+
+TEST_CASE("without MOVE and UIDPLUS a move is refused for good: the mirror returns to the server's state and "
+          "independent changes go on",
+          "[replay][capabilities][refused]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
+    TwoMessages inbox("refused", "other");
+    Account& a = inbox.a;
+    const auto moved_uid = inbox.first, other_uid = inbox.second;
+    const auto moved = a.id("INBOX", moved_uid);
+    sync::move_messages(*a.store, "INBOX", std::vector{moved}, "Archive", now);
+    // Made on top of the move: depends on it.
+    sync::change_flags(*a.store, "Archive", std::vector{moved}, {"$AfterMove"}, {}, now);
+    // Unrelated, queued after both: must reach the server in this very sync.
+    sync::change_flags(*a.store, "INBOX", std::vector{a.id("INBOX", other_uid)}, {"\\Flagged"}, {}, now);
+
+    const auto pushed = a.push();
+    for (const auto& failure : pushed.failures) UNSCOPED_INFO(failure);
+    CHECK(pushed.failed == 2);
+    REQUIRE(pushed.failures.size() == 2);
+    CHECK(pushed.failures[0].find("the server refused the move") != std::string::npos);
+    CHECK(pushed.failures[1].find("depends on change") != std::string::npos);
+    CHECK(test::flags(a.user.name, "INBOX", other_uid) == Flags{"\\Flagged"});
+    const auto queue = a.queue();
+    REQUIRE(queue.size() == 2);
+    for (const auto& record : queue) CHECK(record.state == store::QueueState::refused);
+
+    // No ghost: the message is back in INBOX with its UID and the server's flags, not in Archive.
+    const auto message = a.store->read([&](const store::ReadTxn& txn) { return txn.message(moved); });
+    REQUIRE(message);
+    CHECK(message->uid == moved_uid);
+    CHECK(message->flags.empty());
+    a.pull();
+    check_mirror_equals_server(a, "INBOX");
+    check_mirror_equals_server(a, "Archive");
+    CHECK(server_content(a, "Archive").empty());
+
+    // Refused for good: a later sync does not try again, and it stays listed.
+    const auto again = a.push();
+    CHECK(again.failed == 0);
+    CHECK(a.queue().size() == 2);
+}
+
+TEST_CASE("without UIDPLUS a delete proceeds when no other message is marked \\Deleted", "[replay][capabilities]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
+    TwoMessages inbox("doomed", "kept");
+    Account& a = inbox.a;
+    const auto doomed = inbox.first;
+    sync::delete_messages(*a.store, "INBOX", std::vector{a.id("INBOX", doomed)}, now);
+    const auto pushed = a.push();
+    CHECK(pushed.failed == 0);
+    CHECK(a.queue().empty());
+    const std::map<std::string, Flags> expected = {{sha_of("kept-" + a.user.name), {}}};
+    CHECK(server_content(a, "INBOX") == expected);
+    a.pull();
+    check_mirror_equals_server(a, "INBOX");
+}
+
+TEST_CASE("without UIDPLUS a delete is refused while a bystander's \\Deleted message would go with it",
+          "[replay][capabilities][refused]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
+    TwoMessages inbox("doomed", "bystander");
+    Account& a = inbox.a;
+    const auto doomed = inbox.first, bystander = inbox.second;
+    sync::delete_messages(*a.store, "INBOX", std::vector{a.id("INBOX", doomed)}, now);
+    test::add_flags(a.user.name, "INBOX", bystander, {"\\Deleted"});   // another client's, not expunged yet
+    const auto pushed = a.push();
+    CHECK(pushed.failed == 1);
+    REQUIRE(pushed.failures.size() == 1);
+    CHECK(pushed.failures[0].find("marked \\Deleted by another client") != std::string::npos);
+    CHECK(pushed.failures[0].find("tried again") != std::string::npos);   // the other client may expunge it
+    // Both survive on the server; the delete stays queued as refused.
+    const std::map<std::string, Flags> expected = {{sha_of("doomed-" + a.user.name), {}},
+                                                   {sha_of("bystander-" + a.user.name), {"\\Deleted"}}};
+    CHECK(server_content(a, "INBOX") == expected);
+    const auto queue = a.queue();
+    REQUIRE(queue.size() == 1);
+    CHECK(queue[0].state == store::QueueState::refused);
+    CHECK(queue[0].attempts == 1);
+}
