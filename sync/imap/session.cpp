@@ -41,6 +41,18 @@ bool is_notification_overflow(const Response& response) {
 // the mailbox list did (LIST), or the server stopped notifying (OK [NOTIFICATIONOVERFLOW]): no
 // command is in progress during IDLE, so a STATUS or LIST then is always a notification.
 // Dovecot's "* OK Still here" keep-alives are not a change.
+// Whether a response answers something (see "Time limits" in the header). The greeting is decided
+// by the caller.
+bool answers_something(const Response& response) {
+    const auto* status = std::get_if<StatusResponse>(&response);
+    if (!status) return true;  // data, or a continuation (its own rule is in dispatch())
+    return status->tag.has_value() || status->status == Status::bye || status->status == Status::preauth;
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+    return fmt::format("{:g} s", static_cast<double>((duration.count() + 99) / 100) / 10.0);
+}
+
 bool is_mailbox_event(const Response& response) {
     return std::holds_alternative<ExistsData>(response) ||
            std::holds_alternative<ExpungeData>(response) ||
@@ -52,7 +64,8 @@ bool is_mailbox_event(const Response& response) {
            is_notification_overflow(response);
 }
 
-void write_file(Transport& transport, const part::FileContent& file, Deadline deadline) {
+// Each chunk gets a whole timeout of its own: the deadline measures inactivity, not the transfer.
+void write_file(Transport& transport, const part::FileContent& file, std::chrono::milliseconds timeout) {
     const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(ErrorCategory::io, fmt::format("cannot read {}: {}", file.path, std::strerror(errno)));
     std::array<char, 64 * 1024> buffer;
@@ -65,7 +78,7 @@ void write_file(Transport& transport, const part::FileContent& file, Deadline de
             ::close(fd);
             throw Error(ErrorCategory::io, fmt::format("{} changed while it was being sent: shorter than {} bytes", file.path, file.size));
         }
-        transport.write_all(std::string_view(buffer.data(), static_cast<std::size_t>(n)), deadline);
+        transport.write_all(std::string_view(buffer.data(), static_cast<std::size_t>(n)), Clock::now() + timeout);
         left -= static_cast<std::uint64_t>(n);
     }
     ::close(fd);
@@ -105,6 +118,8 @@ void Session::pump_once(Deadline deadline) {
                                         "literal was cut short ({} bytes of it still unfinished)", parser_.buffered()));
         connection_lost("the server closed the connection");
     }
+    received_since_progress_ += n;
+    if (received_since_progress_ >= kProgressBytes) note_progress();
     parser_.feed(std::string_view(buffer.data(), n));
     while (auto response = parser_.next()) {
         dispatch(std::move(*response));
@@ -118,11 +133,67 @@ void Session::pump_once(Deadline deadline) {
     }
 }
 
+void Session::pump_for_answer() {
+    // A server dripping bytes gets them read at once, so the deadline is checked here too.
+    if (Clock::now() >= progress_deadline_) no_progress();
+    try {
+        pump_once(progress_deadline_);
+    } catch (const Error& error) {
+        // The transport says "did not answer within" the time left of this read; say the whole.
+        if (error.category() != ErrorCategory::unavailable || state_ == SessionState::logged_out ||
+            Clock::now() < progress_deadline_)
+            throw;
+        no_progress();
+    }
+}
+
+void Session::note_answer() {
+    note_progress();
+    chatter_ = 0;
+}
+
+void Session::note_progress() {
+    progress_deadline_ = next_deadline();
+    received_since_progress_ = 0;
+}
+
+void Session::note_chatter() {
+    if (idling_) return;  // keep-alives; idle_wait() has its own deadline
+    if (++chatter_ <= options_.max_chatter) return;
+    state_ = SessionState::logged_out;
+    throw Error(ErrorCategory::unavailable,
+                fmt::format("server sent {} responses in a row that answer nothing (such as \"* OK still here\") while "
+                            "waiting for {}; giving up on this connection", chatter_, awaited()));
+}
+
+std::string Session::awaited() const {
+    if (!greeting_seen_) return "its greeting";
+    for (const auto& pending : pending_)
+        if (!finished_.count(pending.tag)) return fmt::format("the answer to {}", pending.what);
+    return "an answer";
+}
+
+[[noreturn]] void Session::no_progress() {
+    state_ = SessionState::logged_out;
+    const std::string waited = seconds_text(options_.timeout);
+    if (chatter_ == 0 && received_since_progress_ == 0)
+        throw Error(ErrorCategory::unavailable, fmt::format("server sent nothing for {} while waiting for {}", waited, awaited()));
+    std::string sent;
+    if (chatter_ > 0) sent = fmt::format("{} responses that answer nothing (such as \"* OK still here\")", chatter_);
+    if (received_since_progress_ > 0)
+        sent += fmt::format("{}{} bytes of an unfinished response (less than {} bytes in {} is taken for a dead "
+                            "connection)", sent.empty() ? "" : " and ", received_since_progress_, kProgressBytes, waited);
+    throw Error(ErrorCategory::unavailable,
+                fmt::format("server made no progress for {} while waiting for {}: it sent only {}", waited, awaited(), sent));
+}
+
 void Session::dispatch(Response response) {
     if (auto* continuation = std::get_if<Continuation>(&response)) {
         on_continuation(*continuation);
         return;
     }
+    if (!greeting_seen_ || answers_something(response)) note_answer();
+    else note_chatter();
     if (auto* status = std::get_if<StatusResponse>(&response); status && status->tag) {
         on_tagged(std::move(*status));
         return;
@@ -215,9 +286,13 @@ void Session::on_continuation(const Continuation&) {
     if (!pending) throw Error(ErrorCategory::protocol, "server sent a continuation request no command asked for");
     switch (pending->kind) {
     case Pending::Kind::idle:
+        note_answer();
         idling_ = true;
         return;
     case Pending::Kind::authenticate:
+        // Two "+" are all a one-step mechanism needs; more answer nothing (see the header).
+        if (++pending->continuations > 2) note_chatter();
+        else note_answer();
         // The first "+" asks for the initial response (no SASL-IR); a later one carries an error
         // challenge (XOAUTH2), which is answered with an empty line so the server sends its NO.
         if (pending->sasl_response) {
@@ -228,6 +303,7 @@ void Session::on_continuation(const Continuation&) {
         }
         return;
     case Pending::Kind::normal:
+        note_answer();
         write_parts(*pending);
         write_ready();
         return;
@@ -262,6 +338,8 @@ std::string Session::send(Command command) {
             authenticate->initial_response.reset();
         }
     }
+    pending.what = describe(command);
+    if (pending.what.size() > 80) pending.what = pending.what.substr(0, 77) + "...";
     pending.encoded = encode(pending.tag, command, encoder_options());
     pending_.push_back(std::move(pending));
     std::string tag = pending_.back().tag;
@@ -288,14 +366,15 @@ void Session::write_ready() {
 }
 
 void Session::write_parts(Pending& pending) {
-    const Deadline deadline = next_deadline();
     auto& parts = pending.encoded.parts;
     while (pending.next_part < parts.size()) {
         const Part& part = parts[pending.next_part++];
         if (const auto* bytes = std::get_if<part::Bytes>(&part)) {
-            transport_->write_all(bytes->bytes, deadline);
+            transport_->write_all(bytes->bytes, next_deadline());
+            note_progress();
         } else if (const auto* file = std::get_if<part::FileContent>(&part)) {
-            write_file(*transport_, *file, deadline);
+            write_file(*transport_, *file, options_.timeout);
+            note_progress();
         } else {
             return;  // part::AwaitContinuation: resumed by on_continuation()
         }
@@ -304,6 +383,7 @@ void Session::write_parts(Pending& pending) {
 }
 
 StatusResponse Session::wait(const std::string& tag) {
+    note_answer();
     while (true) {
         if (auto it = finished_.find(tag); it != finished_.end()) {
             StatusResponse response = std::move(it->second);
@@ -312,12 +392,13 @@ StatusResponse Session::wait(const std::string& tag) {
         }
         if (std::none_of(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.tag == tag; }))
             throw Error(ErrorCategory::internal, fmt::format("waiting for unknown command tag {}", tag));
-        pump_once(next_deadline());
+        pump_for_answer();
     }
 }
 
 void Session::wait_all() {
-    while (!pending_.empty()) pump_once(next_deadline());
+    note_answer();
+    while (!pending_.empty()) pump_for_answer();
     finished_.clear();
 }
 
@@ -332,7 +413,8 @@ StatusResponse Session::run_ok(Command command) {
 // ---- connection set-up -----------------------------------------------------------------------
 
 void Session::read_greeting() {
-    while (!greeting_seen_) pump_once(next_deadline());
+    note_answer();
+    while (!greeting_seen_) pump_for_answer();
     if (bye_text_) connection_lost("the server refused the connection");
     if (!capabilities_fresh_) refresh_capabilities();
 }
@@ -430,8 +512,10 @@ void Session::logout() noexcept {
     try {
         if (state_ != SessionState::logged_out && pending_.empty()) {
             const std::string tag = send(cmd::Logout{});
-            while (state_ != SessionState::logged_out && !finished_.count(tag))
-                pump_once(Clock::now() + std::chrono::seconds(5));
+            // 5 s in all: a server that chatters instead of answering must not hold us here.
+            const Deadline until = Clock::now() + std::chrono::seconds(5);
+            while (state_ != SessionState::logged_out && !finished_.count(tag) && Clock::now() < until)
+                pump_once(until);
         }
     } catch (const std::exception&) {
         // The connection is going away in any case.
@@ -447,8 +531,9 @@ void Session::idle_start() {
     wait_all();
     idle_tag_ = send(cmd::Idle{});
     idle_event_ = false;
+    note_answer();
     while (!idling_) {
-        pump_once(next_deadline());
+        pump_for_answer();
         if (auto it = finished_.find(idle_tag_); it != finished_.end())
             throw Error(ErrorCategory::protocol, fmt::format("server refused IDLE: {}", it->second.text));
     }
