@@ -225,8 +225,9 @@ void Session::on_untagged(const Response& response) {
         if (selecting_) selecting_->exists = exists->count;
         if (selected_) selected_->exists = exists->count;
     } else if (const auto* expunge = std::get_if<ExpungeData>(&response)) {
+        // One above EXISTS (or 0) is ignored by the map, and so here: EXISTS follows the map.
         sequence_map_.on_expunge(expunge->seq);
-        if (selected_ && selected_->exists > 0) --selected_->exists;
+        if (selected_) selected_->exists = sequence_map_.exists();
     } else if (const auto* vanished = std::get_if<VanishedData>(&response)) {
         if (!vanished->earlier) {
             sequence_map_.on_vanished(vanished->uids);
