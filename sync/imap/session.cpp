@@ -134,17 +134,33 @@ void Session::pump_once(Deadline deadline) {
 }
 
 void Session::pump_for_answer() {
+    if (uplink_moved()) note_progress();
     // A server dripping bytes gets them read at once, so the deadline is checked here too.
     if (Clock::now() >= progress_deadline_) no_progress();
+    // Reads last a second at most, to look at the send queue in between.
+    const Deadline slice = std::min(progress_deadline_, Clock::now() + std::chrono::seconds(1));
     try {
-        pump_once(progress_deadline_);
+        pump_once(slice);
     } catch (const Error& error) {
-        // The transport says "did not answer within" the time left of this read; say the whole.
-        if (error.category() != ErrorCategory::unavailable || state_ == SessionState::logged_out ||
-            Clock::now() < progress_deadline_)
+        // A read that timed out: the end of a slice (the caller pumps again), or of the wait. The
+        // transport says "did not answer within" the time left of this read; no_progress() says
+        // the whole.
+        if (error.category() != ErrorCategory::unavailable || state_ == SessionState::logged_out || Clock::now() < slice)
             throw;
+        if (Clock::now() < progress_deadline_) return;
+        if (uplink_moved()) {
+            note_progress();
+            return;
+        }
         no_progress();
     }
+}
+
+bool Session::uplink_moved() {
+    const std::uint64_t unsent = transport_->unsent_bytes();
+    const bool moved = unsent + kProgressBytes <= unsent_ || (unsent == 0 && unsent_ > 0);
+    unsent_ = unsent;
+    return moved;
 }
 
 void Session::note_answer() {
@@ -176,6 +192,10 @@ std::string Session::awaited() const {
 [[noreturn]] void Session::no_progress() {
     state_ = SessionState::logged_out;
     const std::string waited = seconds_text(options_.timeout);
+    if (unsent_ > 0)
+        throw Error(ErrorCategory::unavailable,
+                    fmt::format("server took less than {} of the {} bytes still queued for it in {} while we waited for "
+                                "{}", kProgressBytes, unsent_, waited, awaited()));
     if (chatter_ == 0 && received_since_progress_ == 0)
         throw Error(ErrorCategory::unavailable, fmt::format("server sent nothing for {} while waiting for {}", waited, awaited()));
     std::string sent;
@@ -372,13 +392,14 @@ void Session::write_parts(Pending& pending) {
         const Part& part = parts[pending.next_part++];
         if (const auto* bytes = std::get_if<part::Bytes>(&part)) {
             transport_->write_all(bytes->bytes, next_deadline());
-            note_progress();
         } else if (const auto* file = std::get_if<part::FileContent>(&part)) {
             write_file(*transport_, *file, options_.timeout);
-            note_progress();
         } else {
             return;  // part::AwaitContinuation: resumed by on_continuation()
         }
+        // Written is progress; from here on, the send queue draining is (pump_for_answer).
+        note_progress();
+        unsent_ = transport_->unsent_bytes();
     }
     pending.written = true;
 }

@@ -12,7 +12,9 @@
 //   - an answer: a tagged response, a continuation request that a command waits for, the greeting,
 //     or untagged data (FETCH, EXISTS, EXPUNGE, VANISHED, LIST, STATUS, SEARCH, CAPABILITY, ...);
 //   - our own bytes accepted by the server (the transport renews its deadline every
-//     kProgressBytes accepted, so a long APPEND on a slow uplink goes on while it moves);
+//     kProgressBytes accepted, so a long APPEND on a slow uplink goes on while it moves), also
+//     after write_all returned: while waiting for an answer, the kernel's send queue
+//     (Transport::unsent_bytes) shrinking by kProgressBytes, or to empty, is progress;
 //   - kProgressBytes received of responses not yet complete (a large literal arriving slowly): a
 //     server that sends less than that in one timeout — one byte a second in the greeting or in a
 //     literal — is taken for dead.
@@ -21,7 +23,10 @@
 // chatters times out after `timeout`, and one that chatters fast is stopped sooner, after
 // `max_chatter` such responses in a row without an answer. During IDLE, chatter is the normal
 // keep-alive and idle_wait()'s own deadline bounds the wait. LOGOUT gets 5 s in all.
-// (A server that streams valid data for ever, say "* 1 EXISTS" in a loop, is not bounded here.)
+// Trade-offs: Dovecot's notes during a slow SEARCH ("* OK Searched 50% of the mailbox") are chatter
+// too, so a command whose first answer takes longer than `timeout` fails (raise timeout_seconds for
+// such a server); and a server that streams valid data for ever, say "* 1 EXISTS" in a loop, is
+// not bounded here.
 //
 // States (RFC 9051 §3):
 //   not_authenticated --LOGIN/AUTHENTICATE OK--> authenticated --SELECT OK--> selected
@@ -156,6 +161,7 @@ private:
     void note_answer();    // an answer arrived: the deadline and the chatter count start again
     void note_progress();  // bytes moved: the deadline starts again, the chatter count does not
     void note_chatter();
+    bool uplink_moved();   // the send queue drained by kProgressBytes, or to empty, since last asked
     std::string awaited() const;
     [[noreturn]] void no_progress();
     void dispatch(Response response);
@@ -194,6 +200,7 @@ private:
     Deadline progress_deadline_{};             // when waiting for an answer must give up
     std::uint64_t received_since_progress_ = 0;  // bytes read since the deadline last moved
     std::size_t chatter_ = 0;                  // responses that answered nothing since the last answer
+    std::uint64_t unsent_ = 0;                 // the send queue when last looked at
 };
 
 }  // namespace mailsync::imap

@@ -1,10 +1,12 @@
 #include "sync/imap/tcp_transport.hpp"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -139,12 +141,16 @@ struct AddrInfoDeleter {
 
 // How long a call may wait. For reads and the handshake it is the caller's deadline, fixed. For
 // writes it measures inactivity (transport.hpp): every kProgressBytes the peer accepts move the
-// deadline `span` further, so a long upload on a slow link goes on while it moves.
+// deadline `span` further, so a long upload on a slow link goes on while it moves. "Accepted"
+// counts both bytes our socket took and bytes the peer acknowledged from its send queue: with
+// megabytes of send buffer on a slow link, the socket becomes writable again only after seconds,
+// while the queue drains steadily.
 struct TcpTransport::Budget {
     Deadline deadline;
     std::chrono::milliseconds span;  // deadline minus the time the public call began
     bool extend_on_progress = false;
     std::uint64_t accepted_since_extension = 0;  // bytes the peer took since the deadline last moved
+    std::uint64_t unsent = 0;                      // the send queue when last looked at
 
     explicit Budget(Deadline when, bool extend = false)
         : deadline(when),
@@ -438,6 +444,12 @@ bool TcpTransport::fill_tls_input(Budget& budget) {
 
 bool TcpTransport::is_tls() const { return tls_ && tls_->established; }
 
+std::uint64_t TcpTransport::unsent_bytes() const {
+    int queued = 0;
+    if (socket_ < 0 || ::ioctl(socket_, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+    return static_cast<std::uint64_t>(queued);
+}
+
 std::string TcpTransport::peer_certificate_sha256() const {
     if (!tls_ || !tls_->ssl) return {};
     return sha256_fingerprint(leaf_certificate(tls_->ssl.get()));
@@ -488,6 +500,7 @@ std::size_t TcpTransport::read_plain(std::span<char> buffer, Budget& budget) {
 void TcpTransport::write_all(std::string_view bytes, Deadline deadline) {
     throw_if_closed();
     Budget budget(deadline, /*extend=*/true);
+    budget.unsent = unsent_bytes();
     if (!tls_) {
         send_raw(bytes, budget);
         return;
@@ -541,9 +554,16 @@ void TcpTransport::wait_for(short events, Budget& budget) {
                                     describe_duration(budget.span), kProgressBytes));
         }
         pollfd waiting{socket_, events, 0};
-        // Capped so that a far deadline cannot overflow poll()'s int; the loop waits again.
-        const int ready = ::poll(&waiting, 1, static_cast<int>(std::min<long long>(remaining.count(), 60'000)));
+        // Capped so that a far deadline cannot overflow poll()'s int; the loop waits again. A write
+        // looks at its send queue four times a second.
+        const long long cap = events == POLLOUT && budget.extend_on_progress ? 250 : 60'000;
+        const int ready = ::poll(&waiting, 1, static_cast<int>(std::min<long long>(remaining.count(), cap)));
         if (ready > 0) return;  // readable, writable, or an error the next recv/send will report
+        if (events == POLLOUT && budget.extend_on_progress) {
+            const std::uint64_t unsent = unsent_bytes();
+            if (unsent < budget.unsent) budget.accepted(budget.unsent - unsent);
+            budget.unsent = unsent;
+        }
         if (ready < 0 && errno != EINTR)
             throw Error(ErrorCategory::unavailable, fmt::format("waiting for {} failed: {}", peer_name_, errno_text(errno)));
     }

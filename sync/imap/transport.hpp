@@ -7,7 +7,9 @@
 // turned into a span (deadline minus the moment of the call) and moves one span further each time
 // the peer has accepted kProgressBytes more: a 50 MB APPEND over a slow uplink goes on as long as
 // the uplink moves, and fails only when the peer takes less than kProgressBytes in one span (a
-// peer that takes one byte a second is as dead as a silent one).
+// peer that takes one byte a second is as dead as a silent one). What write_all handed to the
+// kernel may still be on its way for a long time after it returned (a few MB of socket buffers on
+// a slow uplink): unsent_bytes() lets the session count that as progress too.
 #pragma once
 
 #include <chrono>
@@ -41,6 +43,10 @@ public:
     virtual void start_tls(Deadline deadline) = 0;
     virtual bool is_tls() const = 0;
     virtual void close() noexcept = 0;
+    // Bytes written but not yet acknowledged by the peer (the kernel's send queue: write_all keeps
+    // nothing back itself), or 0 when unknown. The session watches it drain while it waits for an
+    // answer: the end of a long upload sits there on a slow uplink, and it draining is progress.
+    virtual std::uint64_t unsent_bytes() const { return 0; }
 };
 
 enum class TlsMode { implicit, starttls, none };
