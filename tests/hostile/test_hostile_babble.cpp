@@ -128,7 +128,7 @@ TEST_CASE("babble: chatter or endless challenges during AUTHENTICATE time out", 
     }
 }
 
-TEST_CASE("babble: chatter inside a UID FETCH times out; a flood of it is stopped at once", "[hostile][babble]") {
+TEST_CASE("babble: chatter inside a UID FETCH times out, and a flood of it is stopped at once", "[hostile][babble]") {
     FakeServer server;
     server.standard();
     server.on("^UID FETCH", Reply{"* 1 FETCH (UID 1 FLAGS ())\r\n", Reply::Then::hang});

@@ -254,7 +254,7 @@ void age_bodies(const std::filesystem::path& store, const std::set<std::string>&
 
 }  // namespace
 
-TEST_CASE("cli: sync removes the bodies of messages expunged on the server; status reports the store's bytes") {
+TEST_CASE("cli: sync removes the bodies of messages expunged on the server, and status reports the store size") {
     const auto user = unique_user("cli_sweep");
     std::vector<std::uint32_t> uids;
     for (int i = 0; i < 10; ++i) uids.push_back(seed(user.name, "INBOX", make_message("sweep-" + std::to_string(i), 20'000)));
