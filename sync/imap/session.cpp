@@ -46,7 +46,9 @@ bool is_notification_overflow(const Response& response) {
 bool answers_something(const Response& response) {
     const auto* status = std::get_if<StatusResponse>(&response);
     if (!status) return true;  // data, or a continuation (its own rule is in dispatch())
-    return status->tag.has_value() || status->status == Status::bye || status->status == Status::preauth;
+    // An untagged OK/NO/BAD/PREAUTH/BYE answers nothing (after the greeting): a BYE is followed by
+    // the end of the connection, and a server that keeps it open after one has to be timed out.
+    return status->tag.has_value();
 }
 
 std::string seconds_text(std::chrono::milliseconds duration) {
@@ -311,9 +313,13 @@ void Session::on_continuation(const Continuation&) {
         idling_ = true;
         return;
     case Pending::Kind::authenticate:
-        // Two "+" are all a one-step mechanism needs; more answer nothing (see the header).
-        if (++pending->continuations > 2) note_chatter();
-        else note_answer();
+        // Two "+" are all a one-step mechanism needs; more answer nothing (see the header) and
+        // get no answer from us either: the tagged response, or the timeout, ends it.
+        if (++pending->continuations > 2) {
+            note_chatter();
+            return;
+        }
+        note_answer();
         // The first "+" asks for the initial response (no SASL-IR); a later one carries an error
         // challenge (XOAUTH2), which is answered with an empty line so the server sends its NO.
         if (pending->sasl_response) {

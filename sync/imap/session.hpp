@@ -18,7 +18,8 @@
 //   - kProgressBytes received of responses not yet complete (a large literal arriving slowly): a
 //     server that sends less than that in one timeout — one byte a second in the greeting or in a
 //     literal — is taken for dead.
-// Chatter is not progress: an untagged OK/NO/BAD (Dovecot's "* OK Still here", "* OK [ALERT] ..."),
+// Chatter is not progress: an untagged status response after the greeting (Dovecot's "* OK Still
+// here", "* OK [ALERT] ...", "* NO ...", a BYE the server does not close the connection after),
 // or an AUTHENTICATE challenge beyond the two a one-step mechanism can need. A server that only
 // chatters times out after `timeout`, and one that chatters fast is stopped sooner, after
 // `max_chatter` such responses in a row without an answer. During IDLE, chatter is the normal

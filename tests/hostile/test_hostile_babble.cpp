@@ -194,12 +194,14 @@ TEST_CASE("babble: a literal one byte at a time times out, a slow but steady one
         CHECK(sink.received > 0);
         CHECK(sink.finished == 0);
     }
-    // 64 KiB in 4 KiB pieces every 100 ms: 1.6 s in all, far more than one timeout, but each
-    // piece is progress.
+    // 64 KiB in 8 KiB pieces every 300 ms: 2.4 s in all, more than the 1.5 s timeout, but each
+    // piece is progress. (Generous intervals: the machine running the suite may be loaded.)
     FakeServer steady;
     steady.standard();
     steady.on("^UID FETCH", Reply{"* 1 FETCH (UID 1 BODY[] {65536}\r\n", Reply::Then::hang});
-    auto session2 = open_session(steady);
+    SessionOptions slower;
+    slower.timeout = 1500ms;
+    auto session2 = open_session(steady, slower);
     session2->read_greeting();
     session2->login("user", "secret");
     session2->select(cmd::Select{"INBOX"});
@@ -207,12 +209,12 @@ TEST_CASE("babble: a literal one byte at a time times out, a slow but steady one
     session2->set_body_sink(&sink2);
     const auto start = Clock::now();
     const std::string tag = session2->send(fetch_bodies());
-    std::vector<std::string> pieces(16, std::string(4096, 'y'));
+    std::vector<std::string> pieces(8, std::string(8192, 'y'));
     pieces.push_back(")\r\n" + tag + " OK done\r\n");
-    Babbler babbler(steady, pieces, 100ms, /*repeat=*/false);
+    Babbler babbler(steady, pieces, 300ms, /*repeat=*/false);
     const StatusResponse response = session2->wait(tag);
     CHECK(response.status == Status::ok);
-    CHECK(seconds_since(start) > 1.0);
+    CHECK(seconds_since(start) > 1.5);
     CHECK(sink2.received == 65536);
     CHECK(sink2.finished == 1);
 }

@@ -67,7 +67,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 }  // namespace
 
-TEST_CASE("slow uplink: a 4 MB APPEND at 1 MB/s completes with a 1 s timeout", "[hostile][uplink]") {
+TEST_CASE("slow uplink: a 4 MB APPEND at 1 MB/s completes with a 1.5 s timeout", "[hostile][uplink]") {
     // Was: one deadline for the whole APPEND, so it needed 4 MB/s; and "did not accept data
     // within" a fraction of a second. The server reads at 1 MB/s with a small receive buffer, as
     // behind a slow uplink: the session's writes block, then the rest waits in its send queue
@@ -81,7 +81,7 @@ TEST_CASE("slow uplink: a 4 MB APPEND at 1 MB/s completes with a 1 s timeout", "
     endpoint.port = server.port();
     endpoint.tls = TlsMode::none;
     SessionOptions options;
-    options.timeout = 1s;
+    options.timeout = 1500ms;  // not less: the machine running the suite may be loaded
     Session session(TcpTransport::connect(endpoint, Clock::now() + 5s), options);
     session.read_greeting();
     session.login("user", "secret");
@@ -89,7 +89,7 @@ TEST_CASE("slow uplink: a 4 MB APPEND at 1 MB/s completes with a 1 s timeout", "
     const auto start = Clock::now();
     const StatusResponse response = session.run(message.append());
     CHECK(response.status == Status::ok);
-    CHECK(seconds_since(start) > 2.0);  // several timeouts long: progress kept it going
+    CHECK(seconds_since(start) > 3.0);  // two timeouts long at least: progress kept it going
 }
 
 TEST_CASE("slow uplink: an upload that stops fails one timeout later with the real figure", "[hostile][uplink]") {
