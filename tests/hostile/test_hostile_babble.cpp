@@ -70,6 +70,21 @@ std::vector<std::string> bytes_of(const std::string& text) {
     return bytes;
 }
 
+// Waits until the server has read a command starting with `prefix` (after its tag) and then a
+// little more, so that its answer is on the wire before a Babbler starts sending.
+void wait_for_command(const FakeServer& server, const std::string& prefix) {
+    const auto until = Clock::now() + 5s;
+    while (Clock::now() < until) {
+        for (const auto& line : server.commands())
+            if (line.find(" " + prefix) != std::string::npos) {
+                std::this_thread::sleep_for(100ms);
+                return;
+            }
+        std::this_thread::sleep_for(5ms);
+    }
+    FAIL("the server never received " << prefix);
+}
+
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // The wait ended by the progress rule: after about one timeout, certainly not never.
@@ -186,9 +201,11 @@ TEST_CASE("babble: a literal one byte at a time times out, a slow but steady one
     CountingSink sink;
     session->set_body_sink(&sink);
     {
-        Babbler babbler(server, {"x"}, 20ms);
         const auto start = Clock::now();
-        const std::string message = error_of(ErrorCategory::unavailable, [&] { session->run(fetch_bodies()); });
+        const std::string tag = session->send(fetch_bodies());
+        wait_for_command(server, "UID FETCH");  // the literal's header first, then its bytes
+        Babbler babbler(server, {"x"}, 20ms);
+        const std::string message = error_of(ErrorCategory::unavailable, [&] { session->wait(tag); });
         check_ended_by_timeout(start);
         CHECK_THAT(message, Catch::Contains("bytes of an unfinished response"));
         CHECK(sink.received > 0);
@@ -209,6 +226,7 @@ TEST_CASE("babble: a literal one byte at a time times out, a slow but steady one
     session2->set_body_sink(&sink2);
     const auto start = Clock::now();
     const std::string tag = session2->send(fetch_bodies());
+    wait_for_command(steady, "UID FETCH");
     std::vector<std::string> pieces(8, std::string(8192, 'y'));
     pieces.push_back(")\r\n" + tag + " OK done\r\n");
     Babbler babbler(steady, pieces, 300ms, /*repeat=*/false);
