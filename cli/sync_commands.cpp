@@ -5,6 +5,13 @@
 // reached is Error(unavailable) (exit 75) and the queue stays as it was. The account's store is
 // opened exclusive, so a second `sync` of the same account fails at once with Error(busy) (exit 75).
 //
+// After a pull in which every mailbox synced (in `sync`; in `watch` after its first pull, then at
+// most hourly), body files that no message and no queued change names are removed (Store::sweep):
+// what the server expunged or the user deleted. Only files older than the sweep's grace period (an
+// hour) go, so a body that a concurrent local command (`append` beside a running `watch`) wrote but
+// has not yet named in its row is never taken. In backup mode the messages the server deleted keep
+// their rows (deleted_on_server), so their bodies stay named and are kept.
+//
 // `watch` (sync/watch/watch.hpp) runs until SIGINT/SIGTERM: a self-pipe written by the signal handler
 // wakes its waits, and it ends with DONE, LOGOUT and exit 0.
 #include <fcntl.h>
@@ -61,6 +68,23 @@ sync::ConnectionFactory connection_factory(const Account& account, store::Store&
     return [settings = server_settings(account), serialised] { return sync::connect(settings, serialised); };
 }
 
+// Removes orphaned body files (header comment) after a pull with no failed mailbox; a failure to
+// sweep is a warning, never the sync's failure.
+std::optional<store::SweepReport> sweep_orphans(const Account& account, store::Store& store,
+                                               const sync::PullReport& report, Output& output) {
+    if (report.failed() > 0) return std::nullopt;
+    try {
+        const store::SweepReport swept = store.sweep();
+        if (swept.orphan_bodies > 0)
+            output.detail(fmt::format("{}: removed {} orphaned body files ({:.1f} MB)", account.name, swept.orphan_bodies,
+                                      static_cast<double>(swept.orphan_bytes) / 1e6));
+        return swept;
+    } catch (const Error& error) {
+        output.warning(fmt::format("{}: could not remove orphaned body files: {}", account.name, error.what()));
+        return std::nullopt;
+    }
+}
+
 void write_json_push(JsonWriter& json, const std::optional<sync::ReplayReport>& pushed) {
     json.key("pushed");
     if (!pushed) {
@@ -97,10 +121,13 @@ std::optional<sync::ReplayReport> push(const Account& account, store::Store& sto
 }
 
 void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds,
-                       const std::optional<sync::ReplayReport>& pushed) {
+                       const std::optional<sync::ReplayReport>& pushed, const std::optional<store::SweepReport>& swept) {
     json.begin_object()
         .key("account").value(account.name);
     write_json_push(json, pushed);
+    json.key("swept");
+    if (swept) json.begin_object().key("bodies").value(swept->orphan_bodies).key("bytes").value(swept->orphan_bytes).end_object();
+    else json.null();
     json.key("new").value(report.total_new())
         .key("changed").value(report.total_changed())
         .key("expunged").value(report.total_expunged())
@@ -173,9 +200,10 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     if (output.shows_progress()) bar.emplace(output.err());
     const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
+    const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (output.json()) write_json_report(json, account, report, seconds, pushed);
+    if (output.json()) write_json_report(json, account, report, seconds, pushed, swept);
     else output.note(summary_line(account, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)
@@ -281,7 +309,17 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     const sync::ConnectionFactory factory = connection_factory(account, store);
     sync::WatchHooks hooks;
     hooks.connect = factory;
-    hooks.pull = [&] { return sync::pull(factory, store, options); };
+    // The sweep lists every body file: after watch's first pull, then at most once an hour, not
+    // after each of the small pulls that IDLE's events trigger.
+    std::optional<std::chrono::steady_clock::time_point> last_sweep;
+    hooks.pull = [&] {
+        sync::PullReport report = sync::pull(factory, store, options);
+        const auto now = std::chrono::steady_clock::now();
+        if (!last_sweep || now - *last_sweep >= std::chrono::hours(1)) {
+            if (sweep_orphans(account, store, report, output)) last_sweep = now;
+        }
+        return report;
+    };
     hooks.on_event = [&](const sync::WatchEvent& event) {
         switch (event.kind) {
             case sync::WatchEvent::Kind::pulled:

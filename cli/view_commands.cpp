@@ -115,6 +115,12 @@ void status_json(JsonWriter& json, const Account& account, std::optional<store::
     json.key("last_sync");
     if (last_sync) json.value(rfc3339(*last_sync));
     else json.null();
+    // What the mirror takes on disk (bodies + database), for monitoring its growth.
+    const store::StoreUsage usage = store ? store->usage() : store::StoreUsage{};
+    json.key("store_bytes").value(usage.total_bytes())
+        .key("body_bytes").value(usage.bodies.bytes)
+        .key("body_files").value(usage.bodies.files)
+        .key("database_bytes").value(usage.database_bytes);
     json.key("queue").value(queue).key("conflicts").value(conflicts).key("mailboxes").begin_array();
     for (std::size_t i = 0; i < mailboxes.size(); ++i) {
         const auto& mailbox = mailboxes[i];
@@ -157,8 +163,12 @@ int run_status(const CommandContext& context, const StatusArguments&) {
         }
         store->read([&](const store::ReadTxn& txn) {
             const auto mailboxes = in_display_order(txn.mailboxes());
-            text += fmt::format("{}: {} mailboxes, {} queued changes, {} conflicts\n", account->name, mailboxes.size(),
-                                txn.queue().size(), txn.conflicts().size());
+            const store::StoreUsage usage = store->usage();
+            text += fmt::format("{}: {} mailboxes, {} queued changes, {} conflicts; store {:.1f} MB ({} bodies {:.1f} MB, "
+                                "database {:.1f} MB)\n", account->name, mailboxes.size(), txn.queue().size(),
+                                txn.conflicts().size(), static_cast<double>(usage.total_bytes()) / 1e6, usage.bodies.files,
+                                static_cast<double>(usage.bodies.bytes) / 1e6,
+                                static_cast<double>(usage.database_bytes) / 1e6);
             if (const auto run = txn.sync_run(); run && !run->last_error.empty())
                 text += fmt::format("  last sync failed at {}: {}\n", rfc3339(run->last_attempt), run->last_error);
             for (const auto& mailbox : mailboxes) {

@@ -157,6 +157,17 @@ void BlobStore::for_each(const std::function<void(const BodyHash&)>& visit) cons
     if (error) throw Error(ErrorCategory::io, fmt::format("cannot list {}: {}", bodies_.string(), error.message()));
 }
 
+BodyUsage BlobStore::usage() const {
+    BodyUsage usage;
+    for_each([&](const BodyHash& hash) {
+        struct stat status {};
+        if (::stat(path_of(hash).c_str(), &status) != 0) return;
+        ++usage.files;
+        usage.bytes += static_cast<std::uint64_t>(status.st_size);
+    });
+    return usage;
+}
+
 SweepReport BlobStore::sweep(const std::function<bool(const BodyHash&)>& is_referenced,
                              std::chrono::seconds min_age) const {
     SweepReport report;

@@ -55,6 +55,12 @@ struct SweepReport {
     std::uint64_t stale_tmp_files = 0;
 };
 
+// What the body files take: their count and their bytes (file sizes).
+struct BodyUsage {
+    std::uint64_t files = 0;
+    std::uint64_t bytes = 0;
+};
+
 class BlobStore {
 public:
     // `store_directory` holds bodies/ and tmp/ (created 0700 if missing).
@@ -71,6 +77,8 @@ public:
     // Every body file present, in no particular order (files with names that are not hashes are
     // not listed).
     void for_each(const std::function<void(const BodyHash&)>& visit) const;
+    // Every body file present, counted (a file removed meanwhile is skipped).
+    BodyUsage usage() const;
 
     // Removes the body files for which is_referenced(hash) is false and that are older than
     // min_age, and tmp files whose writing process is gone.

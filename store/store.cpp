@@ -124,6 +124,15 @@ SweepReport Store::sweep(std::chrono::seconds min_age) {
     });
 }
 
+StoreUsage Store::usage() const {
+    StoreUsage usage;
+    usage.bodies = blobs_.usage();
+    std::error_code error;
+    const auto database = fs::file_size(directory_ / "data.mdb", error);
+    if (!error) usage.database_bytes = database;
+    return usage;
+}
+
 std::vector<std::string> Store::verify(bool rehash) {
     return read([&](const ReadTxn& txn) {
         std::vector<std::string> problems;

@@ -42,6 +42,12 @@ namespace mailsync::store {
 
 enum class Access { exclusive, shared };
 
+struct StoreUsage {
+    BodyUsage bodies;
+    std::uint64_t database_bytes = 0;
+    std::uint64_t total_bytes() const { return bodies.bytes + database_bytes; }
+};
+
 struct OpenOptions {
     // Where the map starts; it doubles whenever a write does not fit.
     std::size_t initial_map_size = 256u << 20;
@@ -98,6 +104,9 @@ public:
     // Removes bodies that no message or queued change names (older than min_age, so a body just
     // written by a concurrent local command is not taken before its row commits) and stale tmp files.
     SweepReport sweep(std::chrono::seconds min_age = std::chrono::hours(1));
+    // What the store takes on disk: the body files and the database file (data.mdb; LMDB's lock
+    // file is a few kilobytes and not counted), for `status`.
+    StoreUsage usage() const;
 
     // Checks the store's invariants: every message is indexed where its record says, every index
     // entry names a message that says so, counters match, every body named exists (and, with

@@ -35,6 +35,20 @@ bool is_notification_overflow(const Response& response) {
 // the mailbox list did (LIST), or the server stopped notifying (OK [NOTIFICATIONOVERFLOW]): no
 // command is in progress during IDLE, so a STATUS or LIST then is always a notification.
 // Dovecot's "* OK Still here" keep-alives are not a change.
+// Whether a response answers something (see "Time limits" in the header). The greeting is decided
+// by the caller.
+bool answers_something(const Response& response) {
+    const auto* status = std::get_if<StatusResponse>(&response);
+    if (!status) return true;  // data, or a continuation (its own rule is in dispatch())
+    // An untagged OK/NO/BAD/PREAUTH/BYE answers nothing (after the greeting): a BYE is followed by
+    // the end of the connection, and a server that keeps it open after one has to be timed out.
+    return status->tag.has_value();
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+    return fmt::format("{:g} s", static_cast<double>((duration.count() + 99) / 100) / 10.0);
+}
+
 bool is_mailbox_event(const Response& response) {
     return std::holds_alternative<ExistsData>(response) ||
            std::holds_alternative<ExpungeData>(response) ||
@@ -46,7 +60,8 @@ bool is_mailbox_event(const Response& response) {
            is_notification_overflow(response);
 }
 
-void write_file(Transport& transport, const part::FileContent& file, Deadline deadline) {
+// Each chunk gets a whole timeout of its own: the deadline measures inactivity, not the transfer.
+void write_file(Transport& transport, const part::FileContent& file, std::chrono::milliseconds timeout) {
     const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(ErrorCategory::io, fmt::format("cannot read {}: {}", file.path, std::strerror(errno)));
     std::array<char, 64 * 1024> buffer;
@@ -59,7 +74,7 @@ void write_file(Transport& transport, const part::FileContent& file, Deadline de
             ::close(fd);
             throw Error(ErrorCategory::io, fmt::format("{} changed while it was being sent: shorter than {} bytes", file.path, file.size));
         }
-        transport.write_all(std::string_view(buffer.data(), static_cast<std::size_t>(n)), deadline);
+        transport.write_all(std::string_view(buffer.data(), static_cast<std::size_t>(n)), Clock::now() + timeout);
         left -= static_cast<std::uint64_t>(n);
     }
     ::close(fd);
@@ -99,6 +114,8 @@ void Session::pump_once(Deadline deadline) {
                                         "literal was cut short ({} bytes of it still unfinished)", parser_.buffered()));
         connection_lost("the server closed the connection");
     }
+    received_since_progress_ += n;
+    if (received_since_progress_ >= kProgressBytes) note_progress();
     parser_.feed(std::string_view(buffer.data(), n));
     while (auto response = parser_.next()) {
         dispatch(std::move(*response));
@@ -112,11 +129,87 @@ void Session::pump_once(Deadline deadline) {
     }
 }
 
+void Session::pump_for_answer() {
+    if (uplink_moved()) note_progress();
+    // A server dripping bytes gets them read at once, so the deadline is checked here too.
+    if (Clock::now() >= progress_deadline_) no_progress();
+    // Reads last a second at most, to look at the send queue in between.
+    const Deadline slice = std::min(progress_deadline_, Clock::now() + std::chrono::seconds(1));
+    try {
+        pump_once(slice);
+    } catch (const Error& error) {
+        // A read that timed out: the end of a slice (the caller pumps again), or of the wait. The
+        // transport says "did not answer within" the time left of this read; no_progress() says
+        // the whole.
+        if (error.category() != ErrorCategory::unavailable || state_ == SessionState::logged_out || Clock::now() < slice)
+            throw;
+        if (Clock::now() < progress_deadline_) return;
+        if (uplink_moved()) {
+            note_progress();
+            return;
+        }
+        no_progress();
+    }
+}
+
+bool Session::uplink_moved() {
+    const std::uint64_t unsent = transport_->unsent_bytes();
+    const bool moved = unsent + kProgressBytes <= unsent_ || (unsent == 0 && unsent_ > 0);
+    unsent_ = unsent;
+    return moved;
+}
+
+void Session::note_answer() {
+    note_progress();
+    chatter_ = 0;
+}
+
+void Session::note_progress() {
+    progress_deadline_ = next_deadline();
+    received_since_progress_ = 0;
+}
+
+void Session::note_chatter() {
+    if (idling_) return;  // keep-alives; idle_wait() has its own deadline
+    if (++chatter_ <= options_.max_chatter) return;
+    state_ = SessionState::logged_out;
+    throw Error(ErrorCategory::unavailable,
+                fmt::format("server sent {} responses in a row that answer nothing (such as \"* OK still here\") while "
+                            "waiting for {}; giving up on this connection", chatter_, awaited()));
+}
+
+std::string Session::awaited() const {
+    if (!greeting_seen_) return "its greeting";
+    for (const auto& pending : pending_)
+        if (!finished_.count(pending.tag)) return fmt::format("the answer to {}", pending.what);
+    return "an answer";
+}
+
+[[noreturn]] void Session::no_progress() {
+    state_ = SessionState::logged_out;
+    const std::string waited = seconds_text(options_.timeout);
+    if (unsent_ > 0)
+        throw Error(ErrorCategory::unavailable,
+                    fmt::format("server took less than {} of the {} bytes still queued for it in {} while we waited for "
+                                "{}", kProgressBytes, unsent_, waited, awaited()));
+    if (chatter_ == 0 && received_since_progress_ == 0)
+        throw Error(ErrorCategory::unavailable, fmt::format("server sent nothing for {} while waiting for {}", waited, awaited()));
+    std::string sent;
+    if (chatter_ > 0) sent = fmt::format("{} responses that answer nothing (such as \"* OK still here\")", chatter_);
+    if (received_since_progress_ > 0)
+        sent += fmt::format("{}{} bytes of an unfinished response (less than {} bytes in {} is taken for a dead "
+                            "connection)", sent.empty() ? "" : " and ", received_since_progress_, kProgressBytes, waited);
+    throw Error(ErrorCategory::unavailable,
+                fmt::format("server made no progress for {} while waiting for {}: it sent only {}", waited, awaited(), sent));
+}
+
 void Session::dispatch(Response response) {
     if (auto* continuation = std::get_if<Continuation>(&response)) {
         on_continuation(*continuation);
         return;
     }
+    if (!greeting_seen_ || answers_something(response)) note_answer();
+    else note_chatter();
     if (auto* status = std::get_if<StatusResponse>(&response); status && status->tag) {
         on_tagged(std::move(*status));
         return;
@@ -148,8 +241,9 @@ void Session::on_untagged(const Response& response) {
         if (selecting_) selecting_->exists = exists->count;
         if (selected_) selected_->exists = exists->count;
     } else if (const auto* expunge = std::get_if<ExpungeData>(&response)) {
+        // One above EXISTS (or 0) is ignored by the map, and so here: EXISTS follows the map.
         sequence_map_.on_expunge(expunge->seq);
-        if (selected_ && selected_->exists > 0) --selected_->exists;
+        if (selected_) selected_->exists = sequence_map_.exists();
     } else if (const auto* vanished = std::get_if<VanishedData>(&response)) {
         if (!vanished->earlier) {
             sequence_map_.on_vanished(vanished->uids);
@@ -209,9 +303,17 @@ void Session::on_continuation(const Continuation&) {
     if (!pending) throw Error(ErrorCategory::protocol, "server sent a continuation request no command asked for");
     switch (pending->kind) {
     case Pending::Kind::idle:
+        note_answer();
         idling_ = true;
         return;
     case Pending::Kind::authenticate:
+        // Two "+" are all a one-step mechanism needs; more answer nothing (see the header) and
+        // get no answer from us either: the tagged response, or the timeout, ends it.
+        if (++pending->continuations > 2) {
+            note_chatter();
+            return;
+        }
+        note_answer();
         // The first "+" asks for the initial response (no SASL-IR); a later one carries an error
         // challenge (XOAUTH2), which is answered with an empty line so the server sends its NO.
         if (pending->sasl_response) {
@@ -222,6 +324,7 @@ void Session::on_continuation(const Continuation&) {
         }
         return;
     case Pending::Kind::normal:
+        note_answer();
         write_parts(*pending);
         write_ready();
         return;
@@ -256,6 +359,8 @@ std::string Session::send(Command command) {
             authenticate->initial_response.reset();
         }
     }
+    pending.what = describe(command);
+    if (pending.what.size() > 80) pending.what = pending.what.substr(0, 77) + "...";
     pending.encoded = encode(pending.tag, command, encoder_options());
     pending_.push_back(std::move(pending));
     std::string tag = pending_.back().tag;
@@ -282,22 +387,25 @@ void Session::write_ready() {
 }
 
 void Session::write_parts(Pending& pending) {
-    const Deadline deadline = next_deadline();
     auto& parts = pending.encoded.parts;
     while (pending.next_part < parts.size()) {
         const Part& part = parts[pending.next_part++];
         if (const auto* bytes = std::get_if<part::Bytes>(&part)) {
-            transport_->write_all(bytes->bytes, deadline);
+            transport_->write_all(bytes->bytes, next_deadline());
         } else if (const auto* file = std::get_if<part::FileContent>(&part)) {
-            write_file(*transport_, *file, deadline);
+            write_file(*transport_, *file, options_.timeout);
         } else {
             return;  // part::AwaitContinuation: resumed by on_continuation()
         }
+        // Written is progress; from here on, the send queue draining is (pump_for_answer).
+        note_progress();
+        unsent_ = transport_->unsent_bytes();
     }
     pending.written = true;
 }
 
 StatusResponse Session::wait(const std::string& tag) {
+    note_answer();
     while (true) {
         if (auto it = finished_.find(tag); it != finished_.end()) {
             StatusResponse response = std::move(it->second);
@@ -306,12 +414,13 @@ StatusResponse Session::wait(const std::string& tag) {
         }
         if (std::none_of(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.tag == tag; }))
             throw Error(ErrorCategory::internal, fmt::format("waiting for unknown command tag {}", tag));
-        pump_once(next_deadline());
+        pump_for_answer();
     }
 }
 
 void Session::wait_all() {
-    while (!pending_.empty()) pump_once(next_deadline());
+    note_answer();
+    while (!pending_.empty()) pump_for_answer();
     finished_.clear();
 }
 
@@ -326,7 +435,8 @@ StatusResponse Session::run_ok(Command command) {
 // ---- connection set-up -----------------------------------------------------------------------
 
 void Session::read_greeting() {
-    while (!greeting_seen_) pump_once(next_deadline());
+    note_answer();
+    while (!greeting_seen_) pump_for_answer();
     if (bye_text_) connection_lost("the server refused the connection");
     if (!capabilities_fresh_) refresh_capabilities();
 }
@@ -424,8 +534,10 @@ void Session::logout() noexcept {
     try {
         if (state_ != SessionState::logged_out && pending_.empty()) {
             const std::string tag = send(cmd::Logout{});
-            while (state_ != SessionState::logged_out && !finished_.count(tag))
-                pump_once(Clock::now() + std::chrono::seconds(5));
+            // 5 s in all: a server that chatters instead of answering must not hold us here.
+            const Deadline until = Clock::now() + std::chrono::seconds(5);
+            while (state_ != SessionState::logged_out && !finished_.count(tag) && Clock::now() < until)
+                pump_once(until);
         }
     } catch (const std::exception&) {
         // The connection is going away in any case.
@@ -441,8 +553,9 @@ void Session::idle_start() {
     wait_all();
     idle_tag_ = send(cmd::Idle{});
     idle_event_ = false;
+    note_answer();
     while (!idling_) {
-        pump_once(next_deadline());
+        pump_for_answer();
         if (auto it = finished_.find(idle_tag_); it != finished_.end())
             throw Error(ErrorCategory::protocol, fmt::format("server refused IDLE: {}", it->second.text));
     }

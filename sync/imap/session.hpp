@@ -7,6 +7,28 @@
 // handing every untagged response to the UntaggedHandler on the way. Several send() calls before
 // one wait() pipeline the commands.
 //
+// Time limits: no wait is open-ended. A command (and the greeting) must make progress within
+// SessionOptions::timeout, else Error(unavailable) (exit 75). Progress is:
+//   - an answer: a tagged response, a continuation request that a command waits for, the greeting,
+//     or untagged data (FETCH, EXISTS, EXPUNGE, VANISHED, LIST, STATUS, SEARCH, CAPABILITY, ...);
+//   - our own bytes accepted by the server (the transport renews its deadline every
+//     kProgressBytes accepted, so a long APPEND on a slow uplink goes on while it moves), also
+//     after write_all returned: while waiting for an answer, the kernel's send queue
+//     (Transport::unsent_bytes) shrinking by kProgressBytes, or to empty, is progress;
+//   - kProgressBytes received of responses not yet complete (a large literal arriving slowly): a
+//     server that sends less than that in one timeout — one byte a second in the greeting or in a
+//     literal — is taken for dead.
+// Chatter is not progress: an untagged status response after the greeting (Dovecot's "* OK Still
+// here", "* OK [ALERT] ...", "* NO ...", a BYE the server does not close the connection after),
+// or an AUTHENTICATE challenge beyond the two a one-step mechanism can need. A server that only
+// chatters times out after `timeout`, and one that chatters fast is stopped sooner, after
+// `max_chatter` such responses in a row without an answer. During IDLE, chatter is the normal
+// keep-alive and idle_wait()'s own deadline bounds the wait. LOGOUT gets 5 s in all.
+// Trade-offs: Dovecot's notes during a slow SEARCH ("* OK Searched 50% of the mailbox") are chatter
+// too, so a command whose first answer takes longer than `timeout` fails (raise timeout_seconds for
+// such a server); and a server that streams valid data for ever, say "* 1 EXISTS" in a loop, is
+// not bounded here.
+//
 // States (RFC 9051 §3):
 //   not_authenticated --LOGIN/AUTHENTICATE OK--> authenticated --SELECT OK--> selected
 //   (greeting PREAUTH goes straight to authenticated; any state --LOGOUT/BYE--> logged_out)
@@ -34,7 +56,8 @@ enum class SessionState { not_authenticated, authenticated, selected, logged_out
 
 struct SessionOptions {
     std::size_t max_in_flight = 32;                 // commands written but not yet answered
-    std::chrono::milliseconds timeout{60000};       // silence longer than this is a dead server
+    std::chrono::milliseconds timeout{60000};       // no progress for this long is a dead server
+    std::size_t max_chatter = 1000;                 // untagged responses in a row that answer nothing
     ParserLimits limits;
 };
 
@@ -124,7 +147,9 @@ private:
     struct Pending {
         enum class Kind { normal, idle, authenticate };
         std::string tag;
+        std::string what;                 // the command in words, for timeout messages
         Kind kind = Kind::normal;
+        int continuations = 0;            // "+" requests answered (AUTHENTICATE)
         EncodedCommand encoded;
         std::size_t next_part = 0;        // parts before this index are written
         bool written = false;             // every part is written
@@ -132,6 +157,14 @@ private:
     };
 
     void pump_once(Deadline deadline);
+    // pump_once() bounded by the progress rule (header comment); a timeout names what was awaited.
+    void pump_for_answer();
+    void note_answer();    // an answer arrived: the deadline and the chatter count start again
+    void note_progress();  // bytes moved: the deadline starts again, the chatter count does not
+    void note_chatter();
+    bool uplink_moved();   // the send queue drained by kProgressBytes, or to empty, since last asked
+    std::string awaited() const;
+    [[noreturn]] void no_progress();
     void dispatch(Response response);
     void on_continuation(const Continuation& continuation);
     void on_tagged(StatusResponse response);
@@ -165,6 +198,10 @@ private:
     bool idle_event_ = false;
     std::string idle_tag_;
     std::optional<std::string> starttls_tag_;  // STARTTLS in flight: nothing may follow its answer
+    Deadline progress_deadline_{};             // when waiting for an answer must give up
+    std::uint64_t received_since_progress_ = 0;  // bytes read since the deadline last moved
+    std::size_t chatter_ = 0;                  // responses that answered nothing since the last answer
+    std::uint64_t unsent_ = 0;                 // the send queue when last looked at
 };
 
 }  // namespace mailsync::imap

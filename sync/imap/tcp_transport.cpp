@@ -1,10 +1,12 @@
 #include "sync/imap/tcp_transport.hpp"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -135,14 +137,31 @@ struct AddrInfoDeleter {
 
 }  // namespace
 
+// How long a call may wait. For reads and the handshake it is the caller's deadline, fixed. For
+// writes it measures inactivity (transport.hpp): every kProgressBytes the peer accepts move the
+// deadline `span` further, so a long upload on a slow link goes on while it moves. "Accepted"
+// counts both bytes our socket took and bytes the peer acknowledged from its send queue: with
+// megabytes of send buffer on a slow link, the socket becomes writable again only after seconds,
+// while the queue drains steadily.
 struct TcpTransport::Budget {
     Deadline deadline;
-    std::chrono::milliseconds total;  // deadline minus the time the public call began
+    std::chrono::milliseconds span;  // deadline minus the time the public call began
+    bool extend_on_progress = false;
+    std::uint64_t accepted_since_extension = 0;  // bytes the peer took since the deadline last moved
+    std::uint64_t unsent = 0;                      // the send queue when last looked at
 
-    explicit Budget(Deadline when)
+    explicit Budget(Deadline when, bool extend = false)
         : deadline(when),
-          total(std::max(std::chrono::milliseconds(0),
-                         std::chrono::ceil<std::chrono::milliseconds>(when - Clock::now()))) {}
+          span(std::max(std::chrono::milliseconds(0),
+                        std::chrono::ceil<std::chrono::milliseconds>(when - Clock::now()))),
+          extend_on_progress(extend) {}
+
+    void accepted(std::uint64_t count) {
+        accepted_since_extension += count;
+        if (!extend_on_progress || accepted_since_extension < kProgressBytes) return;
+        deadline = Clock::now() + span;
+        accepted_since_extension = 0;
+    }
 };
 
 struct TcpTransport::Tls {
@@ -199,7 +218,7 @@ std::string address_text(const addrinfo& address) {
 }  // namespace
 
 std::unique_ptr<TcpTransport> TcpTransport::connect(const Endpoint& endpoint, Deadline deadline) {
-    const Budget budget(deadline);
+    Budget budget(deadline);
     const std::string host = bare_host(endpoint.host);
     if (host.empty()) throw Error(ErrorCategory::config, "no server host name given");
     if (endpoint.port == 0) throw Error(ErrorCategory::config, fmt::format("no port given for server {}", host));
@@ -239,7 +258,7 @@ std::unique_ptr<TcpTransport> TcpTransport::connect(const Endpoint& endpoint, De
     }
     if (socket_fd < 0) {
         std::string reasons = fmt::format("{}", fmt::join(failures, "; "));
-        if (Clock::now() >= deadline) reasons += fmt::format(" (gave up after {})", describe_duration(budget.total));
+        if (Clock::now() >= deadline) reasons += fmt::format(" (gave up after {})", describe_duration(budget.span));
         throw Error(ErrorCategory::unavailable, fmt::format("cannot connect to {}: {}", peer, reasons));
     }
 
@@ -267,10 +286,11 @@ void TcpTransport::start_tls(Deadline deadline) {
     if (tls_) throw Error(ErrorCategory::internal, "start_tls() on a connection that is already TLS");
     // Plain reads go straight from the socket into the caller's buffer, so nothing received in
     // clear text can be waiting here to be mistaken for protected data.
-    handshake(Budget(deadline));
+    Budget budget(deadline);
+    handshake(budget);
 }
 
-void TcpTransport::handshake(const Budget& budget) {
+void TcpTransport::handshake(Budget& budget) {
     ERR_clear_error();
     auto tls = std::make_unique<Tls>();
     const TlsOptions& options = endpoint_.tls_options;
@@ -372,7 +392,7 @@ void TcpTransport::throw_handshake_failure() {
     throw Error(ErrorCategory::protocol, fmt::format("TLS handshake with {} failed: {}", peer_name_, details));
 }
 
-TcpTransport::TlsStep TcpTransport::run_tls(const std::function<int()>& operation, const Budget& budget) {
+TcpTransport::TlsStep TcpTransport::run_tls(const std::function<int()>& operation, Budget& budget) {
     SSL* ssl = tls_->ssl.get();
     for (;;) {
         ERR_clear_error();
@@ -402,7 +422,7 @@ TcpTransport::TlsStep TcpTransport::run_tls(const std::function<int()>& operatio
     }
 }
 
-void TcpTransport::flush_tls_output(const Budget& budget) {
+void TcpTransport::flush_tls_output(Budget& budget) {
     std::array<char, io_chunk_size> chunk{};
     while (BIO_ctrl_pending(tls_->network_out) > 0) {
         const int count = BIO_read(tls_->network_out, chunk.data(), static_cast<int>(chunk.size()));
@@ -411,7 +431,7 @@ void TcpTransport::flush_tls_output(const Budget& budget) {
     }
 }
 
-bool TcpTransport::fill_tls_input(const Budget& budget) {
+bool TcpTransport::fill_tls_input(Budget& budget) {
     std::array<char, io_chunk_size> chunk{};
     const std::size_t count = read_plain(chunk, budget);
     if (count == 0) return false;
@@ -421,6 +441,12 @@ bool TcpTransport::fill_tls_input(const Budget& budget) {
 }
 
 bool TcpTransport::is_tls() const { return tls_ && tls_->established; }
+
+std::uint64_t TcpTransport::unsent_bytes() const {
+    int queued = 0;
+    if (socket_ < 0 || ::ioctl(socket_, SIOCOUTQ, &queued) != 0 || queued < 0) return 0;
+    return static_cast<std::uint64_t>(queued);
+}
 
 std::string TcpTransport::peer_certificate_sha256() const {
     if (!tls_ || !tls_->ssl) return {};
@@ -432,11 +458,11 @@ std::string TcpTransport::peer_certificate_sha256() const {
 std::size_t TcpTransport::read_some(std::span<char> buffer, Deadline deadline) {
     throw_if_closed();
     if (buffer.empty()) throw Error(ErrorCategory::internal, "read_some() into an empty buffer");
-    const Budget budget(deadline);
+    Budget budget(deadline);
     return tls_ ? read_tls(buffer, budget) : read_plain(buffer, budget);
 }
 
-std::size_t TcpTransport::read_tls(std::span<char> buffer, const Budget& budget) {
+std::size_t TcpTransport::read_tls(std::span<char> buffer, Budget& budget) {
     if (!tls_->established) throw Error(ErrorCategory::internal, "read on a connection whose TLS handshake failed");
     SSL* ssl = tls_->ssl.get();
     std::size_t count = 0;
@@ -454,7 +480,7 @@ std::size_t TcpTransport::read_tls(std::span<char> buffer, const Budget& budget)
     throw Error(ErrorCategory::unavailable, fmt::format("TLS connection to {} broken: {}", peer_name_, openssl_errors()));
 }
 
-std::size_t TcpTransport::read_plain(std::span<char> buffer, const Budget& budget) {
+std::size_t TcpTransport::read_plain(std::span<char> buffer, Budget& budget) {
     for (;;) {
         const ssize_t count = ::recv(socket_, buffer.data(), buffer.size(), 0);
         if (count >= 0) {
@@ -471,7 +497,8 @@ std::size_t TcpTransport::read_plain(std::span<char> buffer, const Budget& budge
 
 void TcpTransport::write_all(std::string_view bytes, Deadline deadline) {
     throw_if_closed();
-    const Budget budget(deadline);
+    Budget budget(deadline, /*extend=*/true);
+    budget.unsent = unsent_bytes();
     if (!tls_) {
         send_raw(bytes, budget);
         return;
@@ -494,11 +521,12 @@ void TcpTransport::write_all(std::string_view bytes, Deadline deadline) {
     }
 }
 
-void TcpTransport::send_raw(std::string_view bytes, const Budget& budget) {
+void TcpTransport::send_raw(std::string_view bytes, Budget& budget) {
     while (!bytes.empty()) {
         const ssize_t count = ::send(socket_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (count >= 0) {
             bytes_sent_ += static_cast<std::uint64_t>(count);
+            budget.accepted(static_cast<std::uint64_t>(count));
             bytes.remove_prefix(static_cast<std::size_t>(count));
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             wait_for(POLLOUT, budget);
@@ -508,19 +536,32 @@ void TcpTransport::send_raw(std::string_view bytes, const Budget& budget) {
     }
 }
 
-void TcpTransport::wait_for(short events, const Budget& budget) {
+void TcpTransport::wait_for(short events, Budget& budget) {
     for (;;) {
         const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(budget.deadline - Clock::now());
         if (remaining.count() <= 0) {
+            if (events == POLLIN)
+                throw Error(ErrorCategory::unavailable,
+                            fmt::format("server {} did not answer within {}", peer_name_, describe_duration(budget.span)));
+            if (budget.accepted_since_extension == 0)
+                throw Error(ErrorCategory::unavailable,
+                            fmt::format("server {} accepted no data for {}", peer_name_, describe_duration(budget.span)));
             throw Error(ErrorCategory::unavailable,
-                        events == POLLIN ? fmt::format("server {} did not answer within {}", peer_name_, describe_duration(budget.total))
-                                         : fmt::format("server {} did not accept data within {}", peer_name_,
-                                                       describe_duration(budget.total)));
+                        fmt::format("server {} accepted only {} bytes in {} (less than {} bytes in that time is taken "
+                                    "for a dead connection)", peer_name_, budget.accepted_since_extension,
+                                    describe_duration(budget.span), kProgressBytes));
         }
         pollfd waiting{socket_, events, 0};
-        // Capped so that a far deadline cannot overflow poll()'s int; the loop waits again.
-        const int ready = ::poll(&waiting, 1, static_cast<int>(std::min<long long>(remaining.count(), 60'000)));
+        // Capped so that a far deadline cannot overflow poll()'s int; the loop waits again. A write
+        // looks at its send queue four times a second.
+        const long long cap = events == POLLOUT && budget.extend_on_progress ? 250 : 60'000;
+        const int ready = ::poll(&waiting, 1, static_cast<int>(std::min<long long>(remaining.count(), cap)));
         if (ready > 0) return;  // readable, writable, or an error the next recv/send will report
+        if (events == POLLOUT && budget.extend_on_progress) {
+            const std::uint64_t unsent = unsent_bytes();
+            if (unsent < budget.unsent) budget.accepted(budget.unsent - unsent);
+            budget.unsent = unsent;
+        }
         if (ready < 0 && errno != EINTR)
             throw Error(ErrorCategory::unavailable, fmt::format("waiting for {} failed: {}", peer_name_, errno_text(errno)));
     }

@@ -43,6 +43,7 @@ public:
     void write_all(std::string_view bytes, Deadline deadline) override;
     void start_tls(Deadline deadline) override;
     bool is_tls() const override;
+    std::uint64_t unsent_bytes() const override;  // SIOCOUTQ
     // Best-effort TLS close_notify, then closes the socket. Idempotent.
     void close() noexcept override;
 
@@ -55,20 +56,20 @@ public:
 
 private:
     struct Tls;     // OpenSSL objects, kept out of this header
-    struct Budget;  // a deadline and how long it was when the call began, for messages
+    struct Budget;  // a deadline, the span it was set for (for messages), renewed by a write's progress
     enum class TlsStep { done, peer_closed, failed };
 
     TcpTransport(int socket, Endpoint endpoint);
 
-    void handshake(const Budget& budget);
+    void handshake(Budget& budget);
     [[noreturn]] void throw_handshake_failure();
-    TlsStep run_tls(const std::function<int()>& operation, const Budget& budget);
-    std::size_t read_plain(std::span<char> buffer, const Budget& budget);
-    std::size_t read_tls(std::span<char> buffer, const Budget& budget);
-    void send_raw(std::string_view bytes, const Budget& budget);
-    void flush_tls_output(const Budget& budget);
-    bool fill_tls_input(const Budget& budget);
-    void wait_for(short events, const Budget& budget);
+    TlsStep run_tls(const std::function<int()>& operation, Budget& budget);
+    std::size_t read_plain(std::span<char> buffer, Budget& budget);
+    std::size_t read_tls(std::span<char> buffer, Budget& budget);
+    void send_raw(std::string_view bytes, Budget& budget);
+    void flush_tls_output(Budget& budget);
+    bool fill_tls_input(Budget& budget);
+    void wait_for(short events, Budget& budget);
     void throw_if_closed() const;
 
     int socket_ = -1;

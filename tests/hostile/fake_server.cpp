@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -155,6 +156,10 @@ void FakeServer::run() {
         // A client that stops reading must not block this thread forever.
         const timeval send_timeout{3, 0};
         ::setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+        if (read_rate_ > 0) {
+            const int small = 64 * 1024;
+            ::setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+        }
         {
             std::lock_guard lock(mutex_);
             client_ = client;
@@ -198,6 +203,8 @@ void FakeServer::serve(int client) {
         if (fds[1].revents) return;
         const ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
         if (n <= 0) return;
+        if (const std::uint64_t rate = read_rate_; rate > 0)
+            std::this_thread::sleep_for(std::chrono::microseconds(static_cast<std::uint64_t>(n) * 1'000'000 / rate));
         input.append(buffer, static_cast<std::size_t>(n));
         while (true) {
             if (literal_left > 0) {

@@ -56,6 +56,10 @@ public:
     // SELECT/EXAMINE (3 messages, UIDVALIDITY 7, HIGHESTMODSEQ 100), NOOP, IDLE, LOGOUT.
     void standard();
 
+    // Reads what clients send at most this fast (bytes per second; 0: unlimited), with a small
+    // receive buffer, so that a client's long upload takes as long as over a slow uplink and
+    // waits in the client's own send queue. Set before the client connects.
+    void throttle_reading(std::uint64_t bytes_per_second) { read_rate_ = bytes_per_second; }
     // Sends bytes to the connected client now; false when no client is connected.
     bool send(const std::string& bytes);
     // The command lines received so far (without CRLF), over all connections.
@@ -79,6 +83,7 @@ private:
     std::uint16_t port_ = 0;
     std::atomic<bool> stopping_{false};
     std::atomic<std::size_t> connections_{0};
+    std::atomic<std::uint64_t> read_rate_{0};
 
     mutable std::mutex mutex_;
     Reply greeting_;

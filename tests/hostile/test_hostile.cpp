@@ -272,6 +272,26 @@ TEST_CASE("hostile: EXPUNGE while QRESYNC is enabled is tolerated and keeps the 
     CHECK(session->sequence_map().exists() == 2);
 }
 
+TEST_CASE("hostile: a FETCH numbered far above EXISTS is ignored by the sequence map, nothing allocated", "[hostile]") {
+    // Was: the map resized to the server's number (16 GB for this one).
+    const long before = peak_rss_kb();
+    FakeServer server;
+    server.standard();
+    server.on("^NOOP$", Reply{"* 4000000000 FETCH (UID 7 FLAGS ())\r\n* 4294967295 FETCH (UID 8)\r\n"
+                              "* 4000000000 EXPUNGE\r\n$TAG OK done\r\n"});
+    auto session = logged_in(server);
+    select_inbox(*session);
+    Collector collector;
+    session->set_handler(&collector);
+    CHECK(session->run(cmd::Noop{}).status == Status::ok);
+    CHECK(session->sequence_map().exists() == 3);
+    CHECK(session->selected()->exists == 3);
+    CHECK_FALSE(session->sequence_map().uid_of(4000000000u));
+    CHECK(session->sequence_map().pieces() <= 1);
+    CHECK(collector.all<FetchData>().size() == 2);  // passed on: the engine keys by UID, not by number
+    if (kMeasureMemory) CHECK(peak_rss_kb() - before < 32 * 1024);
+}
+
 TEST_CASE("hostile: duplicate UIDs in one FETCH are delivered without a crash", "[hostile]") {
     // Two messages claiming UID 5, and one response naming UID twice: the session passes them on
     // (the engine must de-duplicate by UID); the later value wins in the sequence map.

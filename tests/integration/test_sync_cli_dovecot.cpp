@@ -5,9 +5,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -25,14 +29,15 @@ struct Run {
 
 class Cli {
 public:
-    Cli(const DovecotFixture::User& user, std::uint16_t port) : user_(user) {
+    // `extra`: more lines of the account's configuration ("    mode: backup\n").
+    Cli(const DovecotFixture::User& user, std::uint16_t port, const std::string& extra = "") : user_(user) {
         const auto password_file = dir_.path() / "password";
         std::ofstream(password_file) << user.password << "\n";
         ::chmod(password_file.c_str(), 0600);
         config_ = dir_.path() / "config.yaml";
         std::ofstream(config_) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
                                << "\n    tls: none\n    user: " << user.name << "\n    password_file: " << password_file.string()
-                               << "\n    store: " << store().string() << "\n";
+                               << "\n    store: " << store().string() << "\n" << extra;
         ::chmod(config_.c_str(), 0600);
     }
     std::filesystem::path store() const { return dir_.path() / "store"; }
@@ -210,4 +215,101 @@ TEST_CASE("cli: sync --json reports reused bodies and rejected look-alikes per m
     CHECK(by_name["Lookalike"]["reused"].as<int>() == 0);
     CHECK(by_name["Lookalike"]["reuse_rejected"].as<int>() == 1);
     CHECK(by_name["Lookalike"]["downloaded"].as<int>() == 1);
+}
+
+namespace {
+
+std::string file_bytes(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::string text;
+    char buffer[65536];
+    while (in.read(buffer, sizeof buffer) || in.gcount() > 0) text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+// The mirror's body files, each by the Subject of the message it holds (each test message has its
+// own), with its bytes.
+std::map<std::string, std::string> body_files_by_subject(const std::filesystem::path& store) {
+    std::map<std::string, std::string> files;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(store / "bodies")) {
+        if (!entry.is_regular_file()) continue;
+        const std::string bytes = file_bytes(entry.path());
+        const auto at = bytes.find("Subject: ");
+        REQUIRE(at != std::string::npos);
+        files[bytes.substr(at + 9, bytes.find("\r\n", at) - at - 9)] = bytes;
+    }
+    return files;
+}
+
+// Makes every body file look downloaded two hours ago: older than the sweep's grace period.
+void age_bodies(const std::filesystem::path& store, const std::set<std::string>& keep_young = {}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(store / "bodies")) {
+        if (!entry.is_regular_file()) continue;
+        const std::string bytes = file_bytes(entry.path());
+        bool young = false;
+        for (const auto& subject : keep_young) young = young || bytes.find("Subject: " + subject + "\r\n") != std::string::npos;
+        if (!young) std::filesystem::last_write_time(entry.path(), std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("cli: sync removes the bodies of messages expunged on the server, and status reports the store size") {
+    const auto user = unique_user("cli_sweep");
+    std::vector<std::uint32_t> uids;
+    for (int i = 0; i < 10; ++i) uids.push_back(seed(user.name, "INBOX", make_message("sweep-" + std::to_string(i), 20'000)));
+    Cli cli(user, DovecotFixture::get().imap_port);
+    REQUIRE(cli.run("sync").code == 0);
+    const auto before = body_files_by_subject(cli.store());
+    REQUIRE(before.size() == 10);
+
+    const Run status = cli.run("--json status");
+    REQUIRE(status.code == 0);
+    const YAML::Node account = YAML::Load(status.out);
+    const auto body_bytes = account["body_bytes"].as<std::uint64_t>();
+    CHECK(account["body_files"].as<int>() == 10);
+    CHECK(body_bytes >= 10 * 20'000);
+    CHECK(account["database_bytes"].as<std::uint64_t>() > 0);
+    CHECK(account["store_bytes"].as<std::uint64_t>() == body_bytes + account["database_bytes"].as<std::uint64_t>());
+    CHECK(cli.run("status").out.find("store ") != std::string::npos);
+
+    // Half expunged by another client. sweep-0's body is as young as the sync that fetched it, so
+    // the grace period that protects a concurrent run keeps it; the others are old enough to go.
+    age_bodies(cli.store(), {"sweep-0"});
+    for (int i = 0; i < 10; i += 2) expunge(user.name, "INBOX", uids[static_cast<std::size_t>(i)]);
+    const Run sync = cli.run("--json sync");
+    INFO(cli.stderr_text());
+    REQUIRE(sync.code == 0);
+    const YAML::Node swept = YAML::Load(sync.out)[0]["swept"];
+    CHECK(swept["bodies"].as<int>() == 4);
+    CHECK(swept["bytes"].as<std::uint64_t>() >= 4 * 20'000);
+
+    const auto after = body_files_by_subject(cli.store());
+    std::set<std::string> left;
+    for (const auto& [subject, bytes] : after) {
+        left.insert(subject);
+        CHECK(bytes == before.at(subject));  // the others intact, byte for byte
+    }
+    CHECK(left == std::set<std::string>{"sweep-0", "sweep-1", "sweep-3", "sweep-5", "sweep-7", "sweep-9"});
+    CHECK(cli.run("verify").code == 0);
+    const YAML::Node later = YAML::Load(cli.run("--json status").out);
+    CHECK(later["body_files"].as<int>() == 6);
+    CHECK(later["body_bytes"].as<std::uint64_t>() < body_bytes);
+}
+
+TEST_CASE("cli: in backup mode the bodies of messages the server expunged stay") {
+    const auto user = unique_user("cli_sweep_backup");
+    std::vector<std::uint32_t> uids;
+    for (int i = 0; i < 4; ++i) uids.push_back(seed(user.name, "INBOX", make_message("kept-" + std::to_string(i))));
+    Cli cli(user, DovecotFixture::get().imap_port, "    mode: backup\n");
+    REQUIRE(cli.run("sync").code == 0);
+    age_bodies(cli.store());
+    expunge(user.name, "INBOX", uids[0]);
+    expunge(user.name, "INBOX", uids[1]);
+    const Run sync = cli.run("--json sync");
+    INFO(cli.stderr_text());
+    REQUIRE(sync.code == 0);
+    CHECK(YAML::Load(sync.out)[0]["swept"]["bodies"].as<int>() == 0);
+    CHECK(body_files_by_subject(cli.store()).size() == 4);
+    CHECK(cli.run("verify").code == 0);
 }

@@ -363,6 +363,52 @@ TEST_CASE("session: IDLE reports mailbox changes, not keep-alives, and ends with
     CHECK(f.transport->take_written() == "DONE\r\n");
 }
 
+TEST_CASE("session: chatter is capped while a command waits, never during IDLE") {
+    SessionOptions options;
+    options.max_chatter = 3;
+    SECTION("a command") {
+        Fixture f(kGreeting, options);
+        f.session->read_greeting();
+        const auto tag = f.session->send(cmd::Noop{});
+        // Three in a row are tolerated; data in between starts the count again.
+        f.transport->push_incoming("* OK a\r\n* OK b\r\n* NO c\r\n* 3 EXISTS\r\n* OK d\r\n* OK e\r\n* BYE f\r\n"
+                                   "* OK g\r\n");
+        try {
+            f.session->wait(tag);
+            FAIL("expected an Error");
+        } catch (const Error& error) {
+            CHECK(error.category() == ErrorCategory::unavailable);
+            CHECK_THAT(error.what(), Catch::Contains("4 responses in a row that answer nothing") &&
+                                         Catch::Contains("the answer to NOOP"));
+        }
+        CHECK(f.session->state() == SessionState::logged_out);
+    }
+    SECTION("AUTHENTICATE: two challenges are answered, more are chatter") {
+        Fixture f("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n", options);  // no SASL-IR
+        f.session->read_greeting();
+        f.transport->push_incoming("+ \r\n+ \r\n+ \r\n+ \r\n+ \r\n+ \r\n");
+        try {
+            f.session->authenticate_plain("user", "secret");
+            FAIL("expected an Error");
+        } catch (const Error& error) {
+            CHECK(error.category() == ErrorCategory::unavailable);
+            CHECK_THAT(error.what(), Catch::Contains("4 responses in a row") && Catch::Contains("AUTHENTICATE PLAIN"));
+        }
+        // The initial response after the first "+", an empty line after the second, nothing more.
+        CHECK(f.transport->written().find("\r\n\r\n\r\n") == std::string::npos);
+    }
+    SECTION("IDLE keep-alives") {
+        Fixture f(kGreeting, options);
+        f.session->read_greeting();
+        f.server->replies = {{"IDLE", "+ idling\r\n"}};
+        f.session->idle_start();
+        std::string keep_alives;
+        for (int i = 0; i < 10; ++i) keep_alives += "* OK Still here\r\n";
+        f.transport->push_incoming(keep_alives + "* 4 EXISTS\r\n");
+        CHECK(f.session->idle_wait(Clock::now() + std::chrono::seconds(5)));
+    }
+}
+
 TEST_CASE("session: a lost connection is unavailable, a hostile answer is a protocol error") {
     SECTION("cut while waiting") {
         Fixture f(kGreeting);

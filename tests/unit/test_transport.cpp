@@ -6,6 +6,7 @@
 #include <functional>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "common/ascii.hpp"
 #include "common/error.hpp"
@@ -273,9 +274,56 @@ TEST_CASE("tcp: a peer that stops reading makes a write fail at its deadline", "
     CHECK(elapsed >= 0.19);
     CHECK(elapsed < 1.2);
     CHECK(error.category() == ErrorCategory::unavailable);
-    CHECK_THAT(error.what(), Catch::Contains("did not accept data within 0.2 s"));
+    CHECK_THAT(error.what(), Catch::Contains("accepted no data for 0.2 s"));
     CHECK(transport->bytes_sent() > 0);
     CHECK(transport->bytes_sent() < huge.size());
+}
+
+TEST_CASE("tcp: a write's deadline measures inactivity: a slow but steady peer gets everything", "[tcp]") {
+    // 24 MB to a peer that reads 64 KB every 10 ms: about 4 s in all (less what the socket buffers
+    // hold), far more than the 1 s deadline, which each 4 KiB accepted renews.
+    const std::size_t size = 24u << 20;
+    const std::string bytes(size, 's');
+    std::size_t received = 0;
+    LoopbackServer server([&](PeerConnection& peer) {
+        while (received < size) {
+            const std::string piece = peer.read_some(64 * 1024);
+            if (piece.empty()) return;
+            received += piece.size();
+            std::this_thread::sleep_for(10ms);
+        }
+        peer.write("done\r\n");
+        peer.wait_for_client_close();
+    });
+    auto transport = TcpTransport::connect(endpoint_for("127.0.0.1", server.port(), TlsMode::none), deadline_in(2s));
+    const auto start = Clock::now();
+    transport->write_all(bytes, deadline_in(1s));
+    CHECK(seconds_since(start) > 1.0);
+    CHECK(read_line(*transport, deadline_in(5s)) == "done\r\n");
+    transport->close();
+    server.join();
+    CHECK(received == size);
+}
+
+TEST_CASE("tcp: a peer that takes a trickle of bytes is as dead as a silent one", "[tcp]") {
+    // 100 bytes every 20 ms: less than 4 KiB in each 300 ms span, so the write fails one span after
+    // the socket buffers filled up. (TCP's window may hold the trickle back entirely; then the
+    // message says "no data", else how little was taken: either way the write ends.)
+    std::promise<void> release_server;
+    std::future<void> released = release_server.get_future();
+    LoopbackServer server([&](PeerConnection& peer) {
+        while (released.wait_for(20ms) != std::future_status::ready)
+            if (peer.read_some(100).empty()) return;
+    });
+    auto transport = TcpTransport::connect(endpoint_for("127.0.0.1", server.port(), TlsMode::none), deadline_in(2s));
+    const std::string huge(64u << 20, 'x');
+    const auto start = Clock::now();
+    const Error error = error_of([&] { transport->write_all(huge, deadline_in(300ms)); });
+    release_server.set_value();
+    CHECK(seconds_since(start) < 10);
+    CHECK(error.category() == ErrorCategory::unavailable);
+    CHECK_THAT(error.what(), (Catch::Contains("accepted only") && Catch::Contains("bytes in 0.3 s")) ||
+                                 Catch::Contains("accepted no data for 0.3 s"));
 }
 
 TEST_CASE("tcp: a reset connection is unavailable and names the server", "[tcp]") {
