@@ -272,7 +272,13 @@ TEST_CASE("watch pushes changes queued while the server was down once it is back
     INFO(cli.output());
 
     // Online: a local change reaches the server promptly (watch is told through the queue-changed file).
-    REQUIRE(eventually([&] { return std::filesystem::exists(cli.store_dir / "data.mdb"); }, 20s));
+    // `append INBOX` needs INBOX in the mirror, which watch's first pull puts there: wait for that,
+    // not for the store file alone (on a loaded machine the append came first and exited 65).
+    REQUIRE(eventually([&] {
+        if (!std::filesystem::exists(cli.store_dir / "data.mdb")) return false;
+        auto store = store::Store::open(cli.store_dir, store::Access::shared);
+        return store.read([](const store::ReadTxn& txn) { return txn.mailbox_by_name("INBOX").has_value(); });
+    }, 20s));
     REQUIRE(cli.run({"append", "INBOX", cli.message_file(u + "-w1").string()}) == 0);
     CHECK(eventually([&] { return server_has(dovecot.imap_port, cli.user, "INBOX", "<" + u + "-w1@pull.mailsync.test>"); }, 20s));
 
