@@ -85,7 +85,9 @@ public:
 
     const DovecotFixture::User& user() const { return user_; }
     const std::filesystem::path& dir() const { return dir_; }
-    void write_config(std::uint16_t port, int timeout_seconds = 10) const;
+    // timeout_seconds: 30 by default, below the 40 s hang bound, yet patient with a loaded machine
+    // (at 10 s a Dovecot slowed by other work failed the set-up sync of a replay trial).
+    void write_config(std::uint16_t port, int timeout_seconds = 30) const;
     // Runs `mailsync -c CONFIG ARGS...`; its exit status, 128+signal, or -1 if it ran past `limit`
     // (then it is SIGKILLed).
     int run(const std::vector<std::string>& args, std::chrono::milliseconds limit = std::chrono::seconds(120)) const;
