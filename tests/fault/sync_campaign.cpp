@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "store/store.hpp"
+#include "tests/fault/server_truth.hpp"
 #include "sync/local/local_changes.hpp"
 #include "tests/integration/pull_test_support.hpp"
 
@@ -92,7 +93,7 @@ std::string Interrupt::describe() const {
     std::ostringstream text;
     switch (kind) {
         case Interruption::none: text << "uninterrupted"; break;
-        case Interruption::kill: text << "SIGKILL at " << std::fixed << std::setprecision(3) << fraction; break;
+        case Interruption::kill: text << "SIGKILL after " << offset << " bytes through the proxy"; break;
         case Interruption::cut:
             text << (every_connection ? "cut (each connection) after " : "cut after ") << offset
                  << (to_server ? " bytes to server" : " bytes to client");
@@ -133,11 +134,22 @@ int Account::run(const std::vector<std::string>& args, std::chrono::milliseconds
     return -1;
 }
 
-int Account::run_sync_killed_after(std::chrono::microseconds after) const {
+int Account::run_sync_killed_when(const std::function<bool()>& fire, bool& killed) const {
+    killed = false;
     const pid_t pid = start({binary, "-c", (dir_ / "config.yaml").string(), "sync"}, dir_ / "output.log");
-    const int status = wait_until(pid, std::chrono::steady_clock::now() + after);
-    if (status >= 0) return status;
-    return reap_killed(pid);
+    const auto until = std::chrono::steady_clock::now() + kHangBound;
+    while (std::chrono::steady_clock::now() < until) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (fire()) {
+            killed = true;
+            return reap_killed(pid);
+        }
+        std::this_thread::sleep_for(100us);
+    }
+    reap_killed(pid);
+    return -1;
 }
 
 std::string Account::log_tail() const {
@@ -151,21 +163,6 @@ std::string Account::log_tail() const {
 void Account::remove_store() const {
     std::error_code ignored;
     std::filesystem::remove_all(store_dir(), ignored);
-}
-
-Contents Account::mirror_contents() const {
-    Contents contents;
-    auto store = store::Store::open(store_dir(), store::Access::shared);
-    store.read([&](const store::ReadTxn& txn) {
-        for (const auto& mailbox : txn.mailboxes()) {
-            contents[mailbox.name];
-            txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
-                if (message.deleted_on_server) return;
-                contents[mailbox.name][message.body_hash.hex()].push_back(join_flags(message.flags));
-            });
-        }
-    });
-    return contents;
 }
 
 std::map<std::string, std::map<std::uint32_t, std::string>> Account::mirror_by_uid() const {
@@ -205,16 +202,7 @@ std::uint64_t Account::message_id(const std::string& mailbox, std::uint32_t uid)
 }
 
 std::map<std::string, std::map<std::uint32_t, std::string>> Account::server_by_uid() const {
-    std::map<std::string, std::map<std::uint32_t, std::string>> result;
-    std::istringstream names(doveadm({"mailbox", "list", "-u", user_.name}));
-    std::string name;
-    while (std::getline(names, name)) {
-        if (name.empty()) continue;
-        auto& box = result[name];
-        for (const auto& [uid, message] : server_messages(user_, name))
-            box[uid] = message.sha256 + "|" + join_flags(message.flags);
-    }
-    return result;
+    return read_server_truth(DovecotFixture::get().imap_port, user_.name, user_.password);
 }
 
 Contents Account::server_contents() const {
@@ -257,6 +245,8 @@ void Campaign::calibrate(const Prepare& prepare, Account& account) {
         summary_.calibrated_bytes = connections[0].server_to_client;
         client_bytes_ = connections[0].client_to_server;
     }
+    for (const auto& connection : connections)
+        summary_.calibrated_total_bytes += connection.server_to_client + connection.client_to_server;
     proxy.stop();
     account.write_config(DovecotFixture::get().imap_port);
     ++summary_.trials;
@@ -280,8 +270,11 @@ std::vector<std::uint64_t> even_offsets(std::uint64_t total, std::size_t count) 
 std::vector<Interrupt> Campaign::plan(std::size_t kills, std::size_t cuts, std::size_t stalls) const {
     std::vector<Interrupt> interrupts;
     for (std::size_t k = 1; k <= kills; ++k)
-        interrupts.push_back({.kind = Interruption::kill, .fraction = static_cast<double>(k) / static_cast<double>(kills + 1)});
-    const std::size_t client_cuts = cuts / 3;
+        interrupts.push_back({.kind = Interruption::kill,
+                              .offset = summary_.calibrated_total_bytes * k / (kills + 1)});
+    // Cuts of the client's bytes (an APPEND or UID STORE sent, its answer never read) in every
+    // campaign that has two cuts or more.
+    const std::size_t client_cuts = cuts >= 2 ? std::max<std::size_t>(1, cuts / 3) : 0;
     // Every other cut hits each connection (the engine may use several at once), not only the first.
     bool every = false;
     for (const auto offset : even_offsets(summary_.calibrated_bytes, cuts - client_cuts))
@@ -301,6 +294,7 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
     FaultProxy proxy("127.0.0.1", DovecotFixture::get().imap_port);
     int status = 0;
     bool acceptable = false;
+    bool landed = false;
     switch (interrupt.kind) {
         case Interruption::none:
             account.write_config(proxy.port());
@@ -310,9 +304,16 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
         case Interruption::kill: {
             ++summary_.kills;
             account.write_config(proxy.port());
-            const auto after = std::chrono::microseconds(
-                static_cast<std::int64_t>(interrupt.fraction * summary_.calibrated_seconds * 1e6));
-            status = account.run_sync_killed_after(after);
+            // The kill lands when the bytes exchanged (every connection, both ways) reach the
+            // offset: mailsync is then connected and mid-run, whatever its speed today.
+            const auto fire = [&] {
+                std::uint64_t bytes = 0;
+                for (const auto& c : proxy.connections()) bytes += c.server_to_client + c.client_to_server;
+                return bytes >= interrupt.offset;
+            };
+            bool killed = false;
+            status = account.run_sync_killed_when(fire, killed);
+            landed = killed;
             acceptable = status == 0 || status == 128 + SIGKILL;
             break;
         }
@@ -339,11 +340,16 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
             break;
         }
     }
+    for (const auto& connection : proxy.connections())
+        if ((interrupt.kind == Interruption::cut && connection.cut) ||
+            (interrupt.kind == Interruption::stall && connection.stalled))
+            landed = true;
     proxy.stop();
     trace(interrupt.describe());
     account.write_config(DovecotFixture::get().imap_port);
     ++summary_.trials;
     ++(status == 0 ? summary_.completed : summary_.interrupted);
+    if (landed) ++summary_.landed;
     if (!acceptable) {
         ++summary_.failed_convergence;
         summary_.failures.push_back(interrupt.describe() + ": interrupted run " +
@@ -368,6 +374,7 @@ void Campaign::check(Account& account, const Contents& expected, const std::stri
         return;
     }
     trace("verify, converging sync");
+    if (after_convergence_) after_convergence_(account);
     const auto mirror = account.mirror_by_uid();
     trace("mirror read");
     const auto server = account.server_by_uid();
@@ -444,30 +451,43 @@ void Campaign::check(Account& account, const Contents& expected, const std::stri
     trace("compare, verify");
 }
 
+bool enough_interrupted(const Summary& summary, double share) {
+    return summary.fault_trials() > 0 && summary.interruption_rate() >= share;
+}
+
 void print_table(std::ostream& out, const std::vector<Summary>& summaries) {
+    const auto percent = [](const Summary& s) {
+        std::ostringstream text;
+        text << std::fixed << std::setprecision(0) << 100 * s.interruption_rate() << " %";
+        return text.str();
+    };
     const auto row = [&](const std::string& name, const Summary& s) {
         out << std::left << std::setw(18) << name << std::right << std::setw(7) << s.trials << std::setw(6) << s.kills
             << std::setw(6) << s.cuts << std::setw(7) << s.stalls << std::setw(6) << s.lost << std::setw(7)
-            << s.duplicated << std::setw(9) << s.unverifiable << std::setw(10) << s.failed_convergence << std::setw(10)
-            << s.completed << std::setw(12) << s.interrupted << "\n";
+            << s.duplicated << std::setw(9) << s.unverifiable << std::setw(10) << s.failed_convergence << std::setw(8)
+            << s.landed << std::setw(12) << s.interrupted << std::setw(7) << percent(s) << "\n";
     };
     out << std::left << std::setw(18) << "scenario" << std::right << std::setw(7) << "trials" << std::setw(6) << "kills"
         << std::setw(6) << "cuts" << std::setw(7) << "stalls" << std::setw(6) << "lost" << std::setw(7) << "dupl"
-        << std::setw(9) << "unverif" << std::setw(10) << "noconverg" << std::setw(10) << "completed" << std::setw(12)
-        << "interrupted" << "\n";
+        << std::setw(9) << "unverif" << std::setw(10) << "noconverg" << std::setw(8) << "landed" << std::setw(12)
+        << "interrupted" << std::setw(7) << "rate" << "\n";
     Summary total;
     for (const auto& s : summaries) {
         row(s.name, s);
         total.trials += s.trials, total.kills += s.kills, total.cuts += s.cuts, total.stalls += s.stalls;
         total.lost += s.lost, total.duplicated += s.duplicated, total.unverifiable += s.unverifiable;
         total.failed_convergence += s.failed_convergence, total.completed += s.completed;
-        total.interrupted += s.interrupted;
+        total.interrupted += s.interrupted, total.landed += s.landed;
     }
-    row("total", total);
+    if (summaries.size() > 1) row("total", total);
+    out << "(trials: the fault trials plus the uninterrupted calibration run; landed: the fault fired while the "
+           "run was live; interrupted: the run was stopped short, killed or exit 75; rate: interrupted / fault "
+           "trials)\n";
     for (const auto& s : summaries)
         out << s.name << ": uninterrupted run " << std::fixed << std::setprecision(2) << s.calibrated_seconds << " s, "
-            << s.calibrated_bytes << " bytes to the client on the first of " << s.calibrated_connections
-            << " connection(s) (cuts and stalls hit that one)\n";
+            << s.calibrated_total_bytes << " bytes through the proxy on " << s.calibrated_connections
+            << " connection(s), " << s.calibrated_bytes << " of them to the client on the first (cuts and stalls "
+            << "hit that one)\n";
     for (const auto& s : summaries)
         for (const auto& failure : s.failures) out << "FAILURE " << s.name << ": " << failure << "\n";
 }

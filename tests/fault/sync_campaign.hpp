@@ -1,8 +1,10 @@
 // An engine-level fault campaign: the `mailsync` program itself is run on a scenario (first sync,
-// incremental sync, replay of an offline queue) and interrupted — SIGKILLed at moments spread over
-// an uninterrupted run's duration, its connection cut by the FaultProxy at byte offsets spread over
-// an uninterrupted run's bytes, or stalled (with a short timeout_seconds: it must exit 75, never
-// hang). After every trial the store and the server are checked:
+// incremental sync, replay of an offline queue) and interrupted — SIGKILLed when the bytes it
+// exchanged through the FaultProxy reach a point spread over an uninterrupted run's bytes, its
+// connection cut by the FaultProxy at byte offsets spread over an uninterrupted run's bytes, or
+// stalled (with a short timeout_seconds: it must exit 75, never hang). Faults are timed by events
+// (bytes through the proxy), never by the clock from fork: a kill before mailsync connected would
+// prove nothing. After every trial the store and the server are checked:
 //
 //   unverifiable   `mailsync verify` fails (before or after convergence)
 //   converge       the next uninterrupted `mailsync sync` fails, a second one changes the mirror,
@@ -12,9 +14,14 @@
 //                  queue still holds changes after convergence
 //   duplicated     a message is on the server more times than expected (by body, hence Message-ID)
 //
-// "Expected" is the server as it was before the interrupted run (first and incremental sync: the
-// server is the truth) or the mirror right after the offline changes (replay: every queued change
-// must be on the server, exactly once).
+// The server is read by an independent client (server_truth.py: Python's imaplib), never through
+// mailsync's session or parser. "Expected" is the server as that client saw it before the
+// interrupted run (first and incremental sync: the server is the truth) or, for the replay, a model
+// of the queued operations and the second client's changes (server_model.hpp), not the mirror.
+//
+// Each trial also records whether its fault landed (the kill signal was sent before the run ended,
+// the proxy cut or stalled a connection) and whether the run was stopped short (exit other than 0);
+// a campaign whose faults mostly miss proves little, so enough_interrupted() requires most to land.
 #pragma once
 
 #include <chrono>
@@ -38,8 +45,8 @@ enum class Interruption { none, kill, cut, stall };
 
 struct Interrupt {
     Interruption kind = Interruption::none;
-    double fraction = 0;        // kill: of the calibrated duration
-    std::uint64_t offset = 0;   // cut / stall: bytes of the first connection
+    std::uint64_t offset = 0;   // kill: bytes through the proxy (all connections, both ways);
+                                // cut / stall: bytes of one direction of a connection
     bool to_server = false;     // cut: of the client's bytes instead of the server's
     bool every_connection = false;  // cut: every connection after `offset` bytes, not only the first
     std::string describe() const;
@@ -50,12 +57,23 @@ struct Summary {
     std::size_t trials = 0, kills = 0, cuts = 0, stalls = 0;
     std::size_t lost = 0, duplicated = 0, unverifiable = 0, failed_convergence = 0;
     std::size_t completed = 0, interrupted = 0;  // interrupted run: exited 0 / was stopped (killed, 75)
+    std::size_t landed = 0;  // faults that fired while the run was live (signal sent, cut, stall)
     double calibrated_seconds = 0;
-    std::uint64_t calibrated_bytes = 0;
+    std::uint64_t calibrated_bytes = 0;        // server → client, first connection
+    std::uint64_t calibrated_total_bytes = 0;  // both ways, every connection
     std::size_t calibrated_connections = 0;
     std::vector<std::string> failures;  // one line per problem, for the report
     bool clean() const { return lost + duplicated + unverifiable + failed_convergence == 0; }
+    std::size_t fault_trials() const { return kills + cuts + stalls; }
+    double interruption_rate() const {
+        return fault_trials() ? static_cast<double>(interrupted) / static_cast<double>(fault_trials()) : 0;
+    }
 };
+
+// Whether the faults of a campaign did their job: at least `share` of the fault trials stopped the
+// run short. Short of that the campaign mostly tested uninterrupted runs.
+constexpr double kMinInterruptedShare = 0.75;
+bool enough_interrupted(const Summary& summary, double share = kMinInterruptedShare);
 
 // An account with a private store and config, driven through the built `mailsync` program.
 class Account {
@@ -67,26 +85,28 @@ public:
 
     const DovecotFixture::User& user() const { return user_; }
     const std::filesystem::path& dir() const { return dir_; }
-    void write_config(std::uint16_t port, int timeout_seconds = 10) const;
+    // timeout_seconds: 30 by default, below the 40 s hang bound, yet patient with a loaded machine
+    // (at 10 s a Dovecot slowed by other work failed the set-up sync of a replay trial).
+    void write_config(std::uint16_t port, int timeout_seconds = 30) const;
     // Runs `mailsync -c CONFIG ARGS...`; its exit status, 128+signal, or -1 if it ran past `limit`
     // (then it is SIGKILLed).
     int run(const std::vector<std::string>& args, std::chrono::milliseconds limit = std::chrono::seconds(120)) const;
-    // Starts `mailsync sync`, SIGKILLs it after `after` unless it ended: status as run().
-    int run_sync_killed_after(std::chrono::microseconds after) const;
+    // Starts `mailsync sync` and SIGKILLs it as soon as `fire()` is true (polled every 100 µs),
+    // unless it ended first: status as run(); `killed` says whether the signal was sent.
+    int run_sync_killed_when(const std::function<bool()>& fire, bool& killed) const;
     std::string log_tail() const;
     // A fresh, empty store (the config is kept).
     void remove_store() const;
     std::filesystem::path store_dir() const { return dir_ / "store"; }
 
-    // Every message of the mirror (with or without UID) by mailbox, body hash and flags.
-    Contents mirror_contents() const;
     // UID → "sha flags" for every mailbox of the mirror, body hashes read from the files.
     std::map<std::string, std::map<std::uint32_t, std::string>> mirror_by_uid() const;
     std::size_t queued_changes() const;
     // The store's message id of a message by mailbox and UID (throws if absent).
     std::uint64_t message_id(const std::string& mailbox, std::uint32_t uid) const;
 
-    // The server, read by doveadm (mailbox list) and a session per mailbox (bodies hashed).
+    // The server, read by an independent client (server_truth.py, Python's imaplib): mailbox →
+    // UID → "sha|flags" for every selectable mailbox.
     std::map<std::string, std::map<std::uint32_t, std::string>> server_by_uid() const;
     Contents server_contents() const;
 
@@ -110,16 +130,21 @@ public:
     explicit Campaign(std::string name);
     // An uninterrupted run through the proxy (checked like a trial): duration and bytes received.
     void calibrate(const Prepare& prepare, Account& account);
-    // The interruptions of a campaign: kills at k/N of the duration, cuts spread over the bytes
-    // (a third of them of the client's bytes), stalls spread over the bytes.
+    // The interruptions of a campaign: kills at k/(N+1) of all bytes through the proxy, cuts spread
+    // over the first connection's bytes (a third of them, at least one, of the client's bytes),
+    // stalls spread over the server's bytes.
     std::vector<Interrupt> plan(std::size_t kills, std::size_t cuts, std::size_t stalls) const;
     void trial(const Prepare& prepare, Account& account, const Interrupt& interrupt);
     const Summary& summary() const { return summary_; }
+    // For the self-test only: runs between the converging sync and the reading of mirror and
+    // server, so that a test can make them differ and see the convergence check fire.
+    void plant_after_convergence(std::function<void(Account&)> plant) { after_convergence_ = std::move(plant); }
 
 private:
     void check(Account& account, const Contents& expected, const std::string& label);
     Summary summary_;
     std::uint64_t client_bytes_ = 0;
+    std::function<void(Account&)> after_convergence_;
 };
 
 void print_table(std::ostream& out, const std::vector<Summary>& summaries);

@@ -141,7 +141,7 @@ TEST_CASE("mboxrd quoting adds one '>' to lines matching ^>*From , in any chunki
     }
 }
 
-TEST_CASE("Maildir export: exact bytes, info, mtime; incremental; flag changes rename; crash-safe", "[export]") {
+TEST_CASE("Maildir export: exact bytes, info, mtime, incremental, flag changes rename, crash-safe", "[export]") {
     Fixture f;
     const auto a = f.add("INBOX", plain, {"\\Seen"}, 1600000000);
     const auto b = f.add("INBOX", tricky, {"\\Flagged", "\\Answered"});
@@ -221,7 +221,7 @@ TEST_CASE("Maildir export: exact bytes, info, mtime; incremental; flag changes r
     }
 }
 
-TEST_CASE("mbox export: mboxrd, read back byte-identical; incremental; interrupted runs leave no duplicate", "[export]") {
+TEST_CASE("mbox export: mboxrd, read back byte-identical, incremental, interrupted runs leave no duplicate", "[export]") {
     Fixture f;
     const auto a = f.add("INBOX", plain, {"\\Seen"});
     const auto b = f.add("INBOX", tricky, {"\\Flagged", "\\Answered", "\\Deleted"});

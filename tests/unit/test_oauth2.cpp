@@ -214,7 +214,7 @@ TEST_CASE("OAuth2 endpoint errors: untrusted certificate, unreadable refresh tok
     }
 }
 
-TEST_CASE("OAuth2 token_command: its output, run again on refresh; its failure is a configuration error", "[oauth2]") {
+TEST_CASE("OAuth2 token_command: its output, run again on refresh, and its failure is a configuration error", "[oauth2]") {
     test::ScratchDirectory scratch;
     const fs::path counter = scratch.path() / "n";
     const auto config = load(scratch, "      token_command: {shell: \"echo x >> '" + counter.string() + "'; echo tok-$(wc -l < '" +

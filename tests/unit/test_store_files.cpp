@@ -98,7 +98,7 @@ TEST_CASE("a second exclusive open from another process is refused as busy", "[s
     CHECK(in_child_process(open_exclusive) == opened);
 }
 
-TEST_CASE("a store written by a newer mailsync is refused; an older one is migrated", "[store][schema]") {
+TEST_CASE("a store written by a newer mailsync is refused, an older one is migrated", "[store][schema]") {
     TempDir dir;
     {
         auto store = Store::open(dir.store(), Access::exclusive);

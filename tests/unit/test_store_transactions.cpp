@@ -278,7 +278,7 @@ TEST_CASE("body and Message-ID indexes find every place of a message", "[store][
     });
 }
 
-TEST_CASE("the offline queue keeps order and replay state; conflicts are kept", "[store][txn]") {
+TEST_CASE("the offline queue keeps order and replay state, and conflicts are kept", "[store][txn]") {
     TempDir dir;
     auto store = Store::open(dir.store(), Access::exclusive);
     auto seqs = store.write([](WriteTxn& t) {
