@@ -21,9 +21,6 @@ std::optional<std::string> mutf7_decode(std::string_view wire);
 // truncated sequences, code points above U+10FFFF) and on U+0000.
 std::string mutf7_encode(std::string_view utf8);
 
-// utf8::is_valid under its old name, for the callers in sync/local/ until they switch.
-inline bool is_valid_utf8(std::string_view text) { return utf8::is_valid(text); }
-
 // For display and logs: the decoded name, or, when the wire bytes are not valid modified UTF-7,
 // those bytes with valid UTF-8 kept and anything else shown as \xNN. Control characters are shown
 // as \xNN either way, so a hostile name cannot drive the terminal.

@@ -12,9 +12,11 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "common/inbox.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/local/local_message_file.hpp"
 #include "sync/rules/flag_set.hpp"
+#include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::sync {
 namespace {
@@ -35,15 +37,6 @@ using Flags = std::vector<std::string>;
 // How many unknown ids an error names before it only counts the rest.
 constexpr std::size_t max_ids_named = 10;
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-std::string display(std::string_view wire_name) { return imap::mailbox_display_name(wire_name); }
-
-bool is_inbox(std::string_view name) { return equals_ignoring_case(name, "INBOX"); }
 
 // The records of each message (see the header), and where mailbox records were queued: enough to
 // decide whether a command may fold into an existing record.
@@ -119,7 +112,7 @@ std::vector<MessageRecord> messages_in(const store::ReadTxn& txn, const MailboxR
         std::string more = unknown.size() > named.size() ? fmt::format(" and {} more", unknown.size() - named.size()) : "";
         throw Error(ErrorCategory::bad_input,
                     fmt::format("no message with id {}{} in mailbox '{}'", fmt::join(named, ", "), more,
-                                display(mailbox.name)));
+                                mailbox_display_name(mailbox.name)));
     }
     return found;
 }
@@ -208,7 +201,7 @@ LocalChangeResult commit_change(store::Store& store, Change&& change) {
 void refuse_same_mailbox(const MailboxRecord& source, const MailboxRecord& destination, std::string_view verb) {
     if (source.id == destination.id) {
         throw Error(ErrorCategory::bad_input,
-                    fmt::format("cannot {} messages into the mailbox they are in ('{}')", verb, display(source.name)));
+                    fmt::format("cannot {} messages into the mailbox they are in ('{}')", verb, mailbox_display_name(source.name)));
     }
 }
 
@@ -223,14 +216,9 @@ std::optional<MailboxRecord> find_mailbox(const store::ReadTxn& txn, std::string
         }
         return std::nullopt;
     }
-    if (!imap::is_valid_utf8(name)) return std::nullopt;
-    std::string wire;
-    try {
-        wire = imap::mutf7_encode(name);
-    } catch (const Error&) {
-        return std::nullopt;   // U+0000: no mailbox has that name
-    }
-    if (auto mailbox = txn.mailbox_by_name(wire)) return mailbox;
+    const auto wire = mailbox_wire_name(name);
+    if (!wire) return std::nullopt;   // not UTF-8, or U+0000: no mailbox has that name
+    if (auto mailbox = txn.mailbox_by_name(*wire)) return mailbox;
     return txn.mailbox_by_name(name);   // a server with UTF8=ACCEPT keeps UTF-8 names
 }
 
@@ -509,7 +497,7 @@ LocalChangeResult rename_mailbox(store::Store& store, std::string_view old_name,
             if (txn.mailbox_by_name(child.name)) {
                 throw Error(ErrorCategory::bad_input,
                             fmt::format("cannot rename '{}': its sub-mailbox would become '{}', which exists already",
-                                        old_name, display(child.name)));
+                                        old_name, mailbox_display_name(child.name)));
             }
         }
         mailbox.name = new_wire;

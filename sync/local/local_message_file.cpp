@@ -8,21 +8,13 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 
 namespace mailsync::sync {
 namespace {
 
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -55,7 +47,7 @@ public:
         const std::string_view name = trim(line.substr(0, colon));
         current_ = nullptr;
         for (auto& [field_name, value, found] : fields()) {
-            if (!*found && equals_ignoring_case(name, field_name)) {
+            if (!*found && ascii::iequals(name, field_name)) {
                 *found = true;
                 current_ = value;
                 *value = std::string(line.substr(colon + 1));

@@ -148,7 +148,7 @@ UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload u
         }
     }
     if (answer.response.status != imap::Status::ok)
-        throw Refused{"server refused APPEND to " + quoted_display(upload.mailbox) + ": " + answer.response.text};
+        throw Refused{"server refused APPEND to " + quoted_display_name(upload.mailbox) + ": " + answer.response.text};
     if (answer.uid) {
         result.placement = {answer.uid, answer.uidvalidity};
     } else {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "common/inbox.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/push/replay.hpp"
 
@@ -246,7 +247,7 @@ std::optional<std::uint32_t> PushServer::message_count(const std::string& name) 
 void PushServer::create(const std::string& name) {
     const auto response = run_create(name);
     if (response.status != imap::Status::ok && !mailbox_exists(name))
-        throw Refused{"server refused to create " + quoted_display(name) + ": " + response.text};
+        throw Refused{"server refused to create " + quoted_display_name(name) + ": " + response.text};
     subscribe(name);
 }
 
@@ -263,14 +264,8 @@ imap::StatusResponse PushServer::run_delete(const std::string& name) { return se
 void PushServer::subscribe(const std::string& name) { session_.run(imap::cmd::Subscribe{name}); }
 
 bool same_mailbox_name(const std::string& a, const std::string& b) {
-    const auto upper = [](std::string s) {
-        for (char& c : s)
-            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        return s;
-    };
-    return a == b || (upper(a) == "INBOX" && upper(b) == "INBOX");
+    return a == b || (is_inbox(a) && is_inbox(b));
 }
 
-std::string quoted_display(const std::string& wire) { return "'" + imap::mailbox_display_name(wire) + "'"; }
 
 }  // namespace mailsync::sync

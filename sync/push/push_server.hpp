@@ -13,6 +13,7 @@
 #include "store/records.hpp"
 #include "sync/imap/session.hpp"
 #include "sync/rules/flag_set.hpp"
+#include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::sync {
 
@@ -123,7 +124,5 @@ private:
 
 // Mailbox names equal as IMAP means them (INBOX in any case).
 bool same_mailbox_name(const std::string& a, const std::string& b);
-// A wire name for messages: 'name' decoded.
-std::string quoted_display(const std::string& wire);
 
 }  // namespace mailsync::sync

@@ -27,7 +27,7 @@ void replay_append(ReplayContext& context, const MarkedRecord& marked) {
             const auto result = upload_body(context, QueueKind::append, std::move(upload), record.mailbox, identity);
             if (result.recreated)
                 outcome = {decide(QueueKind::append, ServerFinding::target_gone),
-                           "the mailbox " + quoted_display(record.name) + " was deleted"};
+                           "the mailbox " + quoted_display_name(record.name) + " was deleted"};
             placement = result.placement;
         }
         if (!placement.uid) {

@@ -33,7 +33,7 @@ void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group) {
         if (!server.select(lead.name)) {
             for (const auto& marked : group)
                 settle(marked.record, ServerFinding::message_gone,
-                       "the mailbox " + quoted_display(marked.record.name) + " was deleted");
+                       "the mailbox " + quoted_display_name(marked.record.name) + " was deleted");
             return;
         }
         std::map<Uid, FlagsTarget> targets;

@@ -1,10 +1,10 @@
 #include "sync/push/replay_ledger.hpp"
 
 #include <algorithm>
-#include <chrono>
 
 #include <fmt/format.h>
 
+#include "common/clock.hpp"
 #include "sync/push/refusal_rollback.hpp"
 
 namespace mailsync::sync {
@@ -14,7 +14,7 @@ using store::QueueState;
 
 store::UnixTime ReplayLedger::now() const {
     if (options_.now) return options_.now();
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return unix_time_now();
 }
 
 void ReplayLedger::confirm(const store::QueueRecord& record, const Outcome& outcome,

@@ -49,7 +49,7 @@ void rename_mailbox(ReplayContext& context, const QueueRecord& record) {
             words = "the mailbox was deleted";
         } else if (old_there && new_there) {
             finding = ServerFinding::name_taken;
-            words = "the server has a mailbox " + quoted_display(record.new_name);
+            words = "the server has a mailbox " + quoted_display_name(record.new_name);
         } else if (old_there) {
             finding = ServerFinding::refused;
             words = "the server refused it: " + response.text;

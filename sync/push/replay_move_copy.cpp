@@ -74,7 +74,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
     const bool move = record.kind == QueueKind::move;
     const MessageId placed = placed_message(record);
     const std::string& destination = record.new_name;
-    const auto source_gone_words = [&] { return "the mailbox " + quoted_display(record.name) + " was deleted"; };
+    const auto source_gone_words = [&] { return "the mailbox " + quoted_display_name(record.name) + " was deleted"; };
     refuse_on_failure(context, record, [&] {
         if (!server.select(record.name)) {
             message_missing(context, marked, ServerFinding::message_gone, source_gone_words());
@@ -132,7 +132,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
         if (result.response.status == imap::Status::no && result.response.code &&
             std::holds_alternative<imap::code::TryCreate>(*result.response.code)) {
             outcome = {decide(record.kind, ServerFinding::target_gone),
-                       "the mailbox " + quoted_display(destination) + " was deleted"};
+                       "the mailbox " + quoted_display_name(destination) + " was deleted"};
             if (outcome.decision.action != ReplayAction::create_then_send) {
                 if (send_or_settle(context, record, outcome)) throw_unexpected(record, outcome.decision);
                 return;

@@ -25,7 +25,7 @@ void expunge_without_uidplus(PushServer& server, const std::string& mailbox, con
     if (!others->empty())
         throw Refused{fmt::format("the server does not offer UIDPLUS (UID EXPUNGE), and {} other message{} in {} "
                                   "marked \\Deleted by another client would be expunged with it",
-                                  others->count(), others->count() == 1 ? "" : "s", quoted_display(mailbox))};
+                                  others->count(), others->count() == 1 ? "" : "s", quoted_display_name(mailbox))};
     server.store_flags(doomed, {"\\Deleted"}, imap::cmd::StoreMode::add, std::nullopt);
     server.expunge_all_deleted_and_leave();
 }

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sync/imap/mutf7.hpp"
+#include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::sync {
 namespace {
@@ -114,7 +114,6 @@ ReplayDecision mailbox_rule(QueueKind kind, ServerFinding finding) {
     return plain_send;
 }
 
-std::string quoted_name(const std::string& wire) { return "'" + imap::mailbox_display_name(wire) + "'"; }
 
 std::string flag_change_words(const store::QueueRecord& record) {
     std::string words;
@@ -151,21 +150,21 @@ std::string describe_change(const store::QueueRecord& record) {
     switch (record.kind) {
         case QueueKind::flags:
             return fmt::format("flags {} on message {}{} in {}", flag_change_words(record), record.message, uid,
-                               quoted_name(record.name));
+                               quoted_display_name(record.name));
         case QueueKind::move:
-            return fmt::format("move of message {}{} from {} to {}", record.message, uid, quoted_name(record.name),
-                               quoted_name(record.new_name));
+            return fmt::format("move of message {}{} from {} to {}", record.message, uid, quoted_display_name(record.name),
+                               quoted_display_name(record.new_name));
         case QueueKind::copy:
-            return fmt::format("copy of message {}{} from {} to {}", record.message, uid, quoted_name(record.name),
-                               quoted_name(record.new_name));
+            return fmt::format("copy of message {}{} from {} to {}", record.message, uid, quoted_display_name(record.name),
+                               quoted_display_name(record.new_name));
         case QueueKind::remove:
-            return fmt::format("delete of message {}{} in {}", record.message, uid, quoted_name(record.name));
+            return fmt::format("delete of message {}{} in {}", record.message, uid, quoted_display_name(record.name));
         case QueueKind::append:
-            return fmt::format("append of message {} to {}", record.message, quoted_name(record.name));
-        case QueueKind::create_mailbox: return fmt::format("mkdir {}", quoted_name(record.name));
+            return fmt::format("append of message {} to {}", record.message, quoted_display_name(record.name));
+        case QueueKind::create_mailbox: return fmt::format("mkdir {}", quoted_display_name(record.name));
         case QueueKind::rename_mailbox:
-            return fmt::format("rename {} to {}", quoted_name(record.name), quoted_name(record.new_name));
-        case QueueKind::delete_mailbox: return fmt::format("rmdir {}", quoted_name(record.name));
+            return fmt::format("rename {} to {}", quoted_display_name(record.name), quoted_display_name(record.new_name));
+        case QueueKind::delete_mailbox: return fmt::format("rmdir {}", quoted_display_name(record.name));
     }
     return "change";
 }

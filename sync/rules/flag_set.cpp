@@ -2,15 +2,12 @@
 
 #include <algorithm>
 
+#include "common/ascii.hpp"
+
 namespace mailsync::sync {
 namespace {
 
-std::string folded(std::string_view flag) {
-    std::string result(flag);
-    for (char& c : result)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return result;
-}
+std::string folded(std::string_view flag) { return ascii::to_lower(flag); }
 
 }  // namespace
 

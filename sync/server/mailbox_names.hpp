@@ -15,6 +15,9 @@ namespace mailsync::sync {
 // (a hostile name cannot drive the terminal).
 using imap::mailbox_display_name;
 
+// The display name in single quotes, as messages about a mailbox quote it.
+inline std::string quoted_display_name(std::string_view wire) { return "'" + mailbox_display_name(wire) + "'"; }
+
 // The wire form of a name a person typed, to look it up in the store: std::nullopt when the text
 // has none (it is not UTF-8, or contains U+0000); the caller may then try the text as given.
 std::optional<std::string> mailbox_wire_name(std::string_view typed);

@@ -108,7 +108,7 @@ TEST_CASE("without MOVE and UIDPLUS a move is refused for good: the mirror retur
     CHECK(a.queue().size() == 2);
 }
 
-TEST_CASE("without UIDPLUS a delete proceeds when no other message is marked \\Deleted", "[replay][capabilities]") {
+TEST_CASE("without UIDPLUS a delete proceeds when no other message is marked deleted", "[replay][capabilities]") {
     test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
     TwoMessages inbox("doomed", "kept");
     Account& a = inbox.a;
@@ -123,7 +123,7 @@ TEST_CASE("without UIDPLUS a delete proceeds when no other message is marked \\D
     check_mirror_equals_server(a, "INBOX");
 }
 
-TEST_CASE("without UIDPLUS a delete is refused while a bystander's \\Deleted message would go with it",
+TEST_CASE("without UIDPLUS a delete is refused while a message a bystander marked deleted would go with it",
           "[replay][capabilities][refused]") {
     test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
     TwoMessages inbox("doomed", "bystander");
