@@ -85,21 +85,9 @@ mail_dir() {  # N -> directory with N messages
   echo "$n" >"$dir/.done"; echo "$dir"
 }
 
-WORK=${BENCH_WORK:-$(mktemp -d /tmp/mailsync-mem.XXXXXX)}
-mkdir -p "$WORK"; chmod 0755 "$WORK"
-DOVE=$WORK/dovecot
-cleanup() {
-  "$ROOT/tests/integration/dovecot-fixture.sh" stop "$DOVE" || true
-  if [ $KEEP = 0 ]; then rm -rf "$WORK"; else echo "memory.sh: kept $WORK" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "starting Dovecot in $DOVE"
-"$ROOT/tests/integration/dovecot-fixture.sh" start "$DOVE" >&2
-# shellcheck disable=SC1091
-. "$DOVE/env"
-DA=(doveadm -c "$DOVECOT_CONF")
+# shellcheck source=bench/lib/work-dovecot.sh
+. "$ROOT/bench/lib/work-dovecot.sh"
+start_work_dovecot mem
 
 # Runs a command, samples its memory every ~5 ms (bench/lib/sample-rss.py, shared with bench/run.sh);
 # prints "ru_maxrss_kb vmrss_kb anon_kb file_kb mdb_kb seconds exit_code".

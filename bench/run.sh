@@ -113,23 +113,13 @@ done
 log "large: $N messages, $(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1); small: $SMALL messages, $(du -sh "$MAILDIR_SRC/small" | cut -f1)"
 
 # ---------------------------------------------------------------------------------------------
-WORK=${BENCH_WORK:-$(mktemp -d /tmp/mailsync-bench.XXXXXX)}
-mkdir -p "$WORK"; chmod 0755 "$WORK"
-DOVE=$WORK/dovecot
 PROXY_PID=
-cleanup() {
+bench_stop_extra() {
   if [ -n "$PROXY_PID" ]; then kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
-  "$ROOT/tests/integration/dovecot-fixture.sh" stop "$DOVE" || true
-  if [ $KEEP = 0 ]; then rm -rf "$WORK"; else echo "run.sh: kept $WORK" >&2; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "starting Dovecot in $DOVE"
-"$ROOT/tests/integration/dovecot-fixture.sh" start "$DOVE" >&2
-# shellcheck disable=SC1091
-. "$DOVE/env"
-DA=(doveadm -c "$DOVECOT_CONF")
+# shellcheck source=bench/lib/work-dovecot.sh
+. "$ROOT/bench/lib/work-dovecot.sh"
+start_work_dovecot bench
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Users: t_<link>_<tool>_<size> (the fixture accepts any t_* user, password "<name>-pw").

@@ -62,21 +62,9 @@ if ! { [ -f "$MAIL/.done" ] && [ "$(cat "$MAIL/.done")" = "$N" ]; }; then
   echo "$N" >"$MAIL/.done"
 fi
 
-WORK=${BENCH_WORK:-$(mktemp -d /tmp/mailsync-size.XXXXXX)}
-mkdir -p "$WORK"; chmod 0755 "$WORK"
-DOVE=$WORK/dovecot
-cleanup() {
-  "$ROOT/tests/integration/dovecot-fixture.sh" stop "$DOVE" || true
-  if [ $KEEP = 0 ]; then rm -rf "$WORK"; else echo "store-size.sh: kept $WORK" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "starting Dovecot in $DOVE"
-"$ROOT/tests/integration/dovecot-fixture.sh" start "$DOVE" >&2
-# shellcheck disable=SC1091
-. "$DOVE/env"
-DA=(doveadm -c "$DOVECOT_CONF")
+# shellcheck source=bench/lib/work-dovecot.sh
+. "$ROOT/bench/lib/work-dovecot.sh"
+start_work_dovecot size
 
 u=t_size_n$N
 "$ROOT/scripts/load-mail.sh" "$DOVE" "$u" INBOX "$MAIL" >/dev/null
