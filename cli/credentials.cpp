@@ -205,10 +205,14 @@ std::string run_secret_command(const SecretCommand& command, std::string_view wh
         config_error(fmt::format("{} \"{}\" was killed by signal {}", what, command.as_written, WTERMSIG(status)));
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        const std::string reason = first_line(diagnostics);
+        // Only the first line, cut: a command's stderr may go on to echo what it read, secrets included.
+        constexpr std::size_t quoted_bytes = 200;
+        std::string reason = first_line(diagnostics);
+        if (reason.size() > quoted_bytes) reason = reason.substr(0, quoted_bytes) + "...";
         config_error(fmt::format("{} \"{}\" failed with exit status {}{}", what, command.as_written,
                                  WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                                 reason.empty() ? std::string(" (and printed nothing on stderr)") : ": " + reason));
+                                 reason.empty() ? std::string(" (and printed nothing on stderr)")
+                                                : fmt::format("; the first line of its stderr: \"{}\"", reason)));
     }
     std::string secret = first_line(output);
     if (secret.empty()) config_error(fmt::format("{} \"{}\" printed nothing on its first line", what, command.as_written));
@@ -216,7 +220,9 @@ std::string run_secret_command(const SecretCommand& command, std::string_view wh
 }
 
 std::string read_secret_file(const std::filesystem::path& path, std::string_view what) {
-    const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    // O_NONBLOCK: opening a FIFO for reading would wait for a writer for ever; it is refused below
+    // as not a regular file. On a regular file the flag changes nothing.
+    const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (file.get() < 0) config_error(fmt::format("{}: cannot open {}: {}", what, path.string(), std::strerror(errno)));
     struct stat status {};
     if (::fstat(file.get(), &status) != 0) {

@@ -7,6 +7,7 @@
 
 #include "cli/encoded_words.hpp"
 #include "common/ascii.hpp"
+#include "common/utf8.hpp"
 
 namespace mailsync::cli {
 namespace {
@@ -150,14 +151,14 @@ std::string message_as_text(std::istream& message, std::size_t max_bytes) {
         if (value.empty()) continue;
         std::string label = name;
         label[0] = ascii::to_upper(label[0]);
-        out += label + ": " + decode_encoded_words(value) + "\n";
+        out += label + ": " + utf8::printable(decode_encoded_words(value)) + "\n";
     }
     out += "\n";
     if (auto body = first_text(top, 0)) {
         std::string cleaned;
         for (char c : *body)
             if (c != '\r') cleaned += c;
-        out += cleaned;
+        out += utf8::printable(cleaned, "\n\t");
     } else {
         out += "(no text part)\n";
     }

@@ -12,6 +12,7 @@
 #include "cli/encoded_words.hpp"
 #include "cli/message_text.hpp"
 #include "common/error.hpp"
+#include "common/utf8.hpp"
 #include "store/store.hpp"
 #include "sync/server/mailbox_names.hpp"
 
@@ -170,7 +171,7 @@ int run_status(const CommandContext& context, const StatusArguments&) {
                                 static_cast<double>(usage.bodies.bytes) / 1e6,
                                 static_cast<double>(usage.database_bytes) / 1e6);
             if (const auto run = txn.sync_run(); run && !run->last_error.empty())
-                text += fmt::format("  last sync failed at {}: {}\n", rfc3339(run->last_attempt), run->last_error);
+                text += fmt::format("  last sync failed at {}: {}\n", rfc3339(run->last_attempt), utf8::printable(run->last_error));
             for (const auto& mailbox : mailboxes) {
                 const auto counts = txn.counts(mailbox.id).value_or(store::MailboxCounts{});
                 text += fmt::format("  {:<24} {:>7} messages {:>6} unseen  last sync {}  modseq {}  {}{}\n",
@@ -207,7 +208,7 @@ int run_mailboxes(const CommandContext& context, const MailboxesArguments&) {
                     .end_object();
                 const std::string prefix = context.accounts.size() > 1 ? account->name + ": " : std::string();
                 text += fmt::format("{}{:<28} {:>7} messages {:>6} unseen{}{}\n", prefix, name, counts.messages, counts.unseen,
-                                    mailbox.special_use.empty() ? "" : "  " + mailbox.special_use,
+                                    mailbox.special_use.empty() ? "" : "  " + utf8::printable(mailbox.special_use),
                                     mailbox.deleted_on_server ? "  (deleted on the server)" : "");
             }
         });
@@ -247,7 +248,8 @@ int run_list(const CommandContext& context, const ListArguments& arguments) {
             } else {
                 text += fmt::format("{:>6}  {:<20} {}  {:>9}  {}  {}{}\n", message.id, flags_text(message.flags),
                                     short_date(message.internaldate, message.internaldate_zone_minutes), message.size,
-                                    column(decode_encoded_words(message.from), 30), decode_encoded_words(message.subject),
+                                    column(utf8::printable(decode_encoded_words(message.from)), 30),
+                                    utf8::printable(decode_encoded_words(message.subject)),
                                     message.deleted_on_server ? "  (deleted on the server)" : "");
             }
         });

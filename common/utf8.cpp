@@ -64,4 +64,36 @@ bool is_valid(std::string_view text) {
     return true;
 }
 
+namespace {
+
+void append_escaped_byte(std::string& out, unsigned char byte) {
+    constexpr std::string_view hex = "0123456789ABCDEF";
+    out += "\\x";
+    out += hex[byte >> 4];
+    out += hex[byte & 0x0f];
+}
+
+bool is_control(std::uint32_t code_point) { return code_point < 0x20 || (code_point >= 0x7f && code_point <= 0x9f); }
+
+}  // namespace
+
+std::string printable(std::string_view text, std::string_view kept) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t start = pos;
+        const auto code_point = decode_at(text, pos);
+        if (!code_point) {
+            append_escaped_byte(out, static_cast<unsigned char>(text[pos]));
+            ++pos;
+        } else if (is_control(*code_point) && kept.find(static_cast<char>(*code_point)) == std::string_view::npos) {
+            for (std::size_t i = start; i < pos; ++i) append_escaped_byte(out, static_cast<unsigned char>(text[i]));
+        } else {
+            out.append(text.substr(start, pos - start));
+        }
+    }
+    return out;
+}
+
 }  // namespace mailsync::utf8

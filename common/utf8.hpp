@@ -20,4 +20,9 @@ void append(std::string& out, std::uint32_t code_point);
 
 bool is_valid(std::string_view text);
 
+// For a terminal: valid UTF-8 kept, control characters (C0, DEL, C1) and bytes that are not UTF-8
+// written as \xNN of their bytes, so text from a server cannot move the cursor, retitle the window
+// or clear the screen. Controls listed in `kept` (e.g. "\n\t" for a message body) pass through.
+std::string printable(std::string_view text, std::string_view kept = {});
+
 }  // namespace mailsync::utf8

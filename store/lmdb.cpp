@@ -1,6 +1,9 @@
 #include "store/lmdb.hpp"
 
 #include <lmdb.h>
+#include <sys/stat.h>
+
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -26,6 +29,27 @@ std::string_view to_view(const MDB_val& val) {
     return {static_cast<const char*>(val.mv_data), val.mv_size};
 }
 
+// A data.mdb shorter than the pages its own header says are in use would make LMDB read past the
+// end of its memory map (SIGBUS) at the first lookup; refuse it while that is still a clean error.
+void refuse_truncated_file(MDB_env* env, const std::filesystem::path& directory) {
+    MDB_envinfo info{};
+    MDB_stat stat{};
+    check("mdb_env_info", mdb_env_info(env, &info));
+    check("mdb_env_stat", mdb_env_stat(env, &stat));
+    const std::filesystem::path file = directory / "data.mdb";
+    struct ::stat status {};
+    if (::stat(file.c_str(), &status) != 0) return;  // LMDB has it open: a race we cannot judge
+    const auto needed = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+    const auto present = static_cast<std::uint64_t>(status.st_size);
+    if (present < needed) {
+        throw Error(ErrorCategory::io,
+                    fmt::format("the database {} is truncated: it holds {} bytes but its header says {} are in "
+                                "use; restore the store from a backup, or move it aside and sync again (changes "
+                                "queued in it would be lost)",
+                                file.string(), present, needed));
+    }
+}
+
 }  // namespace
 
 // ---- Env ----------------------------------------------------------------------------------------
@@ -43,6 +67,7 @@ Env Env::open(const std::filesystem::path& directory, const EnvOptions& options)
         throw Error(ErrorCategory::io, fmt::format("cannot open the LMDB database in {}: {}",
                                                    directory.string(), mdb_strerror(rc)));
     }
+    refuse_truncated_file(raw, directory);
     return env;
 }
 

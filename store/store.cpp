@@ -43,6 +43,30 @@ std::uint32_t stored_schema_version(lmdb::Env& env) {
     return version;
 }
 
+// LMDB takes a missing or empty data.mdb for a new store. Next to body files it is a damaged one
+// (the queue and the mirror's rows are gone): starting afresh would hide the loss.
+void refuse_lost_database(const fs::path& directory) {
+    const fs::path database = directory / "data.mdb";
+    std::error_code error;
+    const auto size = fs::file_size(database, error);
+    if (!error && size > 0) return;
+    const fs::path bodies = directory / "bodies";
+    bool holds_bodies = false;
+    for (fs::recursive_directory_iterator it(bodies, error), end; !error && it != end; it.increment(error)) {
+        if (it->is_regular_file(error)) {
+            holds_bodies = true;
+            break;
+        }
+    }
+    if (holds_bodies) {
+        throw Error(ErrorCategory::io,
+                    fmt::format("the database {} is {} but {} holds message bodies: the store is damaged (its "
+                                "mirror and its queue of offline changes are gone); restore it from a backup, or "
+                                "move the store aside and sync again",
+                                database.string(), fs::exists(database) ? "empty" : "missing", bodies.string()));
+    }
+}
+
 }  // namespace
 
 Store::Store(fs::path directory, Access access, std::optional<AccountLock> lock, lmdb::Env env, Tables tables)
@@ -57,6 +81,7 @@ Store Store::open(const fs::path& directory, Access access, const OpenOptions& o
     make_private_directory(directory);
     std::optional<AccountLock> lock;
     if (access == Access::exclusive) lock = AccountLock::acquire(directory);
+    refuse_lost_database(directory);
 
     lmdb::Env env = lmdb::Env::open(directory, {options.initial_map_size, max_tables});
     const Schema& schema = *options.schema;

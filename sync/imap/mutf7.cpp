@@ -71,32 +71,6 @@ void encode_run(const std::vector<std::uint16_t>& units, std::string& out) {
     out += '-';
 }
 
-void append_escaped_byte(std::string& out, unsigned char byte) {
-    constexpr std::string_view hex = "0123456789ABCDEF";
-    out += "\\x";
-    out += hex[byte >> 4];
-    out += hex[byte & 0x0f];
-}
-
-// Keeps valid UTF-8 except control characters (C0, DEL, C1), which become \xNN of their bytes.
-std::string printable(std::string_view text) {
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t start = pos;
-        auto code_point = utf8::decode_at(text, pos);
-        if (!code_point) {
-            append_escaped_byte(out, static_cast<unsigned char>(text[pos]));
-            ++pos;
-        } else if (*code_point < 0x20 || (*code_point >= 0x7f && *code_point <= 0x9f)) {
-            for (std::size_t i = start; i < pos; ++i) append_escaped_byte(out, static_cast<unsigned char>(text[i]));
-        } else {
-            out.append(text.substr(start, pos - start));
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 std::optional<std::string> mutf7_decode(std::string_view wire) {
@@ -159,8 +133,8 @@ std::string mutf7_encode(std::string_view text) {
 }
 
 std::string mailbox_display_name(std::string_view wire) {
-    if (auto decoded = mutf7_decode(wire)) return printable(*decoded);
-    return printable(wire);
+    if (auto decoded = mutf7_decode(wire)) return utf8::printable(*decoded);
+    return utf8::printable(wire);
 }
 
 }  // namespace mailsync::imap

@@ -386,6 +386,13 @@ void TcpTransport::throw_handshake_failure() {
                         fmt::format("TLS: certificate for {} not trusted: {}: the certificate is for {} "
                                     "(set host to a name the certificate lists, or set {})",
                                     host, reason, certificate_names(leaf), pin_hint));
+        // An out-of-date certificate is the server's to renew; pinning would hide that for good.
+        if (verify_result == X509_V_ERR_CERT_HAS_EXPIRED || verify_result == X509_V_ERR_CERT_NOT_YET_VALID)
+            throw Error(ErrorCategory::protocol,
+                        fmt::format("TLS: certificate for {} not trusted: {} (the server's certificate must be "
+                                    "renewed, or the clock of one side is wrong; {} would accept it, expired or "
+                                    "not, until it is replaced)",
+                                    host, reason, pin_hint));
         throw Error(ErrorCategory::protocol, fmt::format("TLS: certificate for {} not trusted: {} (set tls_ca_file or {})",
                                                          host, reason, pin_hint));
     }

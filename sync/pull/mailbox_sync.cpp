@@ -8,6 +8,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "sync/imap/mutf7.hpp"
 #include "sync/rules/flag_merge.hpp"
 #include "sync/pull/selected_mailbox_listener.hpp"
 #include "sync/pull/record_from_fetch.hpp"
@@ -85,6 +86,13 @@ void MailboxSync::run() {
     const bool want_condstore = incremental && condstore_on && !want_qresync && choice != MethodChoice::plain;
 
     const imap::SelectedMailbox selected = examine(*local, want_qresync, condstore_on && choice != MethodChoice::plain);
+    // 0 is how the mirror says "not known yet": taken from the server, it would hide every later change.
+    if (selected.uidvalidity == 0) {
+        throw Error(ErrorCategory::protocol,
+                    fmt::format("the server gave mailbox '{}' UIDVALIDITY 0, which RFC 3501 forbids (it must be a "
+                                "positive number): its UIDs cannot be trusted, so it is not synced",
+                                imap::mailbox_display_name(server_.name)));
+    }
     const bool select_misbehaved = events_.misbehaved;
     const std::string select_misbehaviour = events_.misbehaviour;
     events_.reset_flags();
@@ -295,6 +303,10 @@ void MailboxSync::repair_uidvalidity(const imap::SelectedMailbox& selected) {
 
 void MailboxSync::finish(const imap::SelectedMailbox& selected, store::SyncMethod method) {
     report_.method = method;
+    if (events_.zero_uids != 0) {
+        report_.notes.push_back(fmt::format("the server named UID 0, which no message can have, {} time{} (ignored)",
+                                            events_.zero_uids, events_.zero_uids == 1 ? "" : "s"));
+    }
     context_.store.write([&](store::WriteTxn& txn) {
         auto mailbox = *txn.mailbox(id_);
         mailbox.uidvalidity = selected.uidvalidity;

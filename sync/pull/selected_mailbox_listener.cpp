@@ -14,12 +14,15 @@ void SelectedMailboxListener::on_untagged(const imap::Response& response) {
             misbehaved = true;
             misbehaviour = "the server sent a FETCH without UID while QRESYNC was enabled";
         }
+        if (fetch->uid == 0u) ++zero_uids;
         if (on_fetch) on_fetch(*fetch);
     } else if (const auto* esearch = std::get_if<imap::ESearchData>(&response)) {
         if (esearch->all) searched.add(*esearch->all);
     } else if (const auto* search = std::get_if<imap::SearchData>(&response)) {
-        for (std::uint32_t uid : search->numbers)
+        for (std::uint32_t uid : search->numbers) {
             if (uid != 0) searched.add(uid);
+            else ++zero_uids;
+        }
     } else if (const auto* vanished = std::get_if<imap::VanishedData>(&response)) {
         if (vanished->earlier) vanished_earlier.add(vanished->uids);
         else mailbox_changed = true;

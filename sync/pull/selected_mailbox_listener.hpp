@@ -27,6 +27,7 @@ public:
     imap::SequenceSet vanished_earlier;   // VANISHED (EARLIER): expunged since the given MODSEQ
     bool misbehaved = false;              // a protocol rule of QRESYNC was broken
     std::string misbehaviour;             // in words, for the report
+    std::uint64_t zero_uids = 0;          // FETCH or SEARCH data naming UID 0, which no message has
     bool mailbox_changed = false;         // EXISTS / EXPUNGE / VANISHED arrived: the mailbox moved on
 
     // Forgets what was seen (between phases), keeping the handler installed.

@@ -6,6 +6,7 @@
 // account and the harness are in pull_harness.hpp.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -387,4 +388,36 @@ TEST_CASE("hostile pull: new UIDs sparser than EXISTS are found by UID SEARCH un
     for (const auto& command : h.server.commands())
         searched_from_4 = searched_from_4 || command.find("UID SEARCH UID 4:*") != std::string::npos;
     CHECK(searched_from_4);
+}
+
+TEST_CASE("hostile pull: UIDVALIDITY 0 is the mailbox's protocol error, never stored as unknown", "[hostile][pull]") {
+    Harness h;
+    h.account.add("INBOX", 2);
+    h.account.add("Other", 1);
+    h.account.edit([](auto& boxes) { boxes["INBOX"].uidvalidity = 0; });
+    const auto report = h.pull();
+    const auto& inbox = h.report_of(report, "INBOX");
+    REQUIRE(inbox.error);
+    CHECK_THAT(*inbox.error, Catch::Contains("UIDVALIDITY 0") && Catch::Contains("RFC 3501"));
+    CHECK(h.mirror("INBOX").empty());
+    CHECK(h.report_of(report, "Other").new_messages == 1);
+    h.account.edit([](auto& boxes) { boxes["INBOX"].uidvalidity = 7; });
+    h.check_recovers({"INBOX", "Other"});
+}
+
+TEST_CASE("hostile pull: FETCH data for UID 0 is ignored and said in the report", "[hostile][pull]") {
+    Harness h;
+    h.account.add("INBOX", 2);
+    h.account.hostile([](const std::string& command, Reply normal) {
+        if (is_metadata_fetch(command)) normal.bytes = "* 1 FETCH (UID 0 FLAGS (\\Seen) RFC822.SIZE 10)\r\n" + normal.bytes;
+        return normal;
+    });
+    const auto report = h.pull();
+    const auto& inbox = h.report_of(report, "INBOX");
+    CHECK_FALSE(inbox.error);
+    CHECK(inbox.new_messages == 2);
+    CHECK(std::any_of(inbox.notes.begin(), inbox.notes.end(),
+                      [](const std::string& note) { return note.find("UID 0") != std::string::npos; }));
+    h.check_converged("INBOX");
+    h.check_store_sound();
 }

@@ -55,8 +55,13 @@ inline void add_extension(X509* certificate, X509V3_CTX& context, int nid, const
 
 // A certificate for common_name. issuer == nullptr: self-signed. is_ca: may sign others.
 // subject_alt_names in openssl.cnf syntax ("DNS:localhost,IP:127.0.0.1"), empty for none.
+// Valid from an hour ago for a day, unless `validity` (seconds from now) says otherwise.
+struct Validity {
+    long not_before = -3600;
+    long not_after = 24 * 3600;
+};
 inline TestCertificate make_certificate(const std::string& common_name, const std::string& subject_alt_names,
-                                        const TestCertificate* issuer, bool is_ca) {
+                                        const TestCertificate* issuer, bool is_ca, Validity validity = {}) {
     static long serial = 1;
     TestCertificate made;
     made.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
@@ -65,8 +70,8 @@ inline TestCertificate make_certificate(const std::string& common_name, const st
     X509* certificate = made.certificate.get();
     require_openssl(X509_set_version(certificate, X509_VERSION_3) == 1, "X509_set_version");
     ASN1_INTEGER_set(X509_get_serialNumber(certificate), serial++);
-    X509_gmtime_adj(X509_getm_notBefore(certificate), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(certificate), 24 * 3600);
+    X509_gmtime_adj(X509_getm_notBefore(certificate), validity.not_before);
+    X509_gmtime_adj(X509_getm_notAfter(certificate), validity.not_after);
     require_openssl(X509_set_pubkey(certificate, made.key.get()) == 1, "X509_set_pubkey");
     X509_NAME* subject = X509_get_subject_name(certificate);
     X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),

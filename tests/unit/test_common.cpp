@@ -56,6 +56,19 @@ TEST_CASE("common: UTF-8 is decoded one code point at a time, strictly") {
     }
 }
 
+TEST_CASE("common: text for a terminal has its control characters written as escapes") {
+    // Sets the window title, turns the text red, clears the screen: none of it may reach a terminal.
+    const std::string hostile = "\x1b]0;PWNED\x07\x1b[31mRED\x1b[2J";
+    CHECK(utf8::printable(hostile) == "\\x1B]0;PWNED\\x07\\x1B[31mRED\\x1B[2J");
+    CHECK(utf8::printable(std::string("a\0b", 3)) == "a\\x00b");
+    CHECK(utf8::printable("\xc2\x9b" "1m") == "\\xC2\\x9B1m");   // C1 CSI, as UTF-8
+    CHECK(utf8::printable("\x7f") == "\\x7F");
+    CHECK(utf8::printable("caf\xe9") == "caf\\xE9");                 // not UTF-8: escaped, not dropped
+    CHECK(utf8::printable("Zo\xc3\xab \xe2\x82\xac") == "Zo\xc3\xab \xe2\x82\xac");
+    CHECK(utf8::printable("line\n\tnext\r") == "line\\x0A\\x09next\\x0D");
+    CHECK(utf8::printable("line\n\tnext\x1b[2J", "\n\t") == "line\n\tnext\\x1B[2J");
+}
+
 TEST_CASE("common: the clock counts whole seconds since the epoch") {
     const auto before = static_cast<std::int64_t>(std::time(nullptr));
     const std::int64_t now = unix_time_now();

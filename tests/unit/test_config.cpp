@@ -1,6 +1,8 @@
 // Configuration loading and validation, and the secrets it points to.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include "cli/config.hpp"
@@ -358,8 +360,12 @@ TEST_CASE("password_command: its stdout's first line is the password", "[credent
 TEST_CASE("password_command failures say why without showing stdout", "[credentials]") {
     const std::string failed = credential_error(account_with(shell_command("echo top$(echo secret); printf 'gpg: decryption failed\\nsecond%s\\n' -line >&2; exit 3")));
     CHECK_THAT(failed, Catch::Contains("accounts.work.password_command") && Catch::Contains("exit status 3") &&
-                           Catch::Contains("gpg: decryption failed"));
+                           Catch::Contains("the first line of its stderr: \"gpg: decryption failed\""));
     CHECK_THAT(failed, !Catch::Contains("topsecret") && !Catch::Contains("second-line"));
+    // A long first line is cut.
+    const std::string long_line = credential_error(account_with(shell_command("printf 'x%.0s' $(seq 1 5000) >&2; exit 1")));
+    CHECK_THAT(long_line, Catch::Contains(std::string(200, 'x') + "...\""));
+    CHECK(long_line.size() < 600);
 
     const std::string not_found = credential_error(account_with(SecretCommand{{"mailsync-no-such-program"}, "mailsync-no-such-program"}));
     CHECK_THAT(not_found, Catch::Contains("command not found: mailsync-no-such-program"));
@@ -395,6 +401,11 @@ TEST_CASE("password_file must be private to its owner", "[credentials]") {
     CHECK(resolve_password(account_with(PasswordFile{private_file})) == "secret");
 
     CHECK_THAT(credential_error(account_with(PasswordFile{scratch.path() / "missing"})), Catch::Contains("cannot open"));
+    // A FIFO would block the open for ever; a directory cannot be read as a secret.
+    const auto fifo = scratch.path() / "fifo";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THAT(credential_error(account_with(PasswordFile{fifo})), Catch::Contains("not a regular file"));
+    CHECK_THAT(credential_error(account_with(PasswordFile{scratch.path()})), Catch::Contains("not a regular file"));
     const auto empty = scratch.write("empty", "\nsecret\n", 0600);
     CHECK_THAT(credential_error(account_with(PasswordFile{empty})), Catch::Contains("first line"));
 }

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "cli/encoded_words.hpp"
+#include "cli/message_text.hpp"
 
 using mailsync::cli::decode_encoded_words;
 
@@ -26,4 +29,19 @@ TEST_CASE("malformed or unknown encoded words stay as they are") {
 TEST_CASE("the result is always valid UTF-8") {
     CHECK(decode_encoded_words("=?UTF-8?B?/w==?=") == "=?UTF-8?B?/w==?=");  // not UTF-8: left encoded
     CHECK(decode_encoded_words("raw \xE9t\xE9") == "raw \xEF\xBF\xBDt\xEF\xBF\xBD");
+}
+
+TEST_CASE("a message shown as text cannot drive the terminal") {
+    std::istringstream message(std::string("From: =?UTF-8?Q?Eve=1B]0;PWNED=07?= <e@example.org>\r\n"
+                                           "Subject: \x1b[31mRED\x1b[2J\r\n"
+                                           "\r\n"
+                                           "first line\r\n\tindented\x1b[2J") +
+                               '\0' + "end\r\n");
+    const std::string text = mailsync::cli::message_as_text(message);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find('\x07') == std::string::npos);
+    CHECK(text.find('\0') == std::string::npos);
+    CHECK(text.find("From: Eve\\x1B]0;PWNED\\x07 <e@example.org>\n") != std::string::npos);
+    CHECK(text.find("Subject: \\x1B[31mRED\\x1B[2J\n") != std::string::npos);
+    CHECK(text.find("first line\n\tindented\\x1B[2J\\x00end\n") != std::string::npos);
 }

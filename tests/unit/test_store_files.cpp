@@ -200,6 +200,71 @@ TEST_CASE("a body file that was changed or lost is found by check and verify", "
     CHECK(store.verify(false).size() == 1);
 }
 
+TEST_CASE("a truncated database is refused with a message, never read past its end", "[store][damage]") {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        StoredBody body = store.put_body("a body");
+        store.write([&](WriteTxn& t) {
+            MailboxId inbox = t.add_mailbox(sample_mailbox("INBOX"));
+            for (Uid uid = 1; uid <= 3000; ++uid) t.add_message(sample_message(inbox, uid, body.hash));
+        });
+    }
+    const fs::path database = dir.store() / "data.mdb";
+    const std::string intact = read_file(database);
+    REQUIRE(intact.size() > 64 * 1024);
+
+    // In a child process: a SIGBUS there shows as -1 instead of killing the test program.
+    auto open_and_read = [&] {
+        return in_child_process([&] {
+            try {
+                auto store = Store::open(dir.store(), Access::exclusive);
+                auto count = store.read([](const ReadTxn& t) { return t.messages(t.mailbox_by_name("INBOX")->id).size(); });
+                return count == 3000 ? 0 : 2;
+            } catch (const Error& error) {
+                return error.category() == ErrorCategory::io && std::string(error.what()).find("truncated") != std::string::npos ? 74 : 3;
+            }
+        });
+    };
+    for (std::size_t size : {intact.size() / 2, std::size_t{16384}, std::size_t{8192}}) {
+        INFO("truncated to " << size << " bytes");
+        fs::resize_file(database, size);
+        CHECK(open_and_read() == 74);
+        std::ofstream(database, std::ios::binary | std::ios::trunc) << intact;
+    }
+    CHECK(open_and_read() == 0);
+}
+
+TEST_CASE("an empty or missing database beside body files is refused, not taken for a new store", "[store][damage]") {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        StoredBody body = store.put_body("kept mail");
+        store.write([&](WriteTxn& t) { t.add_message(sample_message(t.add_mailbox(sample_mailbox("INBOX")), 1, body.hash)); });
+    }
+    const fs::path database = dir.store() / "data.mdb";
+    auto refusal = [&] {
+        try {
+            Store::open(dir.store(), Access::exclusive);
+        } catch (const Error& error) {
+            CHECK(error.category() == ErrorCategory::io);
+            return std::string(error.what());
+        }
+        return std::string("opened");
+    };
+    fs::resize_file(database, 0);
+    CHECK_THAT(refusal(), Catch::Contains("is empty") && Catch::Contains("damaged"));
+    fs::remove(database);
+    CHECK_THAT(refusal(), Catch::Contains("is missing") && Catch::Contains("damaged"));
+    CHECK(files_under(dir.store() / "bodies") == 1);   // nothing was swept or rebuilt meanwhile
+
+    // Without bodies an empty database is what a first run interrupted before its first commit leaves.
+    TempDir fresh;
+    fs::create_directories(fresh.store());
+    std::ofstream(fresh.store() / "data.mdb").close();
+    CHECK_NOTHROW(Store::open(fresh.store(), Access::exclusive));
+}
+
 TEST_CASE("an unfinished body leaves no file, even after a crash", "[store][blobs]") {
     TempDir dir;
     auto store = Store::open(dir.store(), Access::exclusive);

@@ -76,6 +76,9 @@ struct TestPki {
     // Valid for the name only.
     mailsync::test::TestCertificate name_only = mailsync::test::make_certificate("localhost", "DNS:localhost", &authority, false);
     mailsync::test::TestCertificate self_signed = mailsync::test::make_certificate("localhost", "DNS:localhost", nullptr, false);
+    // Signed by the trusted CA, for the right names, but out of date since yesterday.
+    mailsync::test::TestCertificate expired = mailsync::test::make_certificate(
+        "localhost", "DNS:localhost,IP:127.0.0.1", &authority, false, {-2 * 24 * 3600, -24 * 3600});
     std::string ca_file = (directory.path() / "ca.pem").string();
 
     TestPki() { mailsync::test::write_pem(authority.certificate.get(), ca_file); }
@@ -407,6 +410,18 @@ TEST_CASE("tls: a certificate from an unknown CA is refused with its fingerprint
     CHECK(error.category() == ErrorCategory::protocol);
     CHECK_THAT(error.what(), Catch::Contains("certificate for localhost not trusted"));
     CHECK_THAT(error.what(), Catch::Contains("SHA256:" + mailsync::test::fingerprint_of(pki().server.certificate.get())));
+}
+
+TEST_CASE("tls: an expired certificate is refused, telling to renew it rather than pin it", "[tls]") {
+    auto context = mailsync::test::make_server_context(pki().expired);
+    LoopbackServer server(tls_echo_script(context.get()));
+    const Error error = error_of([&] {
+        TcpTransport::connect(endpoint_for("localhost", server.port(), TlsMode::implicit), deadline_in(2s));
+    });
+    CHECK(error.category() == ErrorCategory::protocol);
+    CHECK_THAT(error.what(), Catch::Contains("certificate has expired") && Catch::Contains("must be renewed") &&
+                                 Catch::Contains("would accept it, expired or not"));
+    CHECK_THAT(error.what(), !Catch::Contains("set tls_ca_file"));
 }
 
 TEST_CASE("tls: verify = false accepts any certificate", "[tls]") {
