@@ -274,6 +274,14 @@ int run_show(const CommandContext& context, const ShowArguments& arguments) {
                                                               sync::mailbox_display_name(mailbox.name)));
         return *record;
     });
+    // Hashed before a byte is shown: a damaged body must not pass for the message (verify finds it
+    // too, but nobody runs verify before reading their mail).
+    if (store->check_body(message.body_hash) != store::BodyCheck::ok) {
+        throw Error(ErrorCategory::io,
+                    fmt::format("the body file of message {} is damaged or missing ({}): `mailsync verify` lists "
+                                "every such file; restore the store from a backup or sync it into a fresh store",
+                                arguments.id, store->body_path(message.body_hash).string()));
+    }
     std::ifstream body = store->open_body(message.body_hash);
     if (arguments.raw) {
         std::ostream& out = context.output.out();

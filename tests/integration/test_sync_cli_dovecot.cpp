@@ -144,6 +144,22 @@ TEST_CASE("cli: sync, then status, mailboxes, list and show read the mirror") {
     CHECK(text.out.find("Subject: cli-1") != std::string::npos);
     CHECK(text.out.find("Body of cli-1") != std::string::npos);
 
+    // One changed byte in the body file: show refuses it, with or without --raw, naming the file.
+    const std::string hash = server_messages(user, "INBOX").at(uid).sha256;
+    const auto body_file = cli.store() / "bodies" / hash.substr(0, 2) / hash.substr(2);
+    REQUIRE(std::filesystem::exists(body_file));
+    {
+        std::fstream damaged(body_file, std::ios::in | std::ios::out | std::ios::binary);
+        damaged.seekp(10);
+        damaged.put('#');
+    }
+    for (const char* option : {"", " --raw"}) {
+        const Run refused = cli.run("show INBOX " + std::to_string(id) + option);
+        CHECK(refused.code == 74);
+        CHECK(refused.out.empty());
+        CHECK_THAT(cli.stderr_text(), Catch::Contains("damaged") && Catch::Contains(body_file.string()));
+    }
+
     CHECK(cli.run("show INBOX 999999").code == 65);
     CHECK(cli.stderr_text().find("999999") != std::string::npos);
     CHECK(cli.run("list Nowhere").code == 65);
