@@ -65,7 +65,7 @@ MessageIdentity identity_of(ReplayContext& context, store::MessageId message, co
 }
 
 UidNow current_uid(ReplayContext& context, store::QueueRecord& record) {
-    if (!record.uid) return {std::nullopt, ServerFinding::unplaced, "it never reached the server"};
+    if (!record.uid) return {std::nullopt, ServerFinding::unplaced, "the message never reached the server"};
     const std::uint32_t uidvalidity = context.server.uidvalidity();
     if (record.uidvalidity == 0 || record.uidvalidity == uidvalidity) return {record.uid};
     // Renumbered. Re-paired by the pull already?
@@ -81,11 +81,11 @@ UidNow current_uid(ReplayContext& context, store::QueueRecord& record) {
         const MessageIdentity identity = identity_of(context, record.message, record.body_hash);
         if (identity.message_id.empty())
             return {std::nullopt, ServerFinding::unplaced,
-                    "the server renumbered the mailbox (new UIDVALIDITY) and the message has no Message-ID to find it by"};
+                    "the server renumbered the mailbox (new UIDVALIDITY) and the message had no Message-ID to find it by"};
         const auto found = uids_with_identity(context, identity);
         if (found.empty())
             return {std::nullopt, ServerFinding::message_gone,
-                    "the server renumbered the mailbox (new UIDVALIDITY) and the message is no longer in it"};
+                    "the server renumbered the mailbox (new UIDVALIDITY) and the message was no longer in it"};
         paired = found.front();
     }
     record.uid = paired;
@@ -148,7 +148,7 @@ UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload u
         }
     }
     if (answer.response.status != imap::Status::ok)
-        throw Refused{"server refused APPEND to " + quoted_display_name(upload.mailbox) + ": " + answer.response.text};
+        throw refused_by("APPEND to " + quoted_display_name(upload.mailbox), answer.response);
     if (answer.uid) {
         result.placement = {answer.uid, answer.uidvalidity};
     } else {
@@ -160,7 +160,7 @@ UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload u
 }
 
 std::string flags_change_words(const FlagList& base, const FlagList& server) {
-    return fmt::format("flags changed from ({}) to ({})", fmt::join(base, " "), fmt::join(server, " "));
+    return fmt::format("the server changed its flags from ({}) to ({})", fmt::join(base, " "), fmt::join(server, " "));
 }
 
 }  // namespace mailsync::sync

@@ -83,7 +83,7 @@ void refuse_on_failure(ReplayContext& context, const store::QueueRecord& record,
         context.ledger.refuse(record, refused.why, refused.retrying_can_help);
     } catch (const Error& error) {
         if (error.category() != ErrorCategory::bad_input && error.category() != ErrorCategory::io) throw;
-        context.ledger.refuse(record, error.what());
+        context.ledger.refuse(record, std::string("of a local error: ") + error.what());
     }
 }
 

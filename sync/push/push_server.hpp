@@ -25,6 +25,11 @@ struct Refused {
     bool retrying_can_help = true;
 };
 
+// The refusal of a change by the server's answer to `command`: why, in words, and whether retrying
+// can help — not when the server says the change can never succeed (RFC 5530 CANNOT, NOPERM,
+// NONEXISTENT, ALREADYEXISTS) or calls the command BAD.
+Refused refused_by(const std::string& command, const imap::StatusResponse& response);
+
 // A message's flags (without \Recent) and MODSEQ (0 without CONDSTORE) as the server has them.
 struct ServerFlags {
     FlagList flags;

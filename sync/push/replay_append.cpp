@@ -27,12 +27,12 @@ void replay_append(ReplayContext& context, const MarkedRecord& marked) {
             const auto result = upload_body(context, QueueKind::append, std::move(upload), record.mailbox, identity);
             if (result.recreated)
                 outcome = {decide(QueueKind::append, ServerFinding::target_gone),
-                           "the mailbox " + quoted_display_name(record.name) + " was deleted"};
+                           "the server deleted the mailbox " + quoted_display_name(record.name)};
             placement = result.placement;
         }
         if (!placement.uid) {
             // Retrying would upload it again: refused for good, the pull brings the server's copy.
-            context.ledger.refuse(record, "the server took the message but did not say where (no APPENDUID, not found by Message-ID)", false);
+            context.ledger.refuse(record, "the server took the message without saying where (no APPENDUID), and it was not found there", false);
             return;
         }
         context.ledger.confirm(record, outcome, [&](store::WriteTxn& txn) {

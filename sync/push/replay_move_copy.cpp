@@ -21,7 +21,7 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
     const QueueRecord& record = marked.record;
     const MessageId placed = placed_message(record);
     if (!record.body_hash || !context.store.has_body(*record.body_hash)) {
-        context.ledger.refuse(record, "cannot upload the message again: its body is not in the store", false);
+        context.ledger.refuse(record, "its body, needed to upload it again, is not in the store", false);
         return;
     }
     const auto message = context.store.read([&](const store::ReadTxn& txn) { return txn.message(placed); });
@@ -43,7 +43,7 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
     }
     if (!placement.uid) {
         // Retrying would upload it again: refused for good, the pull brings the server's copy.
-            context.ledger.refuse(record, "the server took the message but did not say where (no APPENDUID, not found by Message-ID)", false);
+            context.ledger.refuse(record, "the server took the message without saying where (no APPENDUID), and it was not found there", false);
         return;
     }
     context.ledger.confirm(record, outcome, [&](store::WriteTxn& txn) {
@@ -74,7 +74,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
     const bool move = record.kind == QueueKind::move;
     const MessageId placed = placed_message(record);
     const std::string& destination = record.new_name;
-    const auto source_gone_words = [&] { return "the mailbox " + quoted_display_name(record.name) + " was deleted"; };
+    const auto source_gone_words = [&] { return "the server deleted the mailbox " + quoted_display_name(record.name); };
     refuse_on_failure(context, record, [&] {
         if (!server.select(record.name)) {
             message_missing(context, marked, ServerFinding::message_gone, source_gone_words());
@@ -93,11 +93,11 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
             imap::SequenceSet one;
             one.add(*uid);
             if (server.fetch_flags(one).empty()) {
-                message_missing(context, marked, ServerFinding::message_gone, "the message was deleted");
+                message_missing(context, marked, ServerFinding::message_gone, "the server deleted the message");
                 return;
             }
-            throw Refused{"the server offers neither MOVE nor UIDPLUS: refusing to move, since COPY would need a plain "
-                          "EXPUNGE, which also removes other clients' messages marked \\Deleted", false};
+            throw Refused{"the server offers neither MOVE nor UIDPLUS, and a COPY would need a plain EXPUNGE, which also "
+                          "removes other clients' messages marked \\Deleted", false};
         }
         const MessageIdentity identity = identity_of(context, placed, record.body_hash);
         const auto expunge_source = [&](Uid source_uid) {
@@ -132,7 +132,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
         if (result.response.status == imap::Status::no && result.response.code &&
             std::holds_alternative<imap::code::TryCreate>(*result.response.code)) {
             outcome = {decide(record.kind, ServerFinding::target_gone),
-                       "the mailbox " + quoted_display_name(destination) + " was deleted"};
+                       "the server deleted the mailbox " + quoted_display_name(destination)};
             if (outcome.decision.action != ReplayAction::create_then_send) {
                 if (send_or_settle(context, record, outcome)) throw_unexpected(record, outcome.decision);
                 return;
@@ -141,7 +141,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
             result = server.copy(one, destination, use_move);
         }
         if (result.response.status != imap::Status::ok)
-            throw Refused{"server refused " + describe_change(record) + ": " + result.response.text};
+            throw refused_by(use_move ? "UID MOVE" : "UID COPY", result.response);
         std::optional<Uid> new_uid;
         std::uint32_t validity = 0;
         if (const auto landed = result.destination_of(*uid)) {
@@ -152,7 +152,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
             new_uid = find_unknown_copy(context, destination, record.target_mailbox, identity);
             validity = server.uidvalidity();
             if (!new_uid) {
-                message_missing(context, marked, ServerFinding::message_gone, "the message was deleted");
+                message_missing(context, marked, ServerFinding::message_gone, "the server deleted the message");
                 return;
             }
         }
