@@ -10,6 +10,8 @@
 #include "common/error.hpp"
 #include "common/inbox.hpp"
 #include "sync/imap/mutf7.hpp"
+#include "sync/pull/new_messages.hpp"
+#include "sync/pull/selected_mailbox_listener.hpp"
 #include "sync/push/replay.hpp"
 #include "sync/rules/change_sentences.hpp"
 
@@ -182,6 +184,32 @@ std::optional<imap::SequenceSet> PushServer::search_message_id(const std::string
     imap::cmd::UidSearch search;
     search.header = std::make_pair(std::string("Message-ID"), message_id);
     return this->search(std::move(search));
+}
+
+std::optional<imap::SequenceSet> PushServer::search_uids_from(Uid from) {
+    imap::cmd::UidSearch search;
+    search.criteria = fmt::format("UID {}:*", from);
+    return this->search(std::move(search));
+}
+
+std::map<Uid, std::optional<HeaderDigest>> PushServer::header_digests(const imap::SequenceSet& uids) {
+    std::map<Uid, std::optional<HeaderDigest>> digests;
+    SelectedMailboxListener listener(session_, false);
+    fetch_headers(session_, listener, uids, 1, [&](Uid uid, const std::optional<HeaderDigest>& digest) {
+        digests[uid] = digest;
+    });
+    return digests;
+}
+
+std::optional<Uid> PushServer::uidnext(const std::string& name) {
+    std::optional<Uid> next;
+    ExchangeHandler handler(session_, [&](const imap::Response& response) {
+        if (const auto* data = std::get_if<imap::StatusData>(&response);
+            data && data->uidnext && same_mailbox_name(data->mailbox, name))
+            next = *data->uidnext;
+    });
+    if (session_.run(imap::cmd::Status{name, {"UIDNEXT"}}).status != imap::Status::ok) return std::nullopt;
+    return next;
 }
 
 std::optional<imap::SequenceSet> PushServer::search_deleted() {

@@ -10,10 +10,10 @@ void replay_append(ReplayContext& context, const MarkedRecord& marked) {
     const QueueRecord& record = marked.record;
     refuse_on_failure(context, record, [&] {
         if (!record.body_hash) throw Refused{"the queued append names no body"};
-        const MessageIdentity identity = identity_of(context, record.message, record.body_hash);
+        const Sought sought = sought_message(context, record.message, record.body_hash);
         Placement placement;
         if (marked.may_have_reached_server) {
-            placement.uid = find_unknown_copy(context, record.name, record.mailbox, identity, record.body_hash);
+            placement.uid = find_unknown_copy(context, record.name, record.mailbox, sought, record.body_hash);
             placement.uidvalidity = context.server.uidvalidity();
         }
         Outcome outcome{decide(QueueKind::append, ServerFinding::as_before), {}};
@@ -24,7 +24,7 @@ void replay_append(ReplayContext& context, const MarkedRecord& marked) {
             upload.internaldate = record.internaldate;
             upload.zone_minutes = record.internaldate_zone_minutes;
             upload.path = context.store.body_path(*record.body_hash).string();
-            const auto result = upload_body(context, QueueKind::append, std::move(upload), record.mailbox, identity);
+            const auto result = upload_body(context, QueueKind::append, std::move(upload), record.mailbox, sought);
             if (result.recreated)
                 outcome = {decide(QueueKind::append, ServerFinding::target_gone),
                            "the server deleted the mailbox " + quoted_display_name(record.name)};

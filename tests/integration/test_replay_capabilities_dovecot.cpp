@@ -146,3 +146,70 @@ TEST_CASE("without UIDPLUS a delete is refused while a message a bystander marke
     CHECK(queue[0].state == store::QueueState::refused);
     CHECK(queue[0].attempts == 1);
 }
+
+namespace {
+
+// make_message(tag) without its Message-ID line: a message nothing can be searched by.
+std::string message_without_id(const std::string& tag) {
+    std::string message = test::make_message(tag);
+    const auto from = message.find("Message-ID:");
+    message.erase(from, message.find("\r\n", from) + 2 - from);
+    return message;
+}
+
+std::string sha_of_bytes(const std::string& bytes) {
+    store::Sha256 hasher;
+    hasher.update(bytes);
+    return hasher.finish().hex();
+}
+
+// A local copy (or move) of a message without Message-ID on a server without UIDPLUS: the COPY
+// (MOVE) succeeds without COPYUID, and the message is found in the destination above its UIDNEXT
+// of before the command (size and header section), not taken as gone and uploaded a second time.
+void copy_or_move_without_message_id_lands_once(bool move) {
+    Account a;
+    const std::string kept = message_without_id("kept-" + a.user.name);
+    const std::string placed = message_without_id("placed-" + a.user.name);
+    test::seed(a.user.name, "INBOX", kept);
+    const auto uid = test::seed(a.user.name, "INBOX", placed);
+    test::seed(a.user.name, "Archive", message_without_id("there-" + a.user.name));
+    a.pull();
+    const auto id = a.id("INBOX", uid);
+    if (move) sync::move_messages(*a.store, "INBOX", std::vector{id}, "Archive", now);
+    else sync::copy_messages(*a.store, "INBOX", std::vector{id}, "Archive", now);
+
+    const auto pushed = a.push();
+    for (const auto& failure : pushed.failures) UNSCOPED_INFO(failure);
+    CHECK(pushed.failed == 0);
+    CHECK(a.queue().empty());
+    CHECK_FALSE(a.has_conflict(move ? "move-reuploads" : "copy-reuploads"));
+    a.pull();
+    // Exactly one copy in Archive (server_content also checks no body is there twice).
+    const auto archive = test::server_messages(a.user, "Archive");
+    CHECK(archive.size() == 2);
+    const std::map<std::string, Flags> expected_archive = {{sha_of_bytes(placed), {}},
+                                                           {sha_of_bytes(message_without_id("there-" + a.user.name)), {}}};
+    CHECK(server_content(a, "Archive") == expected_archive);
+    std::map<std::string, Flags> expected_inbox = {{sha_of_bytes(kept), {}}};
+    if (!move) expected_inbox[sha_of_bytes(placed)] = {};
+    CHECK(server_content(a, "INBOX") == expected_inbox);
+    check_mirror_equals_server(a, "INBOX");
+    check_mirror_equals_server(a, "Archive");
+    // The mirror's message got its destination UID from the replay: the pull downloaded nothing.
+    const auto again = a.pull();
+    CHECK(again.total_new() == 0);
+}
+
+}  // namespace
+
+TEST_CASE("without UIDPLUS a copy of a message without Message-ID is found in its destination, not uploaded twice",
+          "[replay][capabilities]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
+    copy_or_move_without_message_id_lands_once(false);
+}
+
+TEST_CASE("with MOVE but without UIDPLUS a move of a message without Message-ID is found in its destination, once",
+          "[replay][capabilities]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus + " MOVE");
+    copy_or_move_without_message_id_lands_once(true);
+}
