@@ -213,3 +213,45 @@ TEST_CASE("with MOVE but without UIDPLUS a move of a message without Message-ID 
     test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus + " MOVE");
     copy_or_move_without_message_id_lands_once(true);
 }
+
+// A mkdir the server refuses for good (Dovecot: NO [CANNOT] for a name beginning with '~') takes
+// back what was put into the mailbox offline: the moved message returns to INBOX with its UID, the
+// copy and the append are removed, the mailbox is gone from the mirror; every change is refused.
+TEST_CASE("a mkdir refused for good takes back the messages moved into it: nothing local-only is left",
+          "[replay][refused]") {
+    TwoMessages inbox("moved", "copied");
+    Account& a = inbox.a;
+    const auto moved = a.id("INBOX", inbox.first);
+    const std::string bad = "~Refused";
+    sync::make_mailbox(*a.store, bad, now);
+    sync::move_messages(*a.store, "INBOX", std::vector{moved}, bad, now);
+    sync::change_flags(*a.store, bad, std::vector{moved}, {"$There"}, {}, now);
+    sync::copy_messages(*a.store, "INBOX", std::vector{a.id("INBOX", inbox.second)}, bad, now);
+    a.append(bad, "appended-" + a.user.name);
+
+    const auto pushed = a.push();
+    for (const auto& failure : pushed.failures) UNSCOPED_INFO(failure);
+    CHECK(pushed.failed == 5);
+    REQUIRE_FALSE(pushed.failures.empty());
+    CHECK(pushed.failures[0].find("The creation of mailbox '~Refused' was refused because the server answered NO "
+                                  "to CREATE") == 0);
+    CHECK(pushed.failures[0].find("it is not tried again") != std::string::npos);
+    for (const auto& record : a.queue()) {
+        CHECK(record.state == store::QueueState::refused);
+        CHECK(record.attempts >= sync::ReplayOptions{}.max_attempts);   // for good
+    }
+    CHECK(a.queue().size() == 5);
+    // No local-only row: the mailbox is gone, the moved message back in INBOX with its UID and flags.
+    const auto mailboxes = test::mirror_mailboxes(*a.store);
+    CHECK(std::find(mailboxes.begin(), mailboxes.end(), bad) == mailboxes.end());
+    const auto message = a.store->read([&](const store::ReadTxn& txn) { return txn.message(moved); });
+    REQUIRE(message);
+    CHECK(message->uid == inbox.first);
+    CHECK(message->flags.empty());
+    const auto pulled = a.pull();
+    CHECK(pulled.total_new() == 0);   // nothing had to come back from the server
+    check_mirror_equals_server(a, "INBOX");
+    const std::map<std::string, Flags> expected = {{inbox.sha("moved"), {}}, {inbox.sha("copied"), {}}};
+    CHECK(server_content(a, "INBOX") == expected);
+    CHECK_FALSE(server_has_mailbox(a, bad));
+}
