@@ -60,7 +60,16 @@ void roll_back_refused(store::WriteTxn& txn, const store::QueueRecord& record) {
             txn.put_mailbox(*mailbox);
             return;
         }
-        case QueueKind::remove:
+        case QueueKind::remove: {
+            // The record no longer hides the message from the pull (locally_removed_uids), but an
+            // incremental pull would not look at it: nothing changed on the server. Forgetting the
+            // mailbox's HIGHESTMODSEQ makes the next pull compare it in full, which brings it back.
+            auto mailbox = txn.mailbox(record.mailbox);
+            if (!mailbox || txn.message(record.message)) return;
+            mailbox->highestmodseq = 0;
+            txn.put_mailbox(*mailbox);
+            return;
+        }
         case QueueKind::delete_mailbox: return;
     }
 }
