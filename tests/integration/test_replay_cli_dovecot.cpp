@@ -21,6 +21,7 @@
 #include "sync/push/replay.hpp"
 #include "tests/integration/pull_test_support.hpp"
 #include "tests/support/masked_dovecot.hpp"
+#include "tests/integration/cli_account.hpp"
 #include "tests/support/program.hpp"
 
 using namespace mailsync;
@@ -31,7 +32,6 @@ namespace {
 
 constexpr store::UnixTime now = 1'760'000'000;
 using test::Program;
-const std::string& binary = test::mailsync_binary;
 
 int closed_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -46,42 +46,7 @@ int closed_port() {
     return ntohs(address.sin_port);
 }
 
-struct Cli {
-    DovecotFixture::User user = test::unique_user("replaycli");
-    test::TempDirectory dir;
-    std::filesystem::path store_dir = dir.path() / "store";
-    std::filesystem::path config = dir.path() / "config.yaml";
-    std::filesystem::path log = dir.path() / "output.log";
-
-    explicit Cli(int port) { write_config(port); }
-    void write_config(int port) const {
-        std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
-                              << "\n    tls: none\n    user: " << user.name << "\n    password: " << user.password
-                              << "\n    store: " << store_dir.string() << "\n    timeout_seconds: 10\n";
-        std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                     std::filesystem::perm_options::replace);
-    }
-    std::vector<std::string> args(const std::vector<std::string>& rest) const {
-        std::vector<std::string> all{binary, "-c", config.string()};
-        all.insert(all.end(), rest.begin(), rest.end());
-        return all;
-    }
-    int run(const std::vector<std::string>& rest, std::chrono::milliseconds limit = 60s) const {
-        Program program(args(rest), log);
-        return program.wait(limit);
-    }
-    std::string output() const {
-        std::ifstream in(log);
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-    std::filesystem::path message_file(const std::string& tag, std::size_t padding = 0) const {
-        const auto path = dir.path() / (tag + ".eml");
-        std::ofstream(path, std::ios::binary) << test::make_message(tag, padding);
-        return path;
-    }
-};
+using Cli = test::CliAccount;
 
 std::string sha_of(const std::string& tag, std::size_t padding = 0) {
     store::Sha256 hasher;
@@ -312,24 +277,15 @@ TEST_CASE("a change the server refuses is shown as refused: one line on stderr, 
     const auto moved_uid = test::seed(cli.user.name, "INBOX", test::make_message("refused-" + cli.user.name));
     const auto other_uid = test::seed(cli.user.name, "INBOX", test::make_message("other-" + cli.user.name));
     REQUIRE(cli.run({"sync"}) == 0);
-    const auto id_of = [&](std::uint32_t uid) {
-        auto store = store::Store::open(cli.store_dir, store::Access::shared);
-        return store.read([&](const store::ReadTxn& txn) {
-            const auto inbox = txn.mailbox_by_name("INBOX");
-            REQUIRE(inbox);
-            const auto message = txn.message_by_uid(inbox->id, uid);
-            REQUIRE(message);
-            return std::to_string(message->id);
-        });
-    };
-    REQUIRE(cli.run({"move", "INBOX", id_of(moved_uid), "Archive"}) == 0);
-    REQUIRE(cli.run({"flag", "INBOX", id_of(other_uid), "+flagged"}) == 0);
+    REQUIRE(cli.run({"move", "INBOX", cli.id_of("INBOX", moved_uid), "Archive"}) == 0);
+    REQUIRE(cli.run({"flag", "INBOX", cli.id_of("INBOX", other_uid), "+flagged"}) == 0);
     const auto before = cli.output().size();
 
     CHECK(cli.run({"sync"}) == 76);
     const std::string said = cli.output().substr(before);
     INFO(said);
-    CHECK(said.find("the server refused the move") != std::string::npos);
+    CHECK(said.find("The move of message") != std::string::npos);
+    CHECK(said.find("was refused because") != std::string::npos);
     CHECK(said.find("queue --refused") != std::string::npos);
     CHECK(test::flags(cli.user.name, "INBOX", other_uid) == std::vector<std::string>{"\\Flagged"});
 

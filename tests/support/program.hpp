@@ -22,13 +22,15 @@ inline const std::string mailsync_binary = MAILSYNC_BINARY_DIR "/cli/mailsync";
 // Killed and reaped by the destructor unless it ended.
 class Program {
 public:
-    Program(const std::vector<std::string>& arguments, const std::filesystem::path& output) {
+    // stdout and stderr appended to `output`, or stderr to `errors` when it is given.
+    Program(const std::vector<std::string>& arguments, const std::filesystem::path& output,
+            const std::filesystem::path& errors = {}) {
         pid_ = ::fork();
         REQUIRE(pid_ >= 0);
         if (pid_ == 0) {
             const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
             ::dup2(fd, 1);
-            ::dup2(fd, 2);
+            ::dup2(errors.empty() ? fd : ::open(errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 2);
             std::vector<char*> argv;
             std::vector<std::string> copy = arguments;
             for (auto& argument : copy) argv.push_back(argument.data());
