@@ -15,8 +15,9 @@ namespace mailsync::cli {
 std::optional<sync::MaildirViewSettings> maildir_view_settings(const Account& account);
 
 // Before a sync (two-way accounts): turns what mail clients did in the view into queued changes.
-// Returns false when the scan failed (a warning says why): the update after the sync is then
-// skipped, so that nothing a client did is written over.
+// Returns false when the scan failed or found the view missing (a warning says why): the update
+// after the sync is then skipped, so that nothing a client did is written over and a view that is
+// only unmounted is not written again empty of the files it had.
 bool scan_view_before_sync(const Account& account, store::Store& store, Output& output);
 
 // After a sync: brings the view up to date. A failure is a warning, never the sync's failure: the

@@ -42,7 +42,7 @@ bool scan_view_before_sync(const Account& account, store::Store& store, Output& 
                                       account.name, report.flags, report.moves, report.copies, report.deletes, report.appends,
                                       report.folders_created, report.folders_renamed, report.folders_removed));
         for (const auto& problem : report.problems) output.warning(fmt::format("{}: Maildir view: {}", account.name, problem));
-        return true;
+        return !report.view_missing;
     } catch (const Error& error) {
         output.warning(fmt::format("{}: the Maildir view {} could not be read, so it is not updated either: {}", account.name,
                                    settings->root.string(), error.what()));
@@ -114,8 +114,10 @@ int run_view(const CommandContext& context, const ViewArguments& arguments) {
             continue;
         }
         store::Store store = store::Store::open(account->store, store::Access::exclusive);
-        // What clients did since the last sync is queued first: a rebuild loses none of it.
-        if (!scan_view_before_sync(*account, store, output))
+        // What clients did since the last sync is queued first: a rebuild loses none of it. A view
+        // that is missing altogether has nothing to scan: a rebuild writes it again.
+        const bool missing = !std::filesystem::is_directory(settings->root);
+        if (!scan_view_before_sync(*account, store, output) && !(arguments.rebuild && missing))
             throw Error(ErrorCategory::io, fmt::format("the Maildir view {} could not be read; nothing was rewritten", settings->root.string()));
         const sync::ViewUpdateReport report =
             arguments.rebuild ? sync::rebuild_maildir_view(store, *settings) : sync::update_maildir_view(store, *settings);

@@ -57,6 +57,8 @@ ViewCheck check_maildir_view(store::Store& store, const MaildirViewSettings& set
 // the matching command makes.
 struct ViewScanReport {
     bool scanned = false;          // false: no view recorded yet for this root and layout
+    bool view_missing = false;     // the root or INBOX's folder is gone: nothing read, nothing queued;
+                                   // the view must not be updated either (only rebuilt)
     std::uint64_t flags = 0, moves = 0, copies = 0, deletes = 0, appends = 0;
     std::uint64_t folders_created = 0, folders_renamed = 0, folders_removed = 0;
     std::uint64_t adopted = 0;     // files the mirror already agreed with (an interrupted update)

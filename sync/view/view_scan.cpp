@@ -101,6 +101,7 @@ private:
         const auto folder = inbox ? folders_.find(*inbox) : folders_.end();
         const bool missing = !fs::is_directory(settings_.root) ||
                              (folder != folders_.end() && !fs::is_directory(absolute(folder->second.path) / "cur"));
+        report_.view_missing = missing;
         if (missing)
             problem(fmt::format("the view {} (or its INBOX folder) is missing: nothing was read from it, nothing deleted; "
                                 "`mailsync view --rebuild` writes it again",
@@ -241,15 +242,29 @@ private:
             missing.insert(id);
             missing_by_inode.emplace(file.inode, id);
         }
-        std::vector<std::pair<SeenFile, MessageId>> paired, copies;
-        std::vector<SeenFile> fresh;
-        for (SeenFile& seen : unmatched) {
+        // A file whose record is missing is that message renamed; when several claim it (renamed,
+        // and linked elsewhere too), the one in the record's folder is the rename, the others copies.
+        const auto identity = [&](const SeenFile& seen) {
             std::optional<MessageId> id = seen.name.id;
             if (id && !files_.contains(*id)) id.reset();   // our shape, but no record: a file like ours from elsewhere
             if (!id && missing_by_inode.count(seen.file.inode) == 1) id = missing_by_inode.find(seen.file.inode)->second;
+            return id;
+        };
+        std::stable_partition(unmatched.begin(), unmatched.end(), [&](const SeenFile& seen) {
+            const auto id = identity(seen);
+            return id && files_.at(*id).mailbox == seen.mailbox;
+        });
+        std::vector<std::pair<SeenFile, MessageId>> paired, copies;
+        std::vector<SeenFile> fresh;
+        std::map<MessageId, MailboxId> placed;   // where each message's own file is now
+        for (const auto& [id, file] : files_)
+            if (matched.contains(id)) placed[id] = file.mailbox;
+        for (SeenFile& seen : unmatched) {
+            const std::optional<MessageId> id = identity(seen);
             if (id && missing.erase(*id) == 1) {
+                placed[*id] = seen.mailbox;
                 paired.emplace_back(std::move(seen), *id);
-            } else if (id && matched.contains(*id) && files_.at(*id).mailbox != seen.mailbox) {
+            } else if (id && placed.contains(*id) && placed.at(*id) != seen.mailbox) {
                 copies.emplace_back(std::move(seen), *id);
             } else {
                 fresh.push_back(std::move(seen));
@@ -257,7 +272,9 @@ private:
         }
         for (const auto& [seen, id] : paired) renamed_file(seen, files_.at(id));
         for (const auto& [seen, id] : copies) copied_file(seen, id);
-        for (const auto& seen : fresh) new_file(seen);
+        for (const auto& seen : fresh) {
+            if (!adopt_unrecorded(seen)) new_file(seen);
+        }
         for (MessageId id : missing) removed_file(files_.at(id));
     }
 
@@ -307,6 +324,7 @@ private:
         if (add.empty() && remove.empty()) {
             if (!recorded) {
                 store_.write([&](store::WriteTxn& txn) { txn.put_view_file(next); });
+                files_[next.message] = next;
                 ++report_.adopted;
             }
             return;
@@ -344,6 +362,19 @@ private:
         copy.message = made;
         files_[made] = copy;
         record_flag_change(seen, copy, copy.info, seen.mailbox, true);
+    }
+
+    // A file of ours that the update wrote just before a crash, so that no record names it: the
+    // mirror has that message in this folder. It is recorded as written with the mirror's flags; a
+    // difference of its letters is a client's change.
+    bool adopt_unrecorded(const SeenFile& seen) {
+        if (!seen.name.id || files_.contains(*seen.name.id)) return false;
+        const auto current = message(*seen.name.id);
+        if (!current || current->mailbox != seen.mailbox) return false;
+        const ViewFileRecord record{current->id, seen.mailbox, seen.file.path, maildir_info(current->flags), current->uid,
+                                    seen.file.inode, true};
+        record_flag_change(seen, record, record.info, seen.mailbox, false);
+        return true;
     }
 
     // A file no record knows: a client's new message (a draft, a sent copy, an import).

@@ -30,7 +30,7 @@ std::string maildir_config_error(const std::string& extra) {
 
 }  // namespace
 
-TEST_CASE("maildir is off by default; maildir and maildir_layout are read", "[config][view]") {
+TEST_CASE("maildir is off by default, maildir and maildir_layout are read", "[config][view]") {
     const Account plain = parse_maildir_config("").accounts.front();
     CHECK_FALSE(plain.maildir);
     CHECK(plain.maildir_layout == sync::MaildirLayout::verbatim);

@@ -167,7 +167,7 @@ TEST_CASE("the view is written from the mirror and follows it", "[view]") {
     CHECK(status.files == 2);
 }
 
-TEST_CASE("an interrupted update is finished by the next (one-way view); rebuild and verify", "[view]") {
+TEST_CASE("an interrupted update is finished by the next (one-way view), then rebuild and verify", "[view]") {
     ViewFixture f;
     f.settings.two_way = false;   // a two-way view leaves this case to the scan (test_view_scan.cpp)
     const auto inbox = f.store.write([](store::WriteTxn& t) { return t.add_mailbox(sample_mailbox("INBOX")); });
@@ -202,7 +202,7 @@ TEST_CASE("an interrupted update is finished by the next (one-way view); rebuild
     CHECK(check_maildir_view(f.store, f.settings, true).out_of_date.empty());
 }
 
-TEST_CASE("another root or layout starts a fresh view; maildir++ puts INBOX at the root", "[view]") {
+TEST_CASE("another root or layout starts a fresh view, and maildir++ puts INBOX at the root", "[view]") {
     ViewFixture f;
     const auto inbox = f.store.write([](store::WriteTxn& t) { return t.add_mailbox(sample_mailbox("INBOX")); });
     const auto sent = f.store.write([](store::WriteTxn& t) { return t.add_mailbox(sample_mailbox("Sent")); });
