@@ -316,14 +316,22 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     // The sweep lists every body file: after watch's first pull, then at most once an hour, not
     // after each of the small pulls that IDLE's events trigger.
     std::optional<std::chrono::steady_clock::time_point> last_sweep;
+    // The Maildir view: scanned before each pull and whenever inotify reports a change in it (what
+    // the scan queues wakes the replay through the queue-changed file), written after each pull.
     hooks.pull = [&] {
+        const bool view_scanned = scan_view_before_sync(account, store, output);
         sync::PullReport report = sync::pull(factory, store, options);
+        if (view_scanned) update_view_after_sync(account, store, output);
         const auto now = std::chrono::steady_clock::now();
         if (!last_sweep || now - *last_sweep >= std::chrono::hours(1)) {
             if (sweep_orphans(account, store, report, output)) last_sweep = now;
         }
         return report;
     };
+    if (const auto view = maildir_view_settings(account); view && view->two_way) {
+        hooks.local_directories = [&store, view] { return sync::maildir_view_directories(store, *view); };
+        hooks.local_files_changed = [&] { scan_view_before_sync(account, store, output); };
+    }
     hooks.on_event = [&](const sync::WatchEvent& event) {
         switch (event.kind) {
             case sync::WatchEvent::Kind::pulled:

@@ -73,6 +73,10 @@ struct ViewScanReport {
 // an unmounted disk must not become "delete every message".
 ViewScanReport scan_maildir_view(store::Store& store, const MaildirViewSettings& settings, store::UnixTime now);
 
+// The directories whose changes mean a client changed the view (the root, each folder, its cur/
+// and new/), for `watch`'s inotify. Empty when no view was written for these settings.
+std::vector<std::filesystem::path> maildir_view_directories(store::Store& store, const MaildirViewSettings& settings);
+
 // What `status` says of the view: the state the last update left.
 struct ViewStatus {
     bool written = false;   // a view was written for this root and layout

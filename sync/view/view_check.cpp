@@ -1,4 +1,5 @@
-// `verify` of the Maildir view (check_maildir_view) and what `status` shows of it.
+// `verify` of the Maildir view (check_maildir_view), what `status` shows of it, and the
+// directories `watch` follows.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,6 +89,21 @@ ViewCheck check_maildir_view(store::Store& store, const MaildirViewSettings& set
         }
     });
     return check;
+}
+
+std::vector<fs::path> maildir_view_directories(store::Store& store, const MaildirViewSettings& settings) {
+    return store.read([&](const store::ReadTxn& txn) {
+        std::vector<fs::path> directories;
+        if (!view_state_matches(txn.view_state(), settings)) return directories;
+        directories.push_back(settings.root);
+        for (const auto& folder : txn.view_folders()) {
+            const fs::path path = folder.path.empty() ? settings.root : settings.root / folder.path;
+            if (!folder.path.empty()) directories.push_back(path);
+            directories.push_back(path / "cur");
+            directories.push_back(path / "new");
+        }
+        return directories;
+    });
 }
 
 ViewStatus maildir_view_status(store::Store& store, const MaildirViewSettings& settings) {

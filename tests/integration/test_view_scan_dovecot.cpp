@@ -2,14 +2,20 @@
 // what a mail client does to the files reaches the server exactly once (sync/view/README.md).
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <regex>
+#include <thread>
 
 #include "store/body_hash.hpp"
 #include "tests/integration/cli_test_support.hpp"
 #include "tests/integration/pull_test_support.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/program.hpp"
 
 using namespace mailsync;
 using namespace mailsync::test;
@@ -176,4 +182,37 @@ TEST_CASE("view scan: a missing view is never read as deletions") {
     CHECK(file_count(mail / "INBOX") == 1);
     REQUIRE(cli.run("sync").code == 0);
     CHECK(server_messages(user, "INBOX").size() == 1);
+}
+
+TEST_CASE("view watch: a client's change in the view reaches the server within seconds, and the server's the view") {
+    const auto user = unique_user("view_watch");
+    const auto u1 = seed(user.name, "INBOX", make_message("watch-1"));
+    TempDirectory home;
+    const fs::path mail = home.path() / "Mail";
+    Cli cli(user, DovecotFixture::get().imap_port, "    maildir: " + mail.string() + "\n    watch_full_pull_minutes: 1440\n");
+    const fs::path log = home.path() / "watch.log";
+    Program watch({mailsync_binary, "-c", (cli.directory() / "config.yaml").string(), "-v", "watch"}, log);
+    const auto eventually = [&](const char* what, const std::function<bool()>& condition) {
+        for (int i = 0; i < 150; ++i) {
+            if (condition()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        FAIL_CHECK("not within 15 s: " << what << "\nwatch's output:\n" << read_file(log));
+        return false;
+    };
+    REQUIRE(eventually("the view written by watch's first pull", [&] { return fs::exists(mail / "INBOX" / "cur") && file_count(mail / "INBOX") == 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));   // watch has added its inotify watches
+
+    fs::rename(file_of(mail / "INBOX", u1), with_info(file_of(mail / "INBOX", u1), "FS"));
+    eventually("\\Seen and \\Flagged on the server", [&] {
+        Flags now = mailsync::test::flags(user.name, "INBOX", u1);
+        std::sort(now.begin(), now.end());
+        return now == Flags{"\\Flagged", "\\Seen"};
+    });
+    const auto u2 = seed(user.name, "INBOX", make_message("watch-2"));
+    eventually("the server's new message in the view", [&] { return file_count(mail / "INBOX") == 2; });
+    fs::remove(file_of(mail / "INBOX", u2));
+    eventually("the delete on the server", [&] { return server_messages(user, "INBOX").size() == 1; });
+    watch.signal(SIGTERM);
+    CHECK(watch.wait(std::chrono::seconds(10)) == 0);
 }
