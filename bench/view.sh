@@ -24,12 +24,10 @@ while [ $# -gt 0 ]; do
 done
 [ -x "${MAILSYNC:-}" ] || { echo "view.sh: set MAILSYNC to the mailsync binary" >&2; exit 64; }
 CACHE=${BENCH_CACHE:-$ROOT/bench/.cache}
-MAIL=$CACHE/size-s$SEED-n$N
-if ! { [ -f "$MAIL/.done" ] && [ "$(cat "$MAIL/.done")" = "$N" ]; }; then
-  rm -rf "$MAIL"; mkdir -p "$MAIL"
-  "$ROOT/scripts/generate-mail.py" --count "$N" --seed "$SEED" --out "$MAIL" >&2
-  echo "$N" >"$MAIL/.done"
-fi
+MAIL=$CACHE/size-s$SEED-n$N   # the same mail as bench/store-size.sh's
+# shellcheck source=bench/lib/generated-mail.sh
+. "$ROOT/bench/lib/generated-mail.sh"
+generated_mail "$MAIL" "$N" "$SEED"
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"
 start_work_dovecot view
