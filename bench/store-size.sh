@@ -55,12 +55,9 @@ fi
 
 # The generated mail, cached by seed and count like bench/run.sh's.
 MAIL=$CACHE/size-s$SEED-n$N
-if ! { [ -f "$MAIL/.done" ] && [ "$(cat "$MAIL/.done")" = "$N" ]; }; then
-  rm -rf "$MAIL"; mkdir -p "$MAIL"
-  say "generating $N messages"
-  "$ROOT/scripts/generate-mail.py" --count "$N" --seed "$SEED" --out "$MAIL" >&2
-  echo "$N" >"$MAIL/.done"
-fi
+# shellcheck source=bench/lib/generated-mail.sh
+. "$ROOT/bench/lib/generated-mail.sh"
+generated_mail "$MAIL" "$N" "$SEED"
 
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"

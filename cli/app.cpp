@@ -224,6 +224,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
 
     add("verify", "re-hash every stored body and check the store's invariants",
         [] { return CommandArguments(VerifyArguments{}); });
+    ViewArguments view;
+    auto* view_command = add("view", "bring the Maildir view up to date from the mirror (offline)", [&] { return CommandArguments(view); });
+    view_command->add_flag("--rebuild", view.rebuild, "forget the view's records and write it again from the mirror");
     add("probe", "connect, and print the server's capabilities and mailboxes",
         [] { return CommandArguments(ProbeArguments{}); });
     add("config", "check the configuration and show it (secrets left out)",

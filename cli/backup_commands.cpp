@@ -15,6 +15,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/maildir_view.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "sync/export/export.hpp"
@@ -87,12 +88,18 @@ int run_verify(const CommandContext& context, const VerifyArguments&) {
     std::vector<std::string> all_problems;
     for (const Account* account : context.accounts) {
         store::Store store = open_existing_store(*account, store::Access::exclusive);
-        const std::vector<std::string> problems = store.verify(true);
+        std::vector<std::string> problems = store.verify(true);
+        const sync::ViewCheck view = verify_view(*account, store);
+        problems.insert(problems.end(), view.damage.begin(), view.damage.end());
+        if (!view.out_of_date.empty() && !output.json())
+            output.note(fmt::format("{}: the Maildir view differs from the mirror in {} place(s) that the next sync brings "
+                                    "up to date (first: {})", account->name, view.out_of_date.size(), view.out_of_date.front()));
         all_sound = all_sound && problems.empty();
         json.begin_object()
             .key("account").value(account->name)
             .key("store").value(account->store.string())
             .key("ok").value(problems.empty())
+            .key("maildir_out_of_date").value(static_cast<std::uint64_t>(view.out_of_date.size()))
             .key("problems").begin_array();
         for (const std::string& problem : problems) {
             json.value(problem);

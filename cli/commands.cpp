@@ -83,6 +83,7 @@ int run_command(const CommandContext& context, const CommandArguments& arguments
                           [&](const ExportArguments& a) { return run_export(context, a); },
                           [&](const VerifyArguments& a) { return run_verify(context, a); },
                           [&](const ConfigArguments& a) { return run_config(context, a); },
+                          [&](const ViewArguments& a) { return run_view(context, a); },
                           [&](const ProbeArguments&) {
                               int worst = 0;
                               for (const Account* account : context.accounts) {

@@ -86,6 +86,9 @@ struct ExportArguments {
     std::vector<std::string> mailboxes;  // empty: all
 };
 struct VerifyArguments {};
+struct ViewArguments {
+    bool rebuild = false;   // forget what the view recorded and write it again from the mirror
+};
 struct ProbeArguments {};
 struct ConfigArguments {};
 
@@ -93,7 +96,7 @@ using CommandArguments =
     std::variant<SyncArguments, WatchArguments, StatusArguments, MailboxesArguments, ListArguments, ShowArguments,
                  FlagArguments, MoveArguments, CopyArguments, DeleteArguments, AppendArguments, MkdirArguments,
                  RenameArguments, RmdirArguments, QueueArguments, ConflictsArguments, ExportArguments,
-                 VerifyArguments, ProbeArguments, ConfigArguments>;
+                 VerifyArguments, ProbeArguments, ConfigArguments, ViewArguments>;
 
 // Whether the command works on one account (it names a mailbox or message of it) rather than on
 // every configured account when -a is absent.
@@ -134,6 +137,9 @@ int run_conflicts(const CommandContext& context, const ConflictsArguments& argum
 // backup_commands.cpp
 int run_export(const CommandContext& context, const ExportArguments& arguments);
 int run_verify(const CommandContext& context, const VerifyArguments& arguments);
+// maildir_view_commands.cpp: `view` brings the Maildir view up to date from the mirror (offline);
+// `view --rebuild` writes it again from scratch.
+int run_view(const CommandContext& context, const ViewArguments& arguments);
 // config_command.cpp: validates the configuration and shows it, secrets left out.
 int run_config(const CommandContext& context, const ConfigArguments& arguments);
 // probe.cpp: connects, prints the capabilities and mailboxes. Called once per selected account.

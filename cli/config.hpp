@@ -34,6 +34,9 @@
 //       mode: two-way              # two-way | pull | backup
 //       connections: 4             # + mailboxes synced in parallel, 1..64
 //       timeout_seconds: 60        # + network timeout, 1..3600
+//       maildir: ~/Mail/work       # the two-way Maildir view for mail clients (sync/view/README.md);
+//                                  #   off when absent. Must not be the store or inside it.
+//       maildir_layout: verbatim   # verbatim | maildir++ (only with maildir)
 //       watch_full_pull_minutes: 15  # + `watch`: every mailbox is pulled this often, 1..1440.
 //                                  #   Between full pulls a change is pulled when the server
 //                                  #   reports it: in every mailbox where it offers NOTIFY
@@ -57,6 +60,7 @@
 
 #include "sync/server/connect.hpp"
 #include "sync/server/endpoint.hpp"
+#include "sync/view/maildir_names.hpp"
 
 namespace mailsync::cli {
 
@@ -106,6 +110,8 @@ struct Account {
     unsigned connections = 4;
     std::chrono::seconds timeout{60};
     std::chrono::minutes watch_full_pull{15};
+    std::optional<std::filesystem::path> maildir;   // the Maildir view; none when absent
+    sync::MaildirLayout maildir_layout = sync::MaildirLayout::verbatim;
     std::vector<std::string> warnings;  // for the caller to show (e.g. a password in a shared file)
 };
 

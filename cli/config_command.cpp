@@ -43,7 +43,10 @@ int run_config(const CommandContext& context, const ConfigArguments&) {
                 .key("connections").value(account->connections)
                 .key("timeout_seconds").value(static_cast<std::int64_t>(account->timeout.count()))
                 .key("watch_full_pull_minutes").value(static_cast<std::int64_t>(account->watch_full_pull.count()))
-                .end_object();
+                .key("maildir");
+            if (account->maildir) json.value(account->maildir->string());
+            else json.null();
+            json.key("maildir_layout").value(sync::to_string(account->maildir_layout)).end_object();
         }
         json.end_array().end_object();
         context.output.result(json.str());
@@ -56,6 +59,8 @@ int run_config(const CommandContext& context, const ConfigArguments&) {
                             to_string(account->endpoint.tls), to_string(account->auth),
                             password_source_name(account->password), account->store.string(),
                             fmt::join(account->mailboxes, " "), to_string(account->mode));
+        if (account->maildir)
+            text += fmt::format("{}: Maildir view {} ({})\n", account->name, account->maildir->string(), sync::to_string(account->maildir_layout));
     }
     context.output.result(text);
     return 0;

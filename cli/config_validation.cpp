@@ -21,7 +21,7 @@ constexpr std::string_view account_keys[] = {
     "host",      "port",           "tls",           "insecure_plaintext", "tls_ca_file",
     "tls_fingerprint", "user",     "auth",          "password",           "password_command",
     "password_file",   "oauth2",   "store",         "mailboxes",          "mode",
-    "connections",     "timeout_seconds", "watch_full_pull_minutes",
+    "connections",     "timeout_seconds", "watch_full_pull_minutes", "maildir", "maildir_layout",
 };
 constexpr std::string_view oauth2_keys[] = {
     "token_command",         "token_endpoint",        "client_id",
@@ -347,8 +347,32 @@ private:
         if (const Field* full_pull = field("watch_full_pull_minutes")) {
             account.watch_full_pull = std::chrono::minutes(number_value(*full_pull, 1, 1440));
         }
+        parse_maildir(account, field);
         account.endpoint.connect_timeout = account.timeout;
         return account;
+    }
+
+    // The Maildir view: a place of its own, apart from the store (whose files it links to).
+    template <typename FieldLookup>
+    void parse_maildir(Account& account, const FieldLookup& field) const {
+        const Field* maildir = field("maildir");
+        const Field* layout = field("maildir_layout");
+        if (layout != nullptr) {
+            if (maildir == nullptr) fail(layout->line, layout->path, "has no effect without maildir: PATH");
+            account.maildir_layout = choice_value(*layout, {std::pair{std::string_view("verbatim"), sync::MaildirLayout::verbatim},
+                                                            {"maildir++", sync::MaildirLayout::maildir_plus_plus}});
+        }
+        if (maildir == nullptr) return;
+        const std::filesystem::path path = path_value(*maildir);
+        const auto inside = [](const std::filesystem::path& inner, const std::filesystem::path& outer) {
+            const auto relative = inner.lexically_relative(outer);
+            return !relative.empty() && *relative.begin() != "..";
+        };
+        if (inside(path, account.store) || inside(account.store, path)) {
+            fail(maildir->line, maildir->path,
+                 fmt::format("{} and the store {} must be apart (neither inside the other)", path.string(), account.store.string()));
+        }
+        account.maildir = path;
     }
 
     template <typename FieldLookup>

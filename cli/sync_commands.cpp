@@ -28,6 +28,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/maildir_view.hpp"
 #include "cli/progress.hpp"
 #include "cli/server.hpp"
 #include "common/clock.hpp"
@@ -175,11 +176,13 @@ std::string summary_line(const Account& account, const sync::PullReport& report,
 int sync_opened(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
                 store::Store& store) {
     Output& output = context.output;
+    const bool view_scanned = scan_view_before_sync(account, store, output);
     std::optional<sync::ReplayReport> pushed;
     if (!arguments.pull_only) pushed = push(account, store, output);
     const int push_code = pushed && pushed->failed > 0 ? exit_code::protocol : exit_code::ok;
     if (pushed && !output.json()) output.note(push_line(account, *pushed));
     if (arguments.push_only) {
+        if (view_scanned) update_view_after_sync(account, store, output);
         if (output.json()) {
             json.begin_object().key("account").value(account.name);
             write_json_push(json, pushed);
@@ -201,6 +204,7 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
     const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
+    if (view_scanned) update_view_after_sync(account, store, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     if (output.json()) write_json_report(json, account, report, seconds, pushed, swept);
@@ -312,14 +316,22 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     // The sweep lists every body file: after watch's first pull, then at most once an hour, not
     // after each of the small pulls that IDLE's events trigger.
     std::optional<std::chrono::steady_clock::time_point> last_sweep;
+    // The Maildir view: scanned before each pull and whenever inotify reports a change in it (what
+    // the scan queues wakes the replay through the queue-changed file), written after each pull.
     hooks.pull = [&] {
+        const bool view_scanned = scan_view_before_sync(account, store, output);
         sync::PullReport report = sync::pull(factory, store, options);
+        if (view_scanned) update_view_after_sync(account, store, output);
         const auto now = std::chrono::steady_clock::now();
         if (!last_sweep || now - *last_sweep >= std::chrono::hours(1)) {
             if (sweep_orphans(account, store, report, output)) last_sweep = now;
         }
         return report;
     };
+    if (const auto view = maildir_view_settings(account); view && view->two_way) {
+        hooks.local_directories = [&store, view] { return sync::maildir_view_directories(store, *view); };
+        hooks.local_files_changed = [&] { scan_view_before_sync(account, store, output); };
+    }
     hooks.on_event = [&](const sync::WatchEvent& event) {
         switch (event.kind) {
             case sync::WatchEvent::Kind::pulled:

@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/encoded_words.hpp"
+#include "cli/maildir_view.hpp"
 #include "cli/message_text.hpp"
 #include "common/error.hpp"
 #include "common/utf8.hpp"
@@ -122,6 +123,7 @@ void status_json(JsonWriter& json, const Account& account, std::optional<store::
         .key("body_bytes").value(usage.bodies.bytes)
         .key("body_files").value(usage.bodies.files)
         .key("database_bytes").value(usage.database_bytes);
+    view_status_json(json, account, store ? &*store : nullptr);
     json.key("queue").value(queue).key("conflicts").value(conflicts).key("mailboxes").begin_array();
     for (std::size_t i = 0; i < mailboxes.size(); ++i) {
         const auto& mailbox = mailboxes[i];
@@ -181,6 +183,7 @@ int run_status(const CommandContext& context, const StatusArguments&) {
                                     mailbox.deleted_on_server ? "  (deleted on the server)" : "");
             }
         });
+        text += view_status_text(*account, *store);   // after the read: it opens one of its own
     }
     output.result(text);
     return 0;

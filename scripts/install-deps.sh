@@ -8,6 +8,7 @@ packages=(
   libssl-dev liblmdb-dev libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libfmt-dev catch2
   dovecot-imapd openssl python3
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
+  notmuch neomutt tmux       # the Maildir view's tests with real mail clients
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(isync iproute2); fi
 

@@ -11,6 +11,8 @@
 //   body_places     hash[32] . id u64                      -> ""
 //   message_ids     sha256(Message-ID)[32] . id u64        -> ""       (hashed: keys are <= 511 bytes)
 //   queue, conflicts  seq u64                              -> record
+//   view_files      message id u64                         -> ViewFileRecord
+//   view_folders    mailbox id u32                         -> ViewFolderRecord
 //   meta, export_state, oauth_tokens  name bytes           -> value
 #pragma once
 

@@ -17,6 +17,9 @@ constexpr std::uint8_t conflict_version = 1;
 constexpr std::uint8_t export_version = 2;   // 1: without mailbox, file_size
 constexpr std::uint8_t token_version = 1;
 constexpr std::uint8_t sync_run_version = 1;
+constexpr std::uint8_t view_file_version = 1;
+constexpr std::uint8_t view_folder_version = 1;
+constexpr std::uint8_t view_state_version = 1;
 
 void put_time(Encoder& out, UnixTime time) { out.i64(time); }
 UnixTime get_time(Decoder& in) { return in.i64(); }
@@ -323,6 +326,66 @@ SyncRunRecord decode_sync_run(std::string_view bytes) {
     r.last_attempt = in.i64();
     r.last_success = in.optional<UnixTime>(get_time);
     r.last_error = in.bytes();
+    in.finish();
+    return r;
+}
+
+// ---- Maildir view --------------------------------------------------------------------------------
+
+std::string encode(const ViewFileRecord& r) {
+    Encoder out;
+    out.u8(view_file_version).u64(r.message).u32(r.mailbox).bytes(r.path).bytes(r.info).optional(r.uid, put_uid);
+    out.u64(r.inode).boolean(r.linked);
+    return std::move(out).data();
+}
+
+ViewFileRecord decode_view_file(std::string_view bytes) {
+    Decoder in(bytes, "view file record");
+    in.version(view_file_version);
+    ViewFileRecord r;
+    r.message = in.u64();
+    r.mailbox = in.u32();
+    r.path = in.bytes();
+    r.info = in.bytes();
+    r.uid = in.optional<Uid>(get_uid);
+    r.inode = in.u64();
+    r.linked = in.boolean();
+    in.finish();
+    return r;
+}
+
+std::string encode(const ViewFolderRecord& r) {
+    Encoder out;
+    out.u8(view_folder_version).u32(r.mailbox).bytes(r.path).u64(r.inode);
+    return std::move(out).data();
+}
+
+ViewFolderRecord decode_view_folder(std::string_view bytes) {
+    Decoder in(bytes, "view folder record");
+    in.version(view_folder_version);
+    ViewFolderRecord r;
+    r.mailbox = in.u32();
+    r.path = in.bytes();
+    r.inode = in.u64();
+    in.finish();
+    return r;
+}
+
+std::string encode(const ViewStateRecord& r) {
+    Encoder out;
+    out.u8(view_state_version).bytes(r.root).bytes(r.layout).strings(r.problems).u64(r.copies).i64(r.updated);
+    return std::move(out).data();
+}
+
+ViewStateRecord decode_view_state(std::string_view bytes) {
+    Decoder in(bytes, "view state record");
+    in.version(view_state_version);
+    ViewStateRecord r;
+    r.root = in.bytes();
+    r.layout = in.bytes();
+    r.problems = in.strings();
+    r.copies = in.u64();
+    r.updated = in.i64();
     in.finish();
     return r;
 }

@@ -169,6 +169,37 @@ struct OAuthTokenRecord {
     friend bool operator==(const OAuthTokenRecord&, const OAuthTokenRecord&) = default;
 };
 
+// The Maildir view (sync/view/README.md): what the view last wrote for one message, so that a scan
+// tells a client's change from the mirror's.
+struct ViewFileRecord {
+    MessageId message = 0;
+    MailboxId mailbox = 0;
+    std::string path;             // relative to the view's root, e.g. "INBOX/cur/17.4_0.host,U=9:2,S"
+    std::string info;             // the info letters written ("FS")
+    std::optional<Uid> uid;       // the UID written into the name
+    std::uint64_t inode = 0;      // of the file written
+    bool linked = true;           // a hard link to the body (false: a copy)
+    friend bool operator==(const ViewFileRecord&, const ViewFileRecord&) = default;
+};
+
+// The folder the view keeps for one mailbox.
+struct ViewFolderRecord {
+    MailboxId mailbox = 0;
+    std::string path;             // relative to the view's root; "" for maildir++'s INBOX
+    std::uint64_t inode = 0;      // of the folder's directory: a client's rename keeps it
+    friend bool operator==(const ViewFolderRecord&, const ViewFolderRecord&) = default;
+};
+
+// Which view the records are about, and what the last scan could not interpret (for `status`).
+struct ViewStateRecord {
+    std::string root;
+    std::string layout;
+    std::vector<std::string> problems;
+    std::uint64_t copies = 0;     // files written as copies, not hard links (another file system)
+    UnixTime updated = 0;
+    friend bool operator==(const ViewStateRecord&, const ViewStateRecord&) = default;
+};
+
 std::string encode(const MailboxRecord& record);
 std::string encode(const MailboxCounts& record);
 std::string encode(const MessageRecord& record);
@@ -177,6 +208,9 @@ std::string encode(const ConflictRecord& record);
 std::string encode(const ExportStateRecord& record);
 std::string encode(const OAuthTokenRecord& record);
 std::string encode(const SyncRunRecord& record);
+std::string encode(const ViewFileRecord& record);
+std::string encode(const ViewFolderRecord& record);
+std::string encode(const ViewStateRecord& record);
 
 MailboxRecord decode_mailbox(std::string_view bytes);
 MailboxCounts decode_mailbox_counts(std::string_view bytes);
@@ -186,6 +220,9 @@ ConflictRecord decode_conflict(std::string_view bytes);
 ExportStateRecord decode_export_state(std::string_view bytes);
 OAuthTokenRecord decode_oauth_token(std::string_view bytes);
 SyncRunRecord decode_sync_run(std::string_view bytes);
+ViewFileRecord decode_view_file(std::string_view bytes);
+ViewFolderRecord decode_view_folder(std::string_view bytes);
+ViewStateRecord decode_view_state(std::string_view bytes);
 
 // Whether the flags make a message count as seen.
 bool has_seen_flag(const std::vector<std::string>& flags);

@@ -10,7 +10,16 @@
 namespace mailsync::store {
 
 const Schema& current_schema() {
-    static const Schema schema{1, {}};
+    // 2: the Maildir view's tables (view_files, view_folders; sync/view/README.md). A store of
+    // version 1 has none: Tables::create opens them empty in the same transaction, which is all
+    // the step needs; it checks that they are there.
+    static const Schema schema{2, {Migration{1, "add the Maildir view's tables", [](WriteTxn& txn) {
+                                       for (const char* name : {"view_files", "view_folders"}) {
+                                           if (!txn.lmdb().open_table(name, true)) {
+                                               throw Error(ErrorCategory::internal, fmt::format("no table {}", name));
+                                           }
+                                       }
+                                   }}}};
     return schema;
 }
 

@@ -332,6 +332,14 @@ std::vector<std::string> Store::verify(bool rehash) {
             guarded("an export state record", [&] { decode_export_state(entry.value); });
             return true;
         });
+        lmdb::for_each_with_prefix(lmdb, tables.view_files, {}, [&](const lmdb::Entry& entry) {
+            guarded("a Maildir view file record", [&] { decode_view_file(entry.value); });
+            return true;
+        });
+        lmdb::for_each_with_prefix(lmdb, tables.view_folders, {}, [&](const lmdb::Entry& entry) {
+            guarded("a Maildir view folder record", [&] { decode_view_folder(entry.value); });
+            return true;
+        });
         lmdb::for_each_with_prefix(lmdb, tables.oauth_tokens, {}, [&](const lmdb::Entry& entry) {
             guarded("a cached OAuth2 token record", [&] { decode_oauth_token(entry.value); });
             return true;

@@ -18,6 +18,8 @@ struct Tables {
     lmdb::Dbi conflicts;
     lmdb::Dbi export_state;
     lmdb::Dbi oauth_tokens;
+    lmdb::Dbi view_files;     // schema 2: the Maildir view (sync/view/README.md)
+    lmdb::Dbi view_folders;
 
     // Opens every table, creating the missing ones (txn must be a write transaction).
     static Tables create(lmdb::Txn& txn);
@@ -31,6 +33,7 @@ inline constexpr const char* next_message = "next_message";
 inline constexpr const char* next_queue = "next_queue";
 inline constexpr const char* next_conflict = "next_conflict";
 inline constexpr const char* sync_run = "sync_run";
+inline constexpr const char* view_state = "view_state";
 }  // namespace meta_key
 
 }  // namespace mailsync::store

@@ -189,6 +189,32 @@ std::optional<SyncRunRecord> ReadTxn::sync_run() const {
     return decode_sync_run(*value);
 }
 
+std::optional<ViewFileRecord> ReadTxn::view_file(MessageId message) const {
+    auto value = txn_.get(tables_.view_files, keys::u64(message));
+    if (!value) return std::nullopt;
+    return decode_view_file(*value);
+}
+
+std::vector<ViewFileRecord> ReadTxn::view_files() const {
+    return all_records<ViewFileRecord>(txn_, tables_.view_files, decode_view_file);
+}
+
+std::optional<ViewFolderRecord> ReadTxn::view_folder(MailboxId mailbox) const {
+    auto value = txn_.get(tables_.view_folders, keys::u32(mailbox));
+    if (!value) return std::nullopt;
+    return decode_view_folder(*value);
+}
+
+std::vector<ViewFolderRecord> ReadTxn::view_folders() const {
+    return all_records<ViewFolderRecord>(txn_, tables_.view_folders, decode_view_folder);
+}
+
+std::optional<ViewStateRecord> ReadTxn::view_state() const {
+    auto value = txn_.get(tables_.meta, meta_key::view_state);
+    if (!value) return std::nullopt;
+    return decode_view_state(*value);
+}
+
 // ---- WriteTxn: helpers ---------------------------------------------------------------------------
 
 std::uint64_t WriteTxn::allocate(const char* counter) {
@@ -363,6 +389,28 @@ void WriteTxn::put_sync_run(const SyncRunRecord& record) {
 
 void WriteTxn::remove_oauth_token(std::string_view key) { txn_.remove(tables_.oauth_tokens, key); }
 
+void WriteTxn::put_view_file(const ViewFileRecord& record) {
+    txn_.put(tables_.view_files, keys::u64(record.message), encode(record));
+}
+
+void WriteTxn::remove_view_file(MessageId message) { txn_.remove(tables_.view_files, keys::u64(message)); }
+
+void WriteTxn::put_view_folder(const ViewFolderRecord& record) {
+    txn_.put(tables_.view_folders, keys::u32(record.mailbox), encode(record));
+}
+
+void WriteTxn::remove_view_folder(MailboxId mailbox) { txn_.remove(tables_.view_folders, keys::u32(mailbox)); }
+
+void WriteTxn::put_view_state(const ViewStateRecord& record) {
+    txn_.put(tables_.meta, meta_key::view_state, encode(record));
+}
+
+void WriteTxn::clear_view() {
+    txn_.clear(tables_.view_files);
+    txn_.clear(tables_.view_folders);
+    txn_.remove(tables_.meta, meta_key::view_state);
+}
+
 void WriteTxn::set_schema_version(std::uint32_t version) {
     txn_.put(tables_.meta, meta_key::schema_version, keys::u32(version));
 }
@@ -384,6 +432,8 @@ Tables Tables::create(lmdb::Txn& txn) {
     tables.conflicts = open("conflicts");
     tables.export_state = open("export_state");
     tables.oauth_tokens = open("oauth_tokens");
+    tables.view_files = open("view_files");
+    tables.view_folders = open("view_folders");
     return tables;
 }
 

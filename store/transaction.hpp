@@ -62,6 +62,13 @@ public:
     std::optional<OAuthTokenRecord> oauth_token(std::string_view key) const;
     std::optional<SyncRunRecord> sync_run() const;
 
+    // ---- the Maildir view's records (sync/view/README.md)
+    std::optional<ViewFileRecord> view_file(MessageId message) const;
+    std::vector<ViewFileRecord> view_files() const;   // in message id order
+    std::optional<ViewFolderRecord> view_folder(MailboxId mailbox) const;
+    std::vector<ViewFolderRecord> view_folders() const;
+    std::optional<ViewStateRecord> view_state() const;
+
     // Raw access, for migrations and verify.
     const lmdb::Txn& lmdb() const { return txn_; }
     const Tables& tables() const { return tables_; }
@@ -104,6 +111,14 @@ public:
     void put_oauth_token(std::string_view key, const OAuthTokenRecord& record);
     void put_sync_run(const SyncRunRecord& record);
     void remove_oauth_token(std::string_view key);
+
+    void put_view_file(const ViewFileRecord& record);
+    void remove_view_file(MessageId message);
+    void put_view_folder(const ViewFolderRecord& record);
+    void remove_view_folder(MailboxId mailbox);
+    void put_view_state(const ViewStateRecord& record);
+    // Forgets every view record (view --rebuild, or a view moved to another root or layout).
+    void clear_view();
 
     // Sets the schema version (Store::open and migrations).
     void set_schema_version(std::uint32_t version);

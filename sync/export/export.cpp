@@ -401,17 +401,6 @@ std::optional<std::string> decode_mailbox_file_name(std::string_view file_name) 
     return out;
 }
 
-std::string maildir_info(const std::vector<std::string>& flags) {
-    std::string info;
-    if (has_flag(flags, "\\Draft")) info.push_back('D');
-    if (has_flag(flags, "\\Flagged")) info.push_back('F');
-    if (has_flag(flags, "$Forwarded")) info.push_back('P');
-    if (has_flag(flags, "\\Answered")) info.push_back('R');
-    if (has_flag(flags, "\\Seen")) info.push_back('S');
-    if (has_flag(flags, "\\Deleted")) info.push_back('T');
-    return info;
-}
-
 std::string maildir_base_name(const MessageRecord& message, std::string_view tag) {
     return fmt::format("{}.M{}.mailsync-{}", std::max<store::UnixTime>(message.internaldate, 0), message.id, sanitized_tag(tag));
 }

@@ -47,6 +47,7 @@
 
 #include "store/records.hpp"
 #include "store/store.hpp"
+#include "sync/view/maildir_names.hpp"   // maildir_info: one letter table for export and the view
 
 namespace mailsync::sync {
 
@@ -85,8 +86,6 @@ ExportReport export_mail(store::Store& store, const ExportOptions& options);
 std::string encode_mailbox_file_name(std::string_view mailbox);
 std::optional<std::string> decode_mailbox_file_name(std::string_view file_name);
 
-// ":2," info letters for the flags (as on the wire), in ASCII order.
-std::string maildir_info(const std::vector<std::string>& flags);
 // The Maildir base name (without ":2,...") of a message, and the id back from a file name that
 // export wrote with this tag (nullopt otherwise).
 std::string maildir_base_name(const store::MessageRecord& message, std::string_view tag);

@@ -139,17 +139,6 @@ QueueRecord record_for_message(QueueKind kind, const MessageRecord& message, con
     return record;
 }
 
-// The hierarchy delimiter of the account: that of its mirrored mailboxes (INBOX's first).
-std::string account_delimiter(const store::ReadTxn& txn) {
-    std::string delimiter;
-    for (const auto& mailbox : txn.mailboxes()) {
-        if (mailbox.delimiter.empty()) continue;
-        if (is_inbox(mailbox.name)) return mailbox.delimiter;
-        if (delimiter.empty()) delimiter = mailbox.delimiter;
-    }
-    return delimiter.empty() ? "/" : delimiter;
-}
-
 // A new mailbox name as the user typed it → its wire name, refusing what no server would take.
 std::string new_mailbox_wire_name(std::string_view name, const std::string& delimiter) {
     if (name.empty()) throw Error(ErrorCategory::bad_input, "a mailbox name cannot be empty");
@@ -178,12 +167,13 @@ std::vector<MailboxRecord> children_of(const store::ReadTxn& txn, const MailboxR
     return children;
 }
 
-// Runs `change` in one write transaction, then tells watch.
+// Runs `change` and then `also` in one write transaction, then tells watch.
 template <class Change>
-LocalChangeResult commit_change(store::Store& store, Change&& change) {
+LocalChangeResult commit_change(store::Store& store, const AlsoInTransaction& also, Change&& change) {
     LocalChangeResult result = store.write([&](WriteTxn& txn) {
         LocalChangeResult attempt;   // a map-full retry starts again from nothing
         change(txn, attempt);
+        if (also) also(txn, attempt);
         return attempt;
     });
     try {
@@ -222,6 +212,16 @@ std::optional<MailboxRecord> find_mailbox(const store::ReadTxn& txn, std::string
     return txn.mailbox_by_name(name);   // a server with UTF8=ACCEPT keeps UTF-8 names
 }
 
+std::string account_delimiter(const store::ReadTxn& txn) {
+    std::string delimiter;
+    for (const auto& mailbox : txn.mailboxes()) {
+        if (mailbox.delimiter.empty()) continue;
+        if (is_inbox(mailbox.name)) return mailbox.delimiter;
+        if (delimiter.empty()) delimiter = mailbox.delimiter;
+    }
+    return delimiter.empty() ? "/" : delimiter;
+}
+
 std::vector<QueueRecord> outstanding_changes(const store::ReadTxn& txn) {
     auto records = txn.queue();
     std::erase_if(records, [](const QueueRecord& r) { return r.state == QueueState::confirmed; });
@@ -245,13 +245,13 @@ void notify_queue_changed(const std::filesystem::path& store_directory, Seq last
 
 LocalChangeResult change_flags(store::Store& store, std::string_view mailbox_name, std::span<const MessageId> ids,
                                const std::vector<std::string>& add, const std::vector<std::string>& remove,
-                               UnixTime now) {
+                               UnixTime now, const AlsoInTransaction& also) {
     for (const auto& flag : add) {
         if (has_flag(remove, flag)) {
             throw Error(ErrorCategory::bad_input, fmt::format("flag {} is both added and removed", flag));
         }
     }
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const MailboxRecord mailbox = existing_mailbox(txn, mailbox_name);
         const auto messages = messages_in(txn, mailbox, ids);
         const QueueIndex queue(txn);
@@ -294,8 +294,8 @@ LocalChangeResult change_flags(store::Store& store, std::string_view mailbox_nam
 // ---- move, copy -----------------------------------------------------------------------------------
 
 LocalChangeResult move_messages(store::Store& store, std::string_view mailbox_name, std::span<const MessageId> ids,
-                                std::string_view destination_name, UnixTime now) {
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+                                std::string_view destination_name, UnixTime now, const AlsoInTransaction& also) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const MailboxRecord source = existing_mailbox(txn, mailbox_name);
         const MailboxRecord destination = existing_mailbox(txn, destination_name);
         refuse_same_mailbox(source, destination, "move");
@@ -340,8 +340,8 @@ LocalChangeResult move_messages(store::Store& store, std::string_view mailbox_na
 }
 
 LocalChangeResult copy_messages(store::Store& store, std::string_view mailbox_name, std::span<const MessageId> ids,
-                                std::string_view destination_name, UnixTime now) {
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+                                std::string_view destination_name, UnixTime now, const AlsoInTransaction& also) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const MailboxRecord source = existing_mailbox(txn, mailbox_name);
         const MailboxRecord destination = existing_mailbox(txn, destination_name);
         refuse_same_mailbox(source, destination, "copy");
@@ -384,8 +384,8 @@ LocalChangeResult copy_messages(store::Store& store, std::string_view mailbox_na
 // ---- delete ---------------------------------------------------------------------------------------
 
 LocalChangeResult delete_messages(store::Store& store, std::string_view mailbox_name, std::span<const MessageId> ids,
-                                  UnixTime now) {
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+                                  UnixTime now, const AlsoInTransaction& also) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const MailboxRecord mailbox = existing_mailbox(txn, mailbox_name);
         const auto messages = messages_in(txn, mailbox, ids);
         const QueueIndex queue(txn);
@@ -414,7 +414,7 @@ LocalChangeResult delete_messages(store::Store& store, std::string_view mailbox_
 
 // ---- append ---------------------------------------------------------------------------------------
 
-LocalChangeResult append_message(store::Store& store, const AppendRequest& request, UnixTime now) {
+LocalChangeResult append_message(store::Store& store, const AppendRequest& request, UnixTime now, const AlsoInTransaction& also) {
     // Checked first so that the common mistake leaves no body file behind.
     store.read([&](const store::ReadTxn& txn) { existing_mailbox(txn, request.mailbox); });
     const PreparedMessage prepared = store_message_file(store, request.file);
@@ -423,7 +423,7 @@ LocalChangeResult append_message(store::Store& store, const AppendRequest& reque
     for (const auto& flag : request.flags) {
         if (!has_flag(flags, flag)) flags.push_back(flag);
     }
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const MailboxRecord mailbox = existing_mailbox(txn, request.mailbox);
         MessageRecord message;
         message.mailbox = mailbox.id;
@@ -454,8 +454,8 @@ LocalChangeResult append_message(store::Store& store, const AppendRequest& reque
 
 // ---- mkdir, rename, rmdir -------------------------------------------------------------------------
 
-LocalChangeResult make_mailbox(store::Store& store, std::string_view name, UnixTime now) {
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+LocalChangeResult make_mailbox(store::Store& store, std::string_view name, UnixTime now, const AlsoInTransaction& also) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const std::string delimiter = account_delimiter(txn);
         if (is_inbox(name) || find_mailbox(txn, name)) {
             throw Error(ErrorCategory::bad_input, fmt::format("mailbox '{}' exists already", name));
@@ -474,8 +474,8 @@ LocalChangeResult make_mailbox(store::Store& store, std::string_view name, UnixT
 }
 
 LocalChangeResult rename_mailbox(store::Store& store, std::string_view old_name, std::string_view new_name,
-                                 UnixTime now) {
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+                                 UnixTime now, const AlsoInTransaction& also) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const std::string delimiter = account_delimiter(txn);
         MailboxRecord mailbox = existing_mailbox(txn, old_name);
         if (is_inbox(mailbox.name)) {
@@ -513,8 +513,8 @@ LocalChangeResult rename_mailbox(store::Store& store, std::string_view old_name,
     });
 }
 
-LocalChangeResult remove_mailbox(store::Store& store, std::string_view name, UnixTime now) {
-    return commit_change(store, [&](WriteTxn& txn, LocalChangeResult& result) {
+LocalChangeResult remove_mailbox(store::Store& store, std::string_view name, UnixTime now, const AlsoInTransaction& also) {
+    return commit_change(store, also, [&](WriteTxn& txn, LocalChangeResult& result) {
         const std::string delimiter = account_delimiter(txn);
         const MailboxRecord mailbox = existing_mailbox(txn, name);
         if (is_inbox(mailbox.name)) throw Error(ErrorCategory::bad_input, "INBOX cannot be removed");

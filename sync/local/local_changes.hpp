@@ -116,6 +116,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -141,18 +142,23 @@ struct LocalChangeResult {
     std::string notify_failure;
 };
 
+// Runs inside the command's write transaction, after its change, with what it did: the Maildir
+// view (sync/view/) records what a client's change became in the same commit as the change, so a
+// crash leaves both or neither.
+using AlsoInTransaction = std::function<void(store::WriteTxn&, const LocalChangeResult&)>;
+
 // ---- message commands. MAILBOX, DESTINATION: UTF-8 names as the user typed them.
 // Errors, with nothing changed: Error(bad_input) for an unknown mailbox (named), ids not in
 // MAILBOX (all of them named), a move/copy into MAILBOX itself.
 LocalChangeResult change_flags(store::Store& store, std::string_view mailbox, std::span<const store::MessageId> ids,
                                const std::vector<std::string>& add, const std::vector<std::string>& remove,
-                               store::UnixTime now);
+                               store::UnixTime now, const AlsoInTransaction& also = {});
 LocalChangeResult move_messages(store::Store& store, std::string_view mailbox, std::span<const store::MessageId> ids,
-                                std::string_view destination, store::UnixTime now);
+                                std::string_view destination, store::UnixTime now, const AlsoInTransaction& also = {});
 LocalChangeResult copy_messages(store::Store& store, std::string_view mailbox, std::span<const store::MessageId> ids,
-                                std::string_view destination, store::UnixTime now);
+                                std::string_view destination, store::UnixTime now, const AlsoInTransaction& also = {});
 LocalChangeResult delete_messages(store::Store& store, std::string_view mailbox, std::span<const store::MessageId> ids,
-                                  store::UnixTime now);
+                                  store::UnixTime now, const AlsoInTransaction& also = {});
 
 struct AppendRequest {
     std::string mailbox;   // UTF-8
@@ -164,22 +170,25 @@ struct AppendRequest {
 // Reads FILE (see sync/local/local_message_file.hpp for what is stored), stores the body, then adds the
 // message and its append record. Error(bad_input) for an unknown mailbox, a missing file or one
 // that is not a message; Error(io) for a file that cannot be read.
-LocalChangeResult append_message(store::Store& store, const AppendRequest& request, store::UnixTime now);
+LocalChangeResult append_message(store::Store& store, const AppendRequest& request, store::UnixTime now, const AlsoInTransaction& also = {});
 
 // ---- mailbox commands. Hierarchy levels are separated by the account's delimiter (that of the
 // mailboxes already mirrored; "/" before the first sync). Error(bad_input): mkdir of a name that
 // exists, an empty level or a wildcard (* %); rename of INBOX, of an unknown mailbox, to an existing
 // name or below itself; rmdir of INBOX, of an unknown mailbox, of one with messages or
 // sub-mailboxes.
-LocalChangeResult make_mailbox(store::Store& store, std::string_view name, store::UnixTime now);
+LocalChangeResult make_mailbox(store::Store& store, std::string_view name, store::UnixTime now, const AlsoInTransaction& also = {});
 LocalChangeResult rename_mailbox(store::Store& store, std::string_view old_name, std::string_view new_name,
-                                 store::UnixTime now);
-LocalChangeResult remove_mailbox(store::Store& store, std::string_view name, store::UnixTime now);
+                                 store::UnixTime now, const AlsoInTransaction& also = {});
+LocalChangeResult remove_mailbox(store::Store& store, std::string_view name, store::UnixTime now, const AlsoInTransaction& also = {});
 
 // ---- helpers
 // The mailbox the user means by `name` (UTF-8): its wire name, INBOX in any case, or — for servers
 // that use UTF-8 names — the name as given. nullopt when there is none.
 std::optional<store::MailboxRecord> find_mailbox(const store::ReadTxn& txn, std::string_view name);
+// The hierarchy delimiter of the account: that of its mirrored mailboxes (INBOX's first), "/"
+// before the first sync.
+std::string account_delimiter(const store::ReadTxn& txn);
 // The records not yet confirmed, oldest first: what `queue` shows.
 std::vector<store::QueueRecord> outstanding_changes(const store::ReadTxn& txn);
 // Rewrites DIR/queue-changed (see above). Error(io) when it cannot.

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -21,7 +22,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// DIR/queue-changed, closed after a write by a local command.
+// DIR/queue-changed, closed after a write by a local command; and the directories of local files
+// a mail client changes (the Maildir view's folders), any change in them.
+struct Drained {
+    bool queue = false;
+    bool files = false;
+};
+
 class QueueWatch {
 public:
     explicit QueueWatch(const std::filesystem::path& directory) {
@@ -38,9 +45,18 @@ public:
     QueueWatch& operator=(const QueueWatch&) = delete;
     int fd() const { return fd_; }
 
-    // Reads what is pending; whether the queue-changed file was among it.
-    bool drain() {
-        bool changed = false;
+    // Adds these directories (those missing are skipped; watching one again is harmless).
+    void watch_files(const std::vector<std::filesystem::path>& directories) {
+        for (const auto& directory : directories) {
+            const int wd = ::inotify_add_watch(fd_, directory.c_str(),
+                                               IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR);
+            if (wd >= 0) file_watches_.insert(wd);
+        }
+    }
+
+    // Reads what is pending: whether the queue-changed file was among it, and local files changed.
+    Drained drain() {
+        Drained changed;
         alignas(inotify_event) std::array<char, 4096> buffer;
         while (true) {
             const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
@@ -48,9 +64,11 @@ public:
             for (ssize_t at = 0; at < n;) {
                 inotify_event event;
                 std::memcpy(&event, buffer.data() + at, sizeof event);
-                if (event.len > 0) {
+                if (file_watches_.contains(event.wd)) {
+                    changed.files = true;
+                } else if (event.len > 0) {
                     const char* name = buffer.data() + at + static_cast<ssize_t>(sizeof event);
-                    if (std::string_view(name) == queue_changed_file_name) changed = true;
+                    if (std::string_view(name) == queue_changed_file_name) changed.queue = true;
                 }
                 at += static_cast<ssize_t>(sizeof event + event.len);
             }
@@ -60,6 +78,7 @@ public:
 
 private:
     int fd_ = -1;
+    std::set<int> file_watches_;
 };
 
 enum class Wake { timeout, stop, queue };
@@ -141,6 +160,7 @@ private:
     void session_loop();
     bool replay_now(imap::Session& session);
     void pull_now();
+    void watch_local_directories();
     Wake wait_fds(milliseconds timeout);
     bool stop_requested();
     void emit(WatchEvent::Kind kind, std::string text, const ReplayReport* replay = nullptr,
@@ -176,7 +196,16 @@ Wake Watcher::wait_fds(milliseconds timeout) {
             stopping_ = true;
             return Wake::stop;
         }
-        if (fds[1].revents != 0 && queue_.drain()) return Wake::queue;
+        if (fds[1].revents != 0) {
+            const Drained drained = queue_.drain();
+            // A client changed local files: the hook turns that into queued changes, whose
+            // queue-changed event wakes the replay at the next poll.
+            if (drained.files && hooks_.local_files_changed) {
+                hooks_.local_files_changed();
+                watch_local_directories();
+            }
+            if (drained.queue) return Wake::queue;
+        }
         if (ready == 0 || Clock::now() >= deadline) return Wake::timeout;
     }
 }
@@ -226,7 +255,12 @@ bool Watcher::replay_now(imap::Session& session) {
 
 void Watcher::pull_now() {
     const PullReport report = hooks_.pull();
+    watch_local_directories();   // the pull may have made folders
     emit(WatchEvent::Kind::pulled, "pulled", nullptr, &report);
+}
+
+void Watcher::watch_local_directories() {
+    if (hooks_.local_directories) queue_.watch_files(hooks_.local_directories());
 }
 
 // One connection's life: returns when stopping; throws Error(unavailable) when the connection is lost.
@@ -239,6 +273,7 @@ void Watcher::session_loop() {
         ~HandlerReset() { session.set_handler(nullptr); }
     } reset{session};
     emit(WatchEvent::Kind::connected, "connected");
+    watch_local_directories();
     queue_.drain();   // what is queued now is replayed below
     replay_now(session);
     pull_now();

@@ -20,6 +20,9 @@
 //                                                               the replay had the connection went
 //                                                               to the replay; INBOX is EXAMINEd
 //                                                               again after it)
+//     a local file changed in hooks.local_directories (inotify;  → hooks.local_files_changed (the
+//       the Maildir view: a mail client renamed, moved,           Maildir view's scan); what it
+//       wrote or removed a file or folder)                         queues wakes the replay as above
 //     every keepalive (5 min; always < 29 min, RFC 2177)      → DONE, NOOP, IDLE again: a connection
 //                                                               that went silent (suspend, NAT
 //                                                               timeout) fails the session deadline
@@ -50,8 +53,10 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 #include "sync/pull/pull.hpp"
@@ -83,6 +88,11 @@ struct WatchHooks {
     ConnectionFactory connect;                           // the IDLE/replay connection
     std::function<PullReport()> pull;                    // one pull of the account
     std::function<void(const WatchEvent&)> on_event;     // optional
+    // Optional: directories of local files that mail clients change (the Maildir view's folders,
+    // their cur/ and new/), read at start and after each pull and local change; any change in them
+    // (inotify) calls local_files_changed, which turns it into queued changes (the view's scan).
+    std::function<std::vector<std::filesystem::path>()> local_directories;
+    std::function<void()> local_files_changed;
 };
 
 // Runs until stop_fd becomes readable. Throws what cannot be retried (see above).

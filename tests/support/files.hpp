@@ -1,5 +1,5 @@
 #pragma once
-// Whole-file reads for tests: a missing or unreadable file reads as "".
+// Whole-file reads and writes for tests: a missing or unreadable file reads as "".
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +13,10 @@ inline std::string read_file(const std::filesystem::path& path) {
     std::ostringstream content;
     content << in.rdbuf();
     return content.str();
+}
+
+inline void write_file(const std::filesystem::path& path, const std::string& content) {
+    std::ofstream(path, std::ios::binary) << content;
 }
 
 }  // namespace mailsync::test

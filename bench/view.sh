@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The Maildir view's costs (issue 12): disk of store + view against the mail's size (hard links: the
+# view adds no second copy), and a no-op `mailsync sync` with and without a view of N files.
+#
+#   bench/view.sh [--messages 3000] [--seed S] [--keep]
+#
+# Environment: MAILSYNC (the binary; required), BENCH_CACHE (generated mail; default bench/.cache),
+# BENCH_WORK (work directory). Mail from scripts/generate-mail.py, loaded by scripts/load-mail.sh
+# into INBOX of a throwaway Dovecot (bench/lib/work-dovecot.sh); two-way account on loopback.
+# Steps: sync without a view; 5 no-op syncs timed; `maildir:` added, a sync writes the view; 5
+# no-op syncs timed (each scans the view and compares it with the mirror). Disk: `du -sk` of store
+# and view together (du counts a file linked twice once) against the sum of the messages' sizes.
+# Prints the figures.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+N=3000 SEED=42 KEEP=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --messages) N=${2:?}; shift 2 ;;
+    --seed) SEED=${2:?}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    *) echo "view.sh: unknown argument $1" >&2; exit 64 ;;
+  esac
+done
+[ -x "${MAILSYNC:-}" ] || { echo "view.sh: set MAILSYNC to the mailsync binary" >&2; exit 64; }
+CACHE=${BENCH_CACHE:-$ROOT/bench/.cache}
+MAIL=$CACHE/size-s$SEED-n$N   # the same mail as bench/store-size.sh's
+# shellcheck source=bench/lib/generated-mail.sh
+. "$ROOT/bench/lib/generated-mail.sh"
+generated_mail "$MAIL" "$N" "$SEED"
+# shellcheck source=bench/lib/work-dovecot.sh
+. "$ROOT/bench/lib/work-dovecot.sh"
+start_work_dovecot view
+u=t_view_n$N
+"$ROOT/scripts/load-mail.sh" "$DOVE" "$u" INBOX "$MAIL" >/dev/null
+d=$WORK/acct
+mkdir -p "$d"; chmod 700 "$d"
+(umask 077; printf '%s\n' "$u-pw" >"$d/password")
+config() {  # extra lines
+  printf 'accounts:\n  view:\n    host: 127.0.0.1\n    port: %s\n    tls: none\n    user: %s\n    password_file: %s\n    store: %s\n%s' \
+    "$IMAP_PORT" "$u" "$d/password" "$d/store" "$1" >"$d/mailsync.yaml"
+  chmod 600 "$d/mailsync.yaml"
+}
+noop_median() {  # -> median seconds of 5 no-op syncs
+  for _ in 1 2 3 4 5; do
+    /usr/bin/time -f %e -o "$d/t" "$MAILSYNC" -c "$d/mailsync.yaml" sync; cat "$d/t"
+  done | sort -n | sed -n 3p
+}
+config ""
+"$MAILSYNC" -c "$d/mailsync.yaml" sync
+without=$(noop_median)
+config "    maildir: $d/Mail
+"
+/usr/bin/time -f %e -o "$d/t" "$MAILSYNC" -c "$d/mailsync.yaml" sync; first=$(cat "$d/t")
+with=$(noop_median)
+files=$(find "$d/Mail" -type f | wc -l)
+mail_kb=$(find "$MAIL" -name '*.eml' -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s / 1024 }')
+store_kb=$(du -sk "$d/store" | cut -f1)
+both_kb=$(du -sk "$d/store" "$d/Mail" | awk '{ s += $1 } END { print s }')
+echo "messages $N, view files $files, mail ${mail_kb} KB"
+echo "disk: store ${store_kb} KB, store + view ${both_kb} KB = $(awk -v a="$both_kb" -v b="$mail_kb" 'BEGIN { printf "%.3f", a / b }') x the mail"
+echo "sync writing the view: ${first} s"
+echo "no-op sync (median of 5): without a view ${without} s, with a view of $files files ${with} s"

@@ -1,0 +1,67 @@
+// The built mailsync program run as a user runs it, with a configuration written to a temp
+// directory for a test user of the fixture's Dovecot (plaintext on loopback).
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "tests/integration/pull_test_support.hpp"
+
+namespace mailsync::test {
+
+struct Run {
+    int code = -1;
+    std::string out;
+};
+
+class Cli {
+public:
+    // `extra`: more lines of the account's configuration ("    mode: backup\n").
+    Cli(const DovecotFixture::User& user, std::uint16_t port, const std::string& extra = "") : user_(user) {
+        const auto password_file = dir_.path() / "password";
+        std::ofstream(password_file) << user.password << "\n";
+        ::chmod(password_file.c_str(), 0600);
+        config_ = dir_.path() / "config.yaml";
+        std::ofstream(config_) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
+                               << "\n    tls: none\n    user: " << user.name << "\n    password_file: " << password_file.string()
+                               << "\n    store: " << store().string() << "\n" << extra;
+        ::chmod(config_.c_str(), 0600);
+    }
+    std::filesystem::path store() const { return dir_.path() / "store"; }
+    std::filesystem::path directory() const { return dir_.path(); }
+
+    Run run(const std::string& arguments) const {
+        const std::string command = std::string(MAILSYNC_BINARY_DIR "/cli/mailsync") + " -c " + config_.string() + " " + arguments +
+                                    " 2>" + (dir_.path() / "stderr").string();
+        Run result;
+        FILE* pipe = ::popen(command.c_str(), "r");
+        REQUIRE(pipe);
+        char buffer[65536];
+        std::size_t n = 0;
+        while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+        const int status = ::pclose(pipe);
+        result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return result;
+    }
+    std::string stderr_text() const {
+        std::ifstream in(dir_.path() / "stderr", std::ios::binary);
+        std::string text;
+        char buffer[4096];
+        while (in.read(buffer, sizeof buffer) || in.gcount() > 0) text.append(buffer, static_cast<std::size_t>(in.gcount()));
+        return text;
+    }
+
+private:
+    TempDirectory dir_;
+    DovecotFixture::User user_;
+    std::filesystem::path config_;
+};
+
+}  // namespace mailsync::test
