@@ -52,7 +52,17 @@ void roll_back_refused(store::WriteTxn& txn, const store::QueueRecord& record) {
             txn.put_mailbox(*mailbox);
             return;
         }
-        case QueueKind::remove:
+        case QueueKind::remove: {
+            // The pull brings the message back, but only if it looks at the mailbox: the server's
+            // state is as the last pull recorded it (STATUS unchanged), so the pull would skip it,
+            // and an incremental pass finds nothing changed. Forgetting HIGHESTMODSEQ makes the
+            // next pull compare the mailbox in full, which downloads the message again.
+            auto mailbox = txn.mailbox(record.mailbox);
+            if (!mailbox || txn.message(record.message)) return;
+            mailbox->highestmodseq = 0;
+            txn.put_mailbox(*mailbox);
+            return;
+        }
         case QueueKind::delete_mailbox: return;
     }
 }
