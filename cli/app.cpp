@@ -198,7 +198,15 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     auto* queue_command = add("queue", "the pending offline changes, oldest first", [&] { return CommandArguments(queue); });
     queue_command->add_flag("--refused", queue.refused, "only the changes the server refused (until dropped)");
     queue_command->add_option("--drop", queue.drop, "cancel queued change ID (not yet sent, or refused): the mirror returns to the server's state for it");
-    add("conflicts", "the conflicts met and how each was resolved", [] { return CommandArguments(ConflictsArguments{}); });
+    ConflictsArguments conflicts;
+    std::optional<std::uint64_t> clear_id;
+    auto* conflicts_command = add("conflicts", "the conflicts met and how each was resolved", [&] {
+        conflicts.id = clear_id;
+        return CommandArguments(conflicts);
+    });
+    conflicts_command->add_flag("--clear", conflicts.clear,
+                                "forget the conflicts recorded now (all that `conflicts` lists), or only the one named by ID");
+    conflicts_command->add_option("ID", clear_id, "with --clear: the conflict to forget (the first column; `seq` in --json)");
 
     ExportArguments export_arguments;
     std::string export_format;

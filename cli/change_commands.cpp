@@ -17,6 +17,7 @@
 #include "store/store.hpp"
 #include "sync/local/local_changes.hpp"
 #include "sync/push/drop_change.hpp"
+#include "sync/rules/change_sentences.hpp"
 #include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::cli {
@@ -284,7 +285,40 @@ int run_queue(const CommandContext& context, const QueueArguments& arguments) {
     return 0;
 }
 
-int run_conflicts(const CommandContext& context, const ConflictsArguments&) {
+// conflicts --clear: forgets, in one transaction, every conflict recorded at that moment (what
+// `conflicts` lists now; one recorded later by a sync is kept), or only the one named.
+int clear_conflicts(const CommandContext& context, const ConflictsArguments& arguments) {
+    std::size_t cleared = 0;
+    for (const Account* account : context.accounts) {
+        std::error_code ignored;
+        if (!std::filesystem::exists(account->store / "data.mdb", ignored)) continue;
+        store::Store store = open_store(*account);
+        cleared += store.write([&](store::WriteTxn& txn) -> std::size_t {
+            if (arguments.id) {
+                if (!txn.remove_conflict(*arguments.id))
+                    throw Error(ErrorCategory::bad_input,
+                                fmt::format("no conflict {} is recorded (`mailsync conflicts` lists them)", *arguments.id));
+                return 1;
+            }
+            const auto all = txn.conflicts();
+            for (const auto& record : all) txn.remove_conflict(record.seq);
+            return all.size();
+        });
+    }
+    if (context.output.json()) {
+        JsonWriter json;
+        json.begin_object().key("cleared").value(std::uint64_t{cleared}).end_object();
+        context.output.result(json.str());
+    } else {
+        context.output.result(fmt::format("Cleared {} conflict{}.", cleared, cleared == 1 ? "" : "s"));
+    }
+    return 0;
+}
+
+int run_conflicts(const CommandContext& context, const ConflictsArguments& arguments) {
+    if (arguments.id && !arguments.clear)
+        throw Error(ErrorCategory::usage, "conflicts ID needs --clear: `mailsync conflicts --clear ID` forgets that conflict");
+    if (arguments.clear) return clear_conflicts(context, arguments);
     Output& output = context.output;
     JsonWriter json;
     json.begin_array();
@@ -308,10 +342,8 @@ int run_conflicts(const CommandContext& context, const ConflictsArguments&) {
         });
         for (const auto& [record, mailbox] : conflicts) {
             if (!output.json()) {
-                output.result(fmt::format("{}{}  {}  id {}{}  {}: local {}; server {}; {}",
-                                          context.accounts.size() > 1 ? account->name + "  " : "", format_time(record.time),
-                                          mailbox, record.message, record.uid ? fmt::format(" (UID {})", *record.uid) : "",
-                                          record.rule, record.local_change, record.server_change, record.resolution));
+                output.result(fmt::format("{}{}  {}  {}", context.accounts.size() > 1 ? account->name + "  " : "",
+                                          record.seq, format_time(record.time), sync::conflict_sentence(record)));
                 continue;
             }
             json.begin_object()

@@ -37,6 +37,7 @@ bool needs_single_account(const CommandArguments& arguments) {
                           [](const RenameArguments&) { return true; },
                           [](const RmdirArguments&) { return true; },
                           [](const QueueArguments& queue) { return queue.drop.has_value(); },   // ids are per account
+                          [](const ConflictsArguments& conflicts) { return conflicts.id.has_value(); },
                           [](const auto&) { return false; },
                       },
                       arguments);

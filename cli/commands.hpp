@@ -75,7 +75,10 @@ struct QueueArguments {
     bool refused = false;   // --refused: only the changes the server refused
     std::optional<std::uint64_t> drop;   // --drop ID: cancel that change
 };
-struct ConflictsArguments {};
+struct ConflictsArguments {
+    bool clear = false;                 // --clear: forget the conflicts listed now ...
+    std::optional<std::uint64_t> id;    // ... or only this one (--clear ID)
+};
 enum class ExportFormat { maildir, mbox };
 struct ExportArguments {
     ExportFormat format = ExportFormat::maildir;

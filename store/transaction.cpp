@@ -347,6 +347,8 @@ Seq WriteTxn::add_conflict(ConflictRecord record) {
     return record.seq;
 }
 
+bool WriteTxn::remove_conflict(Seq seq) { return txn_.remove(tables_.conflicts, keys::u64(seq)); }
+
 void WriteTxn::put_export_state(std::string_view key, const ExportStateRecord& record) {
     txn_.put(tables_.export_state, key, encode(record));
 }

@@ -97,6 +97,8 @@ public:
     void put_queue_entry(const QueueRecord& record);
     void remove_queue_entry(Seq seq);
     Seq add_conflict(ConflictRecord record);
+    // Forgets a conflict (`conflicts --clear`); false when there is none of that seq.
+    bool remove_conflict(Seq seq);
 
     void put_export_state(std::string_view key, const ExportStateRecord& record);
     void put_oauth_token(std::string_view key, const OAuthTokenRecord& record);

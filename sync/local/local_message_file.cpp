@@ -103,7 +103,7 @@ std::optional<MessageHeader> parse_message_header(std::string_view header_block)
 std::optional<MessageHeader> read_message_header(std::istream& body) {
     std::string block;
     std::string line;
-    while (block.size() <= max_header_bytes && std::getline(body, line)) {
+    while (block.size() <= max_local_header_bytes && std::getline(body, line)) {
         block += line;
         block += '\n';
         if (without_cr(line).empty()) return parse_message_header(block);
@@ -176,8 +176,8 @@ PreparedMessage store_message_file(const store::Store& store, const std::filesys
         const std::size_t searched = head.size() < 3 ? 0 : head.size() - 3;
         normalize(chunk, head);
         header_end = head.find("\r\n\r\n", searched);
-        if (header_end == std::string::npos && head.size() > max_header_bytes) {
-            not_a_message(file, fmt::format("no blank line ends a header within {} bytes", max_header_bytes));
+        if (header_end == std::string::npos && head.size() > max_local_header_bytes) {
+            not_a_message(file, fmt::format("no blank line ends a header within {} bytes", max_local_header_bytes));
         }
     }
     if (header_end == std::string::npos) {

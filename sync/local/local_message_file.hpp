@@ -9,7 +9,7 @@
 // A file is a message when it starts with a header block (field lines "Name: value" and their
 // folded continuations) that holds at least one of From, Date, Subject, Message-ID and ends with a
 // blank line. NUL bytes are refused: APPEND cannot carry them without the BINARY extension.
-// Memory stays bounded: the header (at most max_header_bytes) is held, the rest streamed.
+// Memory stays bounded: the header (at most max_local_header_bytes) is held, the rest streamed.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +23,7 @@
 
 namespace mailsync::sync {
 
-inline constexpr std::size_t max_header_bytes = 1u << 20;
+inline constexpr std::size_t max_local_header_bytes = 1u << 20;
 
 // The header fields `list` shows, unfolded and trimmed, encoded words left as they are.
 struct MessageHeader {

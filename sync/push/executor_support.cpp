@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "sync/local/local_message_file.hpp"
+#include "sync/pull/message_identity.hpp"
 #include "sync/push/executors.hpp"
 
 namespace mailsync::sync {
@@ -45,27 +46,30 @@ std::map<Uid, MarkedRecord*> records_by_current_uid(ReplayContext& context, std:
     return by_uid;
 }
 
-MessageIdentity identity_of(ReplayContext& context, store::MessageId message, const std::optional<store::BodyHash>& hash) {
-    MessageIdentity identity;
+Sought sought_message(ReplayContext& context, store::MessageId message, const std::optional<store::BodyHash>& hash) {
+    Sought sought;
     const auto record = context.store.read([&](const store::ReadTxn& txn) { return txn.message(message); });
     if (record) {
-        identity.message_id = record->message_id;
-        identity.size = record->size;
+        sought.message_id = record->message_id;
+        sought.size = record->size;
     }
-    if (hash && context.store.has_body(*hash)) {
+    std::optional<store::BodyHash> body = hash;
+    if ((!body || !context.store.has_body(*body)) && record) body = record->body_hash;
+    if (body && context.store.has_body(*body)) {
+        sought.body = body;
         std::error_code error;
-        const auto size = std::filesystem::file_size(context.store.body_path(*hash), error);
-        if (!error) identity.size = size;
-        if (identity.message_id.empty()) {
-            auto body = context.store.open_body(*hash);
-            if (auto header = read_message_header(body)) identity.message_id = header->message_id;
+        const auto size = std::filesystem::file_size(context.store.body_path(*body), error);
+        if (!error) sought.size = size;
+        if (sought.message_id.empty()) {
+            auto stream = context.store.open_body(*body);
+            if (auto header = read_message_header(stream)) sought.message_id = header->message_id;
         }
     }
-    return identity;
+    return sought;
 }
 
 UidNow current_uid(ReplayContext& context, store::QueueRecord& record) {
-    if (!record.uid) return {std::nullopt, ServerFinding::unplaced, "it never reached the server"};
+    if (!record.uid) return {std::nullopt, ServerFinding::unplaced, "the message never reached the server"};
     const std::uint32_t uidvalidity = context.server.uidvalidity();
     if (record.uidvalidity == 0 || record.uidvalidity == uidvalidity) return {record.uid};
     // Renumbered. Re-paired by the pull already?
@@ -78,14 +82,14 @@ UidNow current_uid(ReplayContext& context, store::QueueRecord& record) {
         return std::nullopt;
     });
     if (!paired) {
-        const MessageIdentity identity = identity_of(context, record.message, record.body_hash);
-        if (identity.message_id.empty())
+        const Sought sought = sought_message(context, record.message, record.body_hash);
+        if (sought.message_id.empty())
             return {std::nullopt, ServerFinding::unplaced,
-                    "the server renumbered the mailbox (new UIDVALIDITY) and the message has no Message-ID to find it by"};
-        const auto found = uids_with_identity(context, identity);
+                    "the server renumbered the mailbox (new UIDVALIDITY) and the message had no Message-ID to find it by"};
+        const auto found = uids_with_identity(context, sought);
         if (found.empty())
             return {std::nullopt, ServerFinding::message_gone,
-                    "the server renumbered the mailbox (new UIDVALIDITY) and the message is no longer in it"};
+                    "the server renumbered the mailbox (new UIDVALIDITY) and the message was no longer in it"};
         paired = found.front();
     }
     record.uid = paired;
@@ -102,25 +106,40 @@ UidNow current_uid(ReplayContext& context, store::QueueRecord& record) {
     return {paired};
 }
 
-std::vector<Uid> uids_with_identity(ReplayContext& context, const MessageIdentity& identity) {
-    if (identity.message_id.empty()) return {};
-    const auto candidates = context.server.search_message_id(identity.message_id);
-    if (!candidates || candidates->empty()) return {};
-    if (identity.size == 0) return candidates->values();
-    const auto sizes = context.server.fetch_sizes(*candidates);
-    if (!sizes) return {};
-    std::vector<Uid> found;
-    for (Uid uid : candidates->values())
-        if (auto size = sizes->find(uid); size != sizes->end() && size->second == identity.size) found.push_back(uid);
+std::vector<Uid> uids_with_identity(ReplayContext& context, const Sought& sought) {
+    std::optional<imap::SequenceSet> candidates;
+    if (!sought.message_id.empty()) candidates = context.server.search_message_id(sought.message_id);
+    else if (sought.from) candidates = context.server.search_uids_from(*sought.from);
+    if (!candidates) return {};
+    std::vector<Uid> found = candidates->values();
+    if (sought.from) std::erase_if(found, [&](Uid uid) { return uid < *sought.from; });
+    if (found.empty()) return {};
+    if (sought.size != 0) {
+        const auto sizes = context.server.fetch_sizes(imap::SequenceSet::from_values(found));
+        if (!sizes) return {};
+        std::erase_if(found, [&](Uid uid) {
+            const auto size = sizes->find(uid);
+            return size == sizes->end() || size->second != sought.size;
+        });
+    }
+    if (found.empty() || !sought.body) return found;
+    // The header check of the pull: the server's header section byte-identical to the stored one's.
+    auto stream = context.store.open_body(*sought.body);
+    const auto stored = header_of(stream);
+    if (!stored) return {};
+    const auto headers = context.server.header_digests(imap::SequenceSet::from_values(found));
+    std::erase_if(found, [&](Uid uid) {
+        const auto header = headers.find(uid);
+        return header == headers.end() || header->second != stored;
+    });
     return found;
 }
 
 std::optional<Uid> find_unknown_copy(ReplayContext& context, const std::string& name, store::MailboxId local_mailbox,
-                                     const MessageIdentity& identity,
-                                     const std::optional<store::BodyHash>& pulled_if_body) {
-    if (identity.message_id.empty()) return std::nullopt;
+                                     const Sought& sought, const std::optional<store::BodyHash>& pulled_if_body) {
+    if (sought.message_id.empty() && !sought.from) return std::nullopt;
     if (!context.server.select(name)) return std::nullopt;
-    auto found = uids_with_identity(context, identity);
+    auto found = uids_with_identity(context, sought);
     const std::uint32_t uidvalidity = context.server.uidvalidity();
     context.store.read([&](const store::ReadTxn& txn) {
         const auto mailbox = txn.mailbox(local_mailbox);
@@ -135,8 +154,10 @@ std::optional<Uid> find_unknown_copy(ReplayContext& context, const std::string& 
 }
 
 UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload upload, store::MailboxId local_mailbox,
-                         const MessageIdentity& identity) {
+                         Sought sought) {
     UploadResult result;
+    const bool uidplus = context.server.has("UIDPLUS");
+    if (!uidplus) sought.from = context.server.uidnext(upload.mailbox);
     auto answer = context.server.append(upload);
     if (answer.needs_mailbox()) {
         // The destination is gone from the server: the table says whether to create it again.
@@ -144,23 +165,24 @@ UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload u
         if (decision.action == ReplayAction::create_then_send) {
             context.server.create(upload.mailbox);
             result.recreated = true;
+            if (!uidplus) sought.from = context.server.uidnext(upload.mailbox);
             answer = context.server.append(upload);
         }
     }
     if (answer.response.status != imap::Status::ok)
-        throw Refused{"server refused APPEND to " + quoted_display_name(upload.mailbox) + ": " + answer.response.text};
+        throw refused_by("APPEND to " + quoted_display_name(upload.mailbox), answer.response);
     if (answer.uid) {
         result.placement = {answer.uid, answer.uidvalidity};
     } else {
-        // No UIDPLUS: find it by Message-ID and size.
-        result.placement.uid = find_unknown_copy(context, upload.mailbox, local_mailbox, identity);
+        // No UIDPLUS: found by Message-ID (or above the UIDNEXT read before), size and header.
+        result.placement.uid = find_unknown_copy(context, upload.mailbox, local_mailbox, sought);
         result.placement.uidvalidity = context.server.uidvalidity();
     }
     return result;
 }
 
 std::string flags_change_words(const FlagList& base, const FlagList& server) {
-    return fmt::format("flags changed from ({}) to ({})", fmt::join(base, " "), fmt::join(server, " "));
+    return fmt::format("the server changed its flags from ({}) to ({})", fmt::join(base, " "), fmt::join(server, " "));
 }
 
 }  // namespace mailsync::sync

@@ -83,7 +83,7 @@ void refuse_on_failure(ReplayContext& context, const store::QueueRecord& record,
         context.ledger.refuse(record, refused.why, refused.retrying_can_help);
     } catch (const Error& error) {
         if (error.category() != ErrorCategory::bad_input && error.category() != ErrorCategory::io) throw;
-        context.ledger.refuse(record, error.what());
+        context.ledger.refuse(record, std::string("of a local error: ") + error.what());
     }
 }
 
@@ -91,13 +91,18 @@ void refuse_on_failure(ReplayContext& context, const store::QueueRecord& record,
 // is settled as the table decides for what current_uid found.
 std::map<store::Uid, MarkedRecord*> records_by_current_uid(ReplayContext& context, std::vector<MarkedRecord>& group);
 
-// What identifies a message on the server when its UID is unknown.
-struct MessageIdentity {
+// What the push looks for when a message's UID in a mailbox is unknown (after a renumbering, an
+// upload or copy the server did not place, a crash): its Message-ID (may be empty), its size, the
+// stored body (for the header check) and, when known, the mailbox's UIDNEXT before our command
+// (only UIDs from there on can be what that command made).
+struct Sought {
     std::string message_id;
     std::uint64_t size = 0;
+    std::optional<store::BodyHash> body;
+    std::optional<store::Uid> from;
 };
-MessageIdentity identity_of(ReplayContext& context, store::MessageId message,
-                            const std::optional<store::BodyHash>& hash);
+// The stored message `message` (its body: `hash` when stored, else the message's own).
+Sought sought_message(ReplayContext& context, store::MessageId message, const std::optional<store::BodyHash>& hash);
 
 // Where a record's message is in the selected mailbox now: its UID, or why there is none.
 struct UidNow {
@@ -108,22 +113,26 @@ struct UidNow {
 // The record's UID in the selected mailbox now. When the mailbox's UIDVALIDITY is not the one the
 // record was made against (the server renumbered it), the message is re-paired BEFORE anything is
 // sent: by the pull (the mirror's message has a UID of the new UIDVALIDITY), else here by
-// Message-ID and size. The re-paired UID is written into the queued record (uid, uidvalidity;
+// Message-ID, size and header section (uids_with_identity: a look-alike is not paired). The re-paired UID is written into the queued record (uid, uidvalidity;
 // modseq 0, as the old one means nothing now), so a crash after this resumes with it. A message
 // identified but not found is message_gone; one that never got a UID, or has no Message-ID to be
 // found by, is unplaced.
 UidNow current_uid(ReplayContext& context, store::QueueRecord& record);
 
-// UIDs in the selected mailbox of messages with this Message-ID (and size, when known), lowest first.
-std::vector<store::Uid> uids_with_identity(ReplayContext& context, const MessageIdentity& identity);
+// UIDs in the selected mailbox holding the sought message, lowest first. Candidates: UID SEARCH
+// HEADER Message-ID, or for a message without one the UIDs from `sought.from` on (none when that
+// is unknown); each kept when its RFC822.SIZE is the size and its header section (BODY.PEEK[HEADER])
+// is byte-identical to the stored body's: the check the pull makes before it reuses a stored body
+// (sync/pull/message_identity.hpp), so a look-alike of the same Message-ID and size is not taken.
+std::vector<store::Uid> uids_with_identity(ReplayContext& context, const Sought& sought);
 
-// A message in mailbox `name` with this Message-ID and size that the mirror does not know there:
+// A message in mailbox `name` that is the sought one (uids_with_identity) and that the mirror does not know there:
 // the result of a change of ours that reached the server before a crash or a cut. Leaves `name`
 // selected when it exists. `pulled_if_body`: for an APPEND (its Message-ID is unique to it), a
 // message the mirror does know there with exactly that body is ours too: a pull that ran between
 // the APPEND and this search downloaded it as new mail (placing ours then removes that row).
 std::optional<store::Uid> find_unknown_copy(ReplayContext& context, const std::string& name,
-                                            store::MailboxId local_mailbox, const MessageIdentity& identity,
+                                            store::MailboxId local_mailbox, const Sought& sought,
                                             const std::optional<store::BodyHash>& pulled_if_body = std::nullopt);
 
 // Where an upload landed: its UID (nullopt: the server did not say and it was not found) and the
@@ -134,13 +143,14 @@ struct Placement {
 };
 
 // APPEND of a stored body into `upload.mailbox`; a mailbox the server lacks (TRYCREATE) is created
-// when the table says so for `kind` (`recreated` then tells). Refused on NO.
+// when the table says so for `kind` (`recreated` then tells). Refused on NO. Without UIDPLUS the
+// mailbox's UIDNEXT is read first, so that the upload is found above it (also without a Message-ID).
 struct UploadResult {
     Placement placement;
     bool recreated = false;
 };
 UploadResult upload_body(ReplayContext& context, store::QueueKind kind, Upload upload, store::MailboxId local_mailbox,
-                         const MessageIdentity& identity);
+                         Sought sought);
 
 // The server's flags as the conflict record shows them.
 std::string flags_change_words(const FlagList& base, const FlagList& server);

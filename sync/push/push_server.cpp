@@ -6,10 +6,14 @@
 
 #include <fmt/format.h>
 
+#include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "common/inbox.hpp"
 #include "sync/imap/mutf7.hpp"
+#include "sync/pull/new_messages.hpp"
+#include "sync/pull/selected_mailbox_listener.hpp"
 #include "sync/push/replay.hpp"
+#include "sync/rules/change_sentences.hpp"
 
 namespace mailsync::sync {
 namespace {
@@ -61,6 +65,18 @@ bool AppendResult::needs_mailbox() const {
            std::holds_alternative<imap::code::TryCreate>(*response.code);
 }
 
+Refused refused_by(const std::string& command, const imap::StatusResponse& response) {
+    bool retrying_can_help = response.status != imap::Status::bad;
+    if (response.code) {
+        if (std::holds_alternative<imap::code::Nonexistent>(*response.code)) retrying_can_help = false;
+        if (const auto* other = std::get_if<imap::code::Other>(&*response.code)) {
+            for (const char* never : {"CANNOT", "NOPERM", "ALREADYEXISTS"})
+                if (ascii::iequals(other->name, never)) retrying_can_help = false;
+        }
+    }
+    return Refused{server_said_no(command, response.text), retrying_can_help};
+}
+
 PushServer::PushServer(imap::Session& session) : session_(session) {
     condstore_ = session_.has_capability("CONDSTORE") || session_.has_capability("QRESYNC");
     session_.set_handler(nullptr);
@@ -103,7 +119,7 @@ std::map<Uid, ServerFlags> PushServer::fetch_flags(const imap::SequenceSet& uids
         fetch.items = {"UID", "FLAGS"};
         if (condstore_) fetch.items.emplace_back("MODSEQ");
         const auto response = session_.run(std::move(fetch));
-        if (response.status != imap::Status::ok) throw Refused{"server refused to show the flags: " + response.text};
+        if (response.status != imap::Status::ok) throw refused_by("UID FETCH FLAGS", response);
     }
     std::erase_if(found, [&](const auto& entry) { return !uids.contains(entry.first); });
     return found;
@@ -138,7 +154,7 @@ StoreResult PushServer::store_flags(const imap::SequenceSet& uids, const FlagLis
         const auto response = session_.run(std::move(store));
         if (response.code)
             if (const auto* m = std::get_if<imap::code::Modified>(&*response.code)) result.modified.add(m->set);
-        if (response.status != imap::Status::ok) throw Refused{"server refused to store flags: " + response.text};
+        if (response.status != imap::Status::ok) throw refused_by("UID STORE", response);
     }
     return result;
 }
@@ -146,7 +162,7 @@ StoreResult PushServer::store_flags(const imap::SequenceSet& uids, const FlagLis
 void PushServer::expunge_exactly(const imap::SequenceSet& uids) {
     for (const auto& piece : uids.split(uid_set_bytes)) {
         const auto response = session_.run(imap::cmd::UidExpunge{piece});
-        if (response.status != imap::Status::ok) throw Refused{"server refused UID EXPUNGE: " + response.text};
+        if (response.status != imap::Status::ok) throw refused_by("UID EXPUNGE", response);
     }
 }
 
@@ -170,6 +186,32 @@ std::optional<imap::SequenceSet> PushServer::search_message_id(const std::string
     return this->search(std::move(search));
 }
 
+std::optional<imap::SequenceSet> PushServer::search_uids_from(Uid from) {
+    imap::cmd::UidSearch search;
+    search.criteria = fmt::format("UID {}:*", from);
+    return this->search(std::move(search));
+}
+
+std::map<Uid, std::optional<HeaderDigest>> PushServer::header_digests(const imap::SequenceSet& uids) {
+    std::map<Uid, std::optional<HeaderDigest>> digests;
+    SelectedMailboxListener listener(session_, false);
+    fetch_headers(session_, listener, uids, 1, [&](Uid uid, const std::optional<HeaderDigest>& digest) {
+        digests[uid] = digest;
+    });
+    return digests;
+}
+
+std::optional<Uid> PushServer::uidnext(const std::string& name) {
+    std::optional<Uid> next;
+    ExchangeHandler handler(session_, [&](const imap::Response& response) {
+        if (const auto* data = std::get_if<imap::StatusData>(&response);
+            data && data->uidnext && same_mailbox_name(data->mailbox, name))
+            next = *data->uidnext;
+    });
+    if (session_.run(imap::cmd::Status{name, {"UIDNEXT"}}).status != imap::Status::ok) return std::nullopt;
+    return next;
+}
+
 std::optional<imap::SequenceSet> PushServer::search_deleted() {
     imap::cmd::UidSearch search;
     search.criteria = "DELETED";
@@ -179,7 +221,7 @@ std::optional<imap::SequenceSet> PushServer::search_deleted() {
 void PushServer::expunge_all_deleted_and_leave() {
     selected_.reset();
     const auto response = session_.run(imap::cmd::Close{});
-    if (response.status != imap::Status::ok) throw Refused{"server refused CLOSE (EXPUNGE): " + response.text};
+    if (response.status != imap::Status::ok) throw refused_by("CLOSE (EXPUNGE)", response);
 }
 
 CopyResult PushServer::copy(const imap::SequenceSet& uids, const std::string& destination, bool move) {
@@ -247,7 +289,7 @@ std::optional<std::uint32_t> PushServer::message_count(const std::string& name) 
 void PushServer::create(const std::string& name) {
     const auto response = run_create(name);
     if (response.status != imap::Status::ok && !mailbox_exists(name))
-        throw Refused{"server refused to create " + quoted_display_name(name) + ": " + response.text};
+        throw refused_by("CREATE " + quoted_display_name(name), response);
     subscribe(name);
 }
 

@@ -12,6 +12,7 @@
 
 #include "store/records.hpp"
 #include "sync/imap/session.hpp"
+#include "sync/pull/message_identity.hpp"
 #include "sync/rules/flag_set.hpp"
 #include "sync/server/mailbox_names.hpp"
 
@@ -24,6 +25,11 @@ struct Refused {
     std::string why;
     bool retrying_can_help = true;
 };
+
+// The refusal of a change by the server's answer to `command`: why, in words, and whether retrying
+// can help — not when the server says the change can never succeed (RFC 5530 CANNOT, NOPERM,
+// NONEXISTENT, ALREADYEXISTS) or calls the command BAD.
+Refused refused_by(const std::string& command, const imap::StatusResponse& response);
 
 // A message's flags (without \Recent) and MODSEQ (0 without CONDSTORE) as the server has them.
 struct ServerFlags {
@@ -90,6 +96,14 @@ public:
     void expunge_exactly(const imap::SequenceSet& uids);
     // UID SEARCH HEADER Message-ID <id>; nullopt when the server refused.
     std::optional<imap::SequenceSet> search_message_id(const std::string& message_id);
+    // UID SEARCH UID from:* — the UIDs from `from` on (the highest UID too, when all are below:
+    // callers filter); nullopt when the server refused.
+    std::optional<imap::SequenceSet> search_uids_from(store::Uid from);
+    // UID FETCH (BODY.PEEK[HEADER]) of `uids`: each answered UID's header section digest (nullopt:
+    // NIL or over the bound), by the pull's fetch_headers (sync/pull/new_messages.hpp).
+    std::map<store::Uid, std::optional<HeaderDigest>> header_digests(const imap::SequenceSet& uids);
+    // STATUS (UIDNEXT) of `name`; nullopt when the server refused (no such mailbox).
+    std::optional<store::Uid> uidnext(const std::string& name);
     // UID SEARCH DELETED: the messages marked \Deleted; nullopt when the server refused.
     std::optional<imap::SequenceSet> search_deleted();
     // CLOSE: expunges EVERY message marked \Deleted in the selected mailbox and leaves it. Only for

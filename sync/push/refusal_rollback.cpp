@@ -35,8 +35,16 @@ void roll_back_refused(store::WriteTxn& txn, const store::QueueRecord& record) {
         }
         case QueueKind::create_mailbox: {
             const auto mailbox = txn.mailbox(record.mailbox);
-            const auto counts = txn.counts(record.mailbox).value_or(store::MailboxCounts{});
-            if (mailbox && mailbox->created_offline && counts.messages == 0) txn.remove_mailbox(record.mailbox);
+            if (!mailbox || !mailbox->created_offline) return;
+            // What was put into it locally goes back to where the server has it: the changes made on
+            // top of the creation (moves, copies, appends into it, flags and renames there) are
+            // rolled back now, as they will be refused with it.
+            for (const auto& later : txn.queue()) {
+                if (later.seq <= record.seq || later.state == store::QueueState::confirmed) continue;
+                if (later.mailbox == record.mailbox || later.target_mailbox == record.mailbox) roll_back_refused(txn, later);
+            }
+            // No message left in it has a UID (the server never had the mailbox): none stays local-only.
+            txn.remove_mailbox(record.mailbox);
             return;
         }
         case QueueKind::rename_mailbox: {

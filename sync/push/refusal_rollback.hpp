@@ -16,7 +16,9 @@ namespace mailsync::sync {
 //           lets it go);
 //   remove  nothing here: the record no longer hides the message from the pull
 //           (locally_removed_uids), which brings it back;
-//   mkdir   the mailbox made offline is removed if nothing is in it;
+//   mkdir   the later changes made in or into the mailbox made offline are rolled back first (a
+//           message moved there returns to its source, a copy or append there is removed), then
+//           the mailbox is removed: no local-only row is left;
 //   rename  the mailbox (and its sub-mailboxes) gets its old name back;
 //   rmdir   nothing here: the pull brings the server's mailbox back.
 void roll_back_refused(store::WriteTxn& txn, const store::QueueRecord& record);

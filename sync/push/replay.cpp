@@ -156,7 +156,7 @@ bool QueueWalk::pass() {
         }
         if (const auto holder = dependencies.holder_of(record)) {
             if (holder->for_good) {
-                ledger_.refuse(record, fmt::format("it depends on change {}, which the server refused", holder->seq), false);
+                ledger_.refuse(record, fmt::format("it was made on top of change {}, which was refused", holder->seq), false);
                 dependencies.hold(record, true, holder->since);
                 progressed = true;
             } else {

@@ -33,7 +33,7 @@ void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group) {
         if (!server.select(lead.name)) {
             for (const auto& marked : group)
                 settle(marked.record, ServerFinding::message_gone,
-                       "the mailbox " + quoted_display_name(marked.record.name) + " was deleted");
+                       "the server deleted the mailbox " + quoted_display_name(marked.record.name));
             return;
         }
         std::map<Uid, FlagsTarget> targets;
@@ -51,7 +51,7 @@ void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group) {
             const QueueRecord& record = target.marked->record;
             const auto found = before.find(uid);
             if (found == before.end()) {
-                settle(record, ServerFinding::message_gone, "the message was deleted");
+                settle(record, ServerFinding::message_gone, "the server deleted the message");
                 it = targets.erase(it);
                 continue;
             }
@@ -103,7 +103,7 @@ void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group) {
                 const QueueRecord& record = target.marked->record;
                 const auto found = now_on_server.find(uid);
                 if (found == now_on_server.end()) {
-                    settle(record, ServerFinding::message_gone, "the message was deleted");
+                    settle(record, ServerFinding::message_gone, "the server deleted the message");
                     continue;
                 }
                 const FlagList merged = apply_change(found->second.flags, add, remove);
@@ -126,7 +126,7 @@ void replay_flags(ReplayContext& context, std::vector<MarkedRecord>& group) {
             modified = again;
         }
         for (Uid uid : modified.values())
-            context.ledger.refuse(targets.at(uid).marked->record, "the server kept changing the message's flags (MODIFIED)");
+            context.ledger.refuse(targets.at(uid).marked->record, "the server kept changing the message's flags while they were stored (MODIFIED)");
 
         for (const auto& [uid, flags] : final_flags) {
             const FlagsTarget& target = targets.at(uid);

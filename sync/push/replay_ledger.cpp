@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
 
 #include "common/clock.hpp"
 #include "sync/push/refusal_rollback.hpp"
@@ -44,8 +43,8 @@ void ReplayLedger::confirm(const store::QueueRecord& record, const Outcome& outc
 }
 
 void ReplayLedger::refuse(const store::QueueRecord& record, const std::string& why, bool retrying_can_help) {
-    bool for_good = false;
-    std::uint32_t refusals = 0;
+    RefusalState state{false, 0, options_.max_attempts};
+    store::QueueRecord refused = record;
     store_.write([&](store::WriteTxn& txn) {
         auto fresh = txn.queue_entry(record.seq);
         if (!fresh) return;
@@ -53,17 +52,15 @@ void ReplayLedger::refuse(const store::QueueRecord& record, const std::string& w
         fresh->attempts += 1;
         if (!retrying_can_help) fresh->attempts = std::max(fresh->attempts, options_.max_attempts);
         fresh->last_error = why;
-        refusals = fresh->attempts;
-        for_good = refused_for_good(*fresh, options_);
-        if (for_good) roll_back_refused(txn, *fresh);
+        state.refusals = fresh->attempts;
+        state.for_good = refused_for_good(*fresh, options_);
+        if (state.for_good) roll_back_refused(txn, *fresh);
         txn.put_queue_entry(*fresh);
+        refused = *fresh;
     });
     refused_.insert(record.seq);
     ++report_.failed;
-    const std::string next = for_good ? "it is not tried again; `mailsync queue --refused` lists it"
-                                      : fmt::format("it is tried again at the next sync ({} of {} refusals)", refusals,
-                                                    options_.max_attempts);
-    report_.failures.push_back(fmt::format("the server refused the {}: {}; {}.", describe_change(record), why, next));
+    report_.failures.push_back(refusal_sentence(refused, why, state));
     if (options_.on_record) options_.on_record(record.seq);
 }
 

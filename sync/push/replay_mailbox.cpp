@@ -1,5 +1,6 @@
 // The mailbox executor (executors.hpp): create, rename and delete of a mailbox. The change is sent
-// first; when the server refuses, LIST / STATUS tell why, and the table says what follows.
+// first; when the server refuses, LIST / STATUS tell why, and the table says what follows. A refusal
+// for a reason of the server's own (an invalid name, no permission) refuses the record.
 #include <fmt/format.h>
 
 #include "common/error.hpp"
@@ -18,13 +19,9 @@ void create_mailbox(ReplayContext& context, const QueueRecord& record) {
     ServerFinding finding = ServerFinding::as_before;
     std::string words;
     if (response.status != imap::Status::ok) {
-        if (server.mailbox_exists(record.name)) {
-            finding = ServerFinding::name_taken;
-            words = "the server has it already";
-        } else {
-            finding = ServerFinding::refused;
-            words = "the server refused it: " + response.text;
-        }
+        if (!server.mailbox_exists(record.name)) throw refused_by("CREATE", response);
+        finding = ServerFinding::name_taken;
+        words = "the server had it already";
     }
     const Outcome outcome{decide(record.kind, finding), std::move(words)};
     if (outcome.decision.action != ReplayAction::keep_server) server.subscribe(record.name);   // best effort
@@ -46,13 +43,12 @@ void rename_mailbox(ReplayContext& context, const QueueRecord& record) {
         const bool new_there = server.mailbox_exists(record.new_name);
         if (!old_there && !new_there) {
             finding = ServerFinding::mailbox_gone;
-            words = "the mailbox was deleted";
+            words = "the server deleted the mailbox";
         } else if (old_there && new_there) {
             finding = ServerFinding::name_taken;
-            words = "the server has a mailbox " + quoted_display_name(record.new_name);
+            words = "the server already had a mailbox " + quoted_display_name(record.new_name);
         } else if (old_there) {
-            finding = ServerFinding::refused;
-            words = "the server refused it: " + response.text;
+            throw refused_by("RENAME", response);
         }   // else: renamed already (before a crash)
     }
     const Outcome outcome{decide(record.kind, finding), std::move(words)};
@@ -68,19 +64,18 @@ void delete_mailbox(ReplayContext& context, const QueueRecord& record) {
     };
     const auto messages = server.message_count(record.name);
     if (!messages) {
-        if (settle(ServerFinding::mailbox_gone, "deleted already")) throw_unexpected(record, decide(record.kind, ServerFinding::mailbox_gone));
+        if (settle(ServerFinding::mailbox_gone, "the server had deleted it already")) throw_unexpected(record, decide(record.kind, ServerFinding::mailbox_gone));
         return;
     }
     if (*messages > 0) {
-        if (settle(ServerFinding::mailbox_not_empty, fmt::format("{} messages arrived in it", *messages)))
+        if (settle(ServerFinding::mailbox_not_empty,
+                   fmt::format("{} message{} arrived in it on the server", *messages, *messages == 1 ? "" : "s")))
             throw_unexpected(record, decide(record.kind, ServerFinding::mailbox_not_empty));
         return;
     }
     const auto response = server.run_delete(record.name);
-    Outcome outcome{decide(record.kind, ServerFinding::as_before), {}};
-    if (response.status != imap::Status::ok && server.mailbox_exists(record.name))
-        outcome = {decide(record.kind, ServerFinding::refused), "the server refused it: " + response.text};
-    context.ledger.confirm(record, outcome);
+    if (response.status != imap::Status::ok && server.mailbox_exists(record.name)) throw refused_by("DELETE", response);
+    context.ledger.confirm(record, {decide(record.kind, ServerFinding::as_before), {}});
 }
 
 }  // namespace

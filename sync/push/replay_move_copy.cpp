@@ -21,15 +21,15 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
     const QueueRecord& record = marked.record;
     const MessageId placed = placed_message(record);
     if (!record.body_hash || !context.store.has_body(*record.body_hash)) {
-        context.ledger.refuse(record, "cannot upload the message again: its body is not in the store", false);
+        context.ledger.refuse(record, "its body, needed to upload it again, is not in the store", false);
         return;
     }
     const auto message = context.store.read([&](const store::ReadTxn& txn) { return txn.message(placed); });
-    const MessageIdentity identity = identity_of(context, placed, record.body_hash);
+    const Sought sought = sought_message(context, placed, record.body_hash);
     // An upload before a crash is looked for first.
     Placement placement;
     if (marked.may_have_reached_server) {
-        placement.uid = find_unknown_copy(context, record.new_name, record.target_mailbox, identity);
+        placement.uid = find_unknown_copy(context, record.new_name, record.target_mailbox, sought);
         placement.uidvalidity = context.server.uidvalidity();
     }
     if (!placement.uid) {
@@ -39,11 +39,11 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
         upload.internaldate = message ? message->internaldate : 0;
         upload.zone_minutes = message ? message->internaldate_zone_minutes : std::int16_t{0};
         upload.path = context.store.body_path(*record.body_hash).string();
-        placement = upload_body(context, record.kind, std::move(upload), record.target_mailbox, identity).placement;
+        placement = upload_body(context, record.kind, std::move(upload), record.target_mailbox, sought).placement;
     }
     if (!placement.uid) {
         // Retrying would upload it again: refused for good, the pull brings the server's copy.
-            context.ledger.refuse(record, "the server took the message but did not say where (no APPENDUID, not found by Message-ID)", false);
+            context.ledger.refuse(record, "the server took the message without saying where (no APPENDUID), and it was not found there", false);
         return;
     }
     context.ledger.confirm(record, outcome, [&](store::WriteTxn& txn) {
@@ -54,6 +54,14 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
             txn.put_message(*m);
         }
     });
+}
+
+// Whether the source message is gone from the server (expunged by another client).
+bool source_gone(ReplayContext& context, const std::string& source, Uid uid) {
+    if (!context.server.select(source)) return true;
+    imap::SequenceSet one;
+    one.add(uid);
+    return context.server.fetch_flags(one).empty();
 }
 
 // The source message is not there to move or copy: the table says what instead.
@@ -74,7 +82,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
     const bool move = record.kind == QueueKind::move;
     const MessageId placed = placed_message(record);
     const std::string& destination = record.new_name;
-    const auto source_gone_words = [&] { return "the mailbox " + quoted_display_name(record.name) + " was deleted"; };
+    const auto source_gone_words = [&] { return "the server deleted the mailbox " + quoted_display_name(record.name); };
     refuse_on_failure(context, record, [&] {
         if (!server.select(record.name)) {
             message_missing(context, marked, ServerFinding::message_gone, source_gone_words());
@@ -93,13 +101,13 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
             imap::SequenceSet one;
             one.add(*uid);
             if (server.fetch_flags(one).empty()) {
-                message_missing(context, marked, ServerFinding::message_gone, "the message was deleted");
+                message_missing(context, marked, ServerFinding::message_gone, "the server deleted the message");
                 return;
             }
-            throw Refused{"the server offers neither MOVE nor UIDPLUS: refusing to move, since COPY would need a plain "
-                          "EXPUNGE, which also removes other clients' messages marked \\Deleted", false};
+            throw Refused{"the server offers neither MOVE nor UIDPLUS, and a COPY would need a plain EXPUNGE, which also "
+                          "removes other clients' messages marked \\Deleted", false};
         }
-        const MessageIdentity identity = identity_of(context, placed, record.body_hash);
+        Sought sought = sought_message(context, placed, record.body_hash);
         const auto expunge_source = [&](Uid source_uid) {
             if (!server.select(record.name)) return;
             imap::SequenceSet one;
@@ -114,7 +122,7 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
         };
         // A COPY that may have happened before a crash is looked for before copying again.
         if (marked.may_have_reached_server && !use_move) {
-            if (auto found = find_unknown_copy(context, destination, record.target_mailbox, identity)) {
+            if (auto found = find_unknown_copy(context, destination, record.target_mailbox, sought)) {
                 const std::uint32_t validity = server.uidvalidity();
                 if (move) expunge_source(*uid);
                 done(*found, validity, {});
@@ -128,20 +136,25 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
         Outcome outcome{decide(record.kind, ServerFinding::as_before), {}};
         imap::SequenceSet one;
         one.add(*uid);
+        // Without UIDPLUS no COPYUID says where the message lands: it is found above the
+        // destination's UIDNEXT of now (also when it has no Message-ID).
+        const bool uidplus = server.has("UIDPLUS");
+        if (!uidplus) sought.from = server.uidnext(destination);
         auto result = server.copy(one, destination, use_move);
         if (result.response.status == imap::Status::no && result.response.code &&
             std::holds_alternative<imap::code::TryCreate>(*result.response.code)) {
             outcome = {decide(record.kind, ServerFinding::target_gone),
-                       "the mailbox " + quoted_display_name(destination) + " was deleted"};
+                       "the server deleted the mailbox " + quoted_display_name(destination)};
             if (outcome.decision.action != ReplayAction::create_then_send) {
                 if (send_or_settle(context, record, outcome)) throw_unexpected(record, outcome.decision);
                 return;
             }
             server.create(destination);
+            if (!uidplus) sought.from = server.uidnext(destination);
             result = server.copy(one, destination, use_move);
         }
         if (result.response.status != imap::Status::ok)
-            throw Refused{"server refused " + describe_change(record) + ": " + result.response.text};
+            throw refused_by(use_move ? "UID MOVE" : "UID COPY", result.response);
         std::optional<Uid> new_uid;
         std::uint32_t validity = 0;
         if (const auto landed = result.destination_of(*uid)) {
@@ -149,11 +162,16 @@ void replay_move_or_copy(ReplayContext& context, MarkedRecord& marked) {
             validity = landed->second;
         } else {
             // Nothing was copied (the server expunged it meanwhile), or the server has no UIDPLUS.
-            new_uid = find_unknown_copy(context, destination, record.target_mailbox, identity);
+            new_uid = find_unknown_copy(context, destination, record.target_mailbox, sought);
             validity = server.uidvalidity();
             if (!new_uid) {
-                message_missing(context, marked, ServerFinding::message_gone, "the message was deleted");
-                return;
+                if (uidplus || (!use_move && source_gone(context, record.name, *uid))) {
+                    message_missing(context, marked, ServerFinding::message_gone, "the server deleted the message");
+                    return;
+                }
+                // It was copied or moved but cannot be told apart: uploading it again could make a
+                // second copy. Refused for good; the pull brings the server's copy.
+                throw Refused{"the server took it without saying where (no COPYUID), and it was not found there", false};
             }
         }
         if (move && !use_move) expunge_source(*uid);

@@ -20,7 +20,7 @@ namespace {
 // SEARCH and the EXPUNGE (a few milliseconds) has it expunged with ours.
 void expunge_without_uidplus(PushServer& server, const std::string& mailbox, const imap::SequenceSet& doomed) {
     auto others = server.search_deleted();
-    if (!others) throw Refused{"the server refused UID SEARCH DELETED"};
+    if (!others) throw Refused{"the server answered NO to UID SEARCH DELETED"};
     others->remove(doomed);
     if (!others->empty())
         throw Refused{fmt::format("the server does not offer UIDPLUS (UID EXPUNGE), and {} other message{} in {} "
@@ -40,7 +40,7 @@ void replay_remove(ReplayContext& context, std::vector<MarkedRecord>& group) {
     };
     try {
         if (!server.select(lead.name)) {
-            for (const auto& marked : group) settle(marked.record, ServerFinding::message_gone, "the mailbox was deleted");
+            for (const auto& marked : group) settle(marked.record, ServerFinding::message_gone, "the server deleted the mailbox");
             return;
         }
         const auto by_uid = records_by_current_uid(context, group);
@@ -54,7 +54,7 @@ void replay_remove(ReplayContext& context, std::vector<MarkedRecord>& group) {
             const QueueRecord& record = marked->record;
             const auto found = before.find(uid);
             if (found == before.end()) {
-                settle(record, ServerFinding::message_gone, "the message was deleted");
+                settle(record, ServerFinding::message_gone, "the server deleted the message");
                 continue;
             }
             const bool changed = server_changed_flags(found->second.flags, record.base_flags, {}, {}, false);

@@ -1,9 +1,5 @@
 #include "sync/rules/conflict_rules.hpp"
 
-#include <fmt/format.h>
-
-#include "sync/server/mailbox_names.hpp"
-
 namespace mailsync::sync {
 namespace {
 
@@ -11,19 +7,19 @@ using store::QueueKind;
 
 constexpr ReplayDecision plain_send{ReplayAction::send, {}, {}};
 constexpr ReplayDecision done_already{ReplayAction::drop, {}, {}};
-constexpr ReplayDecision refused_change{ReplayAction::refuse, {}, "refused: the server's state stays"};
+constexpr ReplayDecision refused_change{ReplayAction::refuse, {}, "the server's state stays"};
 
 ReplayDecision flags_rule(ServerFinding finding) {
     switch (finding) {
         case ServerFinding::as_before: return plain_send;
         case ServerFinding::flags_changed:
             return {ReplayAction::send, "flags-merge",
-                    "merged per flag: the user's value for the flags the user changed, the server's for the others"};
+                    "the flags were merged, each flag changed locally taking the local value and every other the server's"};
         case ServerFinding::message_gone:
-            return {ReplayAction::drop, "delete-wins", "local flag change dropped: the server deleted the message"};
+            return {ReplayAction::drop, "delete-wins", "the local flag change was dropped"};
         case ServerFinding::unplaced:
             return {ReplayAction::drop, "uidvalidity-changed",
-                    "local flag change dropped: the message could not be found on the server"};
+                    "the local flag change was dropped"};
         case ServerFinding::refused: return refused_change;
         case ServerFinding::target_gone:
         case ServerFinding::mailbox_gone:
@@ -41,7 +37,7 @@ ReplayDecision move_or_copy_rule(QueueKind kind, ServerFinding finding) {
         case ServerFinding::message_gone:
         case ServerFinding::unplaced:
             return move ? ReplayDecision{ReplayAction::reupload, "move-reuploads",
-                                         "uploaded again from the mirror into the destination"}
+                                         "the message was uploaded again from the mirror into the destination"}
                         : ReplayDecision{ReplayAction::reupload, "copy-reuploads",
                                          "the copy was uploaded from the mirror into the destination"};
         case ServerFinding::target_gone:
@@ -59,11 +55,11 @@ ReplayDecision remove_rule(ServerFinding finding) {
     switch (finding) {
         case ServerFinding::as_before: return plain_send;
         case ServerFinding::flags_changed:
-            return {ReplayAction::send, "delete-wins", "deleted anyway: a delete wins over the server's flag change"};
+            return {ReplayAction::send, "delete-wins", "the message was deleted anyway, as a delete wins over a flag change"};
         case ServerFinding::message_gone: return done_already;   // deleted on both sides
         case ServerFinding::unplaced:
             return {ReplayAction::drop, "uidvalidity-changed",
-                    "nothing deleted: the message could not be found on the server"};
+                    "nothing was deleted"};
         case ServerFinding::refused: return refused_change;
         case ServerFinding::target_gone:
         case ServerFinding::mailbox_gone:
@@ -77,7 +73,7 @@ ReplayDecision append_rule(ServerFinding finding) {
     switch (finding) {
         case ServerFinding::target_gone:
             return {ReplayAction::create_then_send, "append-survives",
-                    "the mailbox the server deleted was created again for the appended message"};
+                    "the mailbox was created again for the appended message"};
         case ServerFinding::refused: return refused_change;
         case ServerFinding::as_before:
         case ServerFinding::flags_changed:
@@ -96,15 +92,15 @@ ReplayDecision mailbox_rule(QueueKind kind, ServerFinding finding) {
         case ServerFinding::name_taken:
             if (kind == QueueKind::create_mailbox) return done_already;   // exists: nothing to do
             return {ReplayAction::keep_server, "rename-target-taken",
-                    "not renamed: the server has a mailbox of the new name; both are kept"};
+                    "the mailbox was not renamed, and both mailboxes are kept"};
         case ServerFinding::mailbox_gone:
             if (kind == QueueKind::rename_mailbox)
                 return {ReplayAction::create_then_send, "rename-source-gone",
-                        "the new name was created; the messages deleted on the server stay deleted"};
+                        "the new name was created, and the messages the server deleted stay deleted"};
             return done_already;   // delete of a mailbox that is gone, or create
         case ServerFinding::mailbox_not_empty:
             return {ReplayAction::keep_server, "mailbox-not-empty",
-                    "not deleted: the server's mailbox has mail the user has not seen; it comes back"};
+                    "the mailbox was not deleted, and it comes back with that mail at the next sync"};
         case ServerFinding::refused: return refused_change;
         case ServerFinding::flags_changed:
         case ServerFinding::message_gone:
@@ -114,13 +110,6 @@ ReplayDecision mailbox_rule(QueueKind kind, ServerFinding finding) {
     return plain_send;
 }
 
-
-std::string flag_change_words(const store::QueueRecord& record) {
-    std::string words;
-    for (const auto& flag : record.add_flags) words += (words.empty() ? "+" : " +") + flag;
-    for (const auto& flag : record.remove_flags) words += (words.empty() ? "-" : " -") + flag;
-    return words;
-}
 
 }  // namespace
 
@@ -143,30 +132,6 @@ bool server_changed_flags(const std::vector<std::string>& server, const std::vec
                           bool maybe_sent) {
     if (same_flags(server, base)) return false;
     return !(maybe_sent && same_flags(server, apply_change(base, add, remove)));
-}
-
-std::string describe_change(const store::QueueRecord& record) {
-    const std::string uid = record.uid ? fmt::format(" (UID {})", *record.uid) : std::string();
-    switch (record.kind) {
-        case QueueKind::flags:
-            return fmt::format("flags {} on message {}{} in {}", flag_change_words(record), record.message, uid,
-                               quoted_display_name(record.name));
-        case QueueKind::move:
-            return fmt::format("move of message {}{} from {} to {}", record.message, uid, quoted_display_name(record.name),
-                               quoted_display_name(record.new_name));
-        case QueueKind::copy:
-            return fmt::format("copy of message {}{} from {} to {}", record.message, uid, quoted_display_name(record.name),
-                               quoted_display_name(record.new_name));
-        case QueueKind::remove:
-            return fmt::format("delete of message {}{} in {}", record.message, uid, quoted_display_name(record.name));
-        case QueueKind::append:
-            return fmt::format("append of message {} to {}", record.message, quoted_display_name(record.name));
-        case QueueKind::create_mailbox: return fmt::format("mkdir {}", quoted_display_name(record.name));
-        case QueueKind::rename_mailbox:
-            return fmt::format("rename {} to {}", quoted_display_name(record.name), quoted_display_name(record.new_name));
-        case QueueKind::delete_mailbox: return fmt::format("rmdir {}", quoted_display_name(record.name));
-    }
-    return "change";
 }
 
 }  // namespace mailsync::sync

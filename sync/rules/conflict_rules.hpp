@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "store/records.hpp"
+#include "sync/rules/change_sentences.hpp"
 #include "sync/rules/flag_set.hpp"
 
 namespace mailsync::sync {
@@ -68,7 +69,7 @@ enum class ReplayAction {
 struct ReplayDecision {
     ReplayAction action = ReplayAction::send;
     std::string_view rule;        // empty: not a conflict (nothing is recorded)
-    std::string_view resolution;  // what mailsync does, in words
+    std::string_view resolution;  // what mailsync did, as a clause: "the message was deleted anyway"
     bool conflict() const { return !rule.empty(); }
 };
 
@@ -79,9 +80,5 @@ ReplayDecision decide(store::QueueKind kind, ServerFinding finding);
 bool server_changed_flags(const std::vector<std::string>& server, const std::vector<std::string>& base,
                           const std::vector<std::string>& add, const std::vector<std::string>& remove,
                           bool maybe_sent);
-
-// The record in words, for ConflictRecord::local_change and errors ("flags +\Seen on message 12
-// in INBOX", "move of message 3 from INBOX to Archive", ...). Names are shown decoded.
-std::string describe_change(const store::QueueRecord& record);
 
 }  // namespace mailsync::sync

@@ -85,8 +85,9 @@ TEST_CASE("without MOVE and UIDPLUS a move is refused for good: the mirror retur
     for (const auto& failure : pushed.failures) UNSCOPED_INFO(failure);
     CHECK(pushed.failed == 2);
     REQUIRE(pushed.failures.size() == 2);
-    CHECK(pushed.failures[0].find("the server refused the move") != std::string::npos);
-    CHECK(pushed.failures[1].find("depends on change") != std::string::npos);
+    CHECK(pushed.failures[0].find("The move of message") == 0);
+    CHECK(pushed.failures[0].find("was refused because the server offers neither MOVE nor UIDPLUS") != std::string::npos);
+    CHECK(pushed.failures[1].find("it was made on top of change") != std::string::npos);
     CHECK(test::flags(a.user.name, "INBOX", other_uid) == Flags{"\\Flagged"});
     const auto queue = a.queue();
     REQUIRE(queue.size() == 2);
@@ -144,4 +145,113 @@ TEST_CASE("without UIDPLUS a delete is refused while a message a bystander marke
     REQUIRE(queue.size() == 1);
     CHECK(queue[0].state == store::QueueState::refused);
     CHECK(queue[0].attempts == 1);
+}
+
+namespace {
+
+// make_message(tag) without its Message-ID line: a message nothing can be searched by.
+std::string message_without_id(const std::string& tag) {
+    std::string message = test::make_message(tag);
+    const auto from = message.find("Message-ID:");
+    message.erase(from, message.find("\r\n", from) + 2 - from);
+    return message;
+}
+
+std::string sha_of_bytes(const std::string& bytes) {
+    store::Sha256 hasher;
+    hasher.update(bytes);
+    return hasher.finish().hex();
+}
+
+// A local copy (or move) of a message without Message-ID on a server without UIDPLUS: the COPY
+// (MOVE) succeeds without COPYUID, and the message is found in the destination above its UIDNEXT
+// of before the command (size and header section), not taken as gone and uploaded a second time.
+void copy_or_move_without_message_id_lands_once(bool move) {
+    Account a;
+    const std::string kept = message_without_id("kept-" + a.user.name);
+    const std::string placed = message_without_id("placed-" + a.user.name);
+    test::seed(a.user.name, "INBOX", kept);
+    const auto uid = test::seed(a.user.name, "INBOX", placed);
+    test::seed(a.user.name, "Archive", message_without_id("there-" + a.user.name));
+    a.pull();
+    const auto id = a.id("INBOX", uid);
+    if (move) sync::move_messages(*a.store, "INBOX", std::vector{id}, "Archive", now);
+    else sync::copy_messages(*a.store, "INBOX", std::vector{id}, "Archive", now);
+
+    const auto pushed = a.push();
+    for (const auto& failure : pushed.failures) UNSCOPED_INFO(failure);
+    CHECK(pushed.failed == 0);
+    CHECK(a.queue().empty());
+    CHECK_FALSE(a.has_conflict(move ? "move-reuploads" : "copy-reuploads"));
+    a.pull();
+    // Exactly one copy in Archive (server_content also checks no body is there twice).
+    const auto archive = test::server_messages(a.user, "Archive");
+    CHECK(archive.size() == 2);
+    const std::map<std::string, Flags> expected_archive = {{sha_of_bytes(placed), {}},
+                                                           {sha_of_bytes(message_without_id("there-" + a.user.name)), {}}};
+    CHECK(server_content(a, "Archive") == expected_archive);
+    std::map<std::string, Flags> expected_inbox = {{sha_of_bytes(kept), {}}};
+    if (!move) expected_inbox[sha_of_bytes(placed)] = {};
+    CHECK(server_content(a, "INBOX") == expected_inbox);
+    check_mirror_equals_server(a, "INBOX");
+    check_mirror_equals_server(a, "Archive");
+    // The mirror's message got its destination UID from the replay: the pull downloaded nothing.
+    const auto again = a.pull();
+    CHECK(again.total_new() == 0);
+}
+
+}  // namespace
+
+TEST_CASE("without UIDPLUS a copy of a message without Message-ID is found in its destination, not uploaded twice",
+          "[replay][capabilities]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus);
+    copy_or_move_without_message_id_lands_once(false);
+}
+
+TEST_CASE("with MOVE but without UIDPLUS a move of a message without Message-ID is found in its destination, once",
+          "[replay][capabilities]") {
+    test::MaskedDovecot dovecot(test::capabilities_without_move_uidplus + " MOVE");
+    copy_or_move_without_message_id_lands_once(true);
+}
+
+// A mkdir the server refuses for good (Dovecot: NO [CANNOT] for a name beginning with '~') takes
+// back what was put into the mailbox offline: the moved message returns to INBOX with its UID, the
+// copy and the append are removed, the mailbox is gone from the mirror; every change is refused.
+TEST_CASE("a mkdir refused for good takes back the messages moved into it: nothing local-only is left",
+          "[replay][refused]") {
+    TwoMessages inbox("moved", "copied");
+    Account& a = inbox.a;
+    const auto moved = a.id("INBOX", inbox.first);
+    const std::string bad = "~Refused";
+    sync::make_mailbox(*a.store, bad, now);
+    sync::move_messages(*a.store, "INBOX", std::vector{moved}, bad, now);
+    sync::change_flags(*a.store, bad, std::vector{moved}, {"$There"}, {}, now);
+    sync::copy_messages(*a.store, "INBOX", std::vector{a.id("INBOX", inbox.second)}, bad, now);
+    a.append(bad, "appended-" + a.user.name);
+
+    const auto pushed = a.push();
+    for (const auto& failure : pushed.failures) UNSCOPED_INFO(failure);
+    CHECK(pushed.failed == 5);
+    REQUIRE_FALSE(pushed.failures.empty());
+    CHECK(pushed.failures[0].find("The creation of mailbox '~Refused' was refused because the server answered NO "
+                                  "to CREATE") == 0);
+    CHECK(pushed.failures[0].find("it is not tried again") != std::string::npos);
+    for (const auto& record : a.queue()) {
+        CHECK(record.state == store::QueueState::refused);
+        CHECK(record.attempts >= sync::ReplayOptions{}.max_attempts);   // for good
+    }
+    CHECK(a.queue().size() == 5);
+    // No local-only row: the mailbox is gone, the moved message back in INBOX with its UID and flags.
+    const auto mailboxes = test::mirror_mailboxes(*a.store);
+    CHECK(std::find(mailboxes.begin(), mailboxes.end(), bad) == mailboxes.end());
+    const auto message = a.store->read([&](const store::ReadTxn& txn) { return txn.message(moved); });
+    REQUIRE(message);
+    CHECK(message->uid == inbox.first);
+    CHECK(message->flags.empty());
+    const auto pulled = a.pull();
+    CHECK(pulled.total_new() == 0);   // nothing had to come back from the server
+    check_mirror_equals_server(a, "INBOX");
+    const std::map<std::string, Flags> expected = {{inbox.sha("moved"), {}}, {inbox.sha("copied"), {}}};
+    CHECK(server_content(a, "INBOX") == expected);
+    CHECK_FALSE(server_has_mailbox(a, bad));
 }

@@ -329,7 +329,8 @@ TEST_CASE("a change the server refuses is shown as refused: one line on stderr, 
     CHECK(cli.run({"sync"}) == 76);
     const std::string said = cli.output().substr(before);
     INFO(said);
-    CHECK(said.find("the server refused the move") != std::string::npos);
+    CHECK(said.find("The move of message") != std::string::npos);
+    CHECK(said.find("was refused because") != std::string::npos);
     CHECK(said.find("queue --refused") != std::string::npos);
     CHECK(test::flags(cli.user.name, "INBOX", other_uid) == std::vector<std::string>{"\\Flagged"});
 

@@ -98,3 +98,36 @@ TEST_CASE("a move queued before a UIDVALIDITY change moves its re-paired message
 TEST_CASE("a copy queued before a UIDVALIDITY change copies its re-paired message", "[replay][uidvalidity]") {
     move_or_copy_across_renumbering(false);
 }
+
+// The renumbered Box holds, instead of b, a look-alike: the same Message-ID and size, one byte of
+// its header different (a resent or re-edited message). The queued flag change must not be paired
+// with it (the pull's header check, used by the push too): b is gone, so the change is dropped
+// (delete-wins) and the look-alike keeps its own flags.
+TEST_CASE("a flag change queued before a UIDVALIDITY change is not paired with a look-alike of the same Message-ID and size",
+          "[replay][uidvalidity]") {
+    RenumberedBox box;
+    Account& account = box.account;
+    sync::change_flags(*account.store, "Box", std::vector{box.b}, {"$Queued"}, {}, now);
+    std::string lookalike = test::make_message(box.tag_of("b"));
+    const std::string subject = "Subject: " + box.tag_of("b");
+    const auto at = lookalike.find(subject);
+    REQUIRE(at != std::string::npos);
+    lookalike[at + subject.find("uv-b") + 3] = 'B';   // "uv-B-...": same length, other header bytes
+    test::doveadm({"mailbox", "delete", "-u", account.user.name, "Box"});
+    account.seed("Box", box.tag_of("filler"));
+    test::seed(account.user.name, "Box", lookalike);
+    account.seed("Box", box.tag_of("a"));
+    if (test::status(account.user.name, "Box").uidvalidity == box.old_uidvalidity)
+        test::set_uidvalidity(account.user.name, "Box", box.old_uidvalidity + 1000);
+
+    const auto pushed = account.push();
+    CHECK(pushed.failed == 0);
+    CHECK(account.has_conflict("delete-wins"));
+    account.pull();
+    CHECK(account.queue().empty());
+    store::Sha256 hasher;
+    hasher.update(lookalike);
+    const std::map<std::string, Flags> expected = {{box.sha("filler"), {}}, {hasher.finish().hex(), {}}, {box.sha("a"), {}}};
+    CHECK(server_content(account, "Box") == expected);
+    check_mirror_equals_server(account, "Box");
+}

@@ -2,6 +2,9 @@
 // use, the APPEND date format and watch's backoff.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
+#include "sync/push/push_server.hpp"
 #include "sync/rules/conflict_rules.hpp"
 #include "sync/push/replay.hpp"
 #include "sync/watch/watch.hpp"
@@ -90,10 +93,75 @@ TEST_CASE("conflict rules: changes are described in words") {
     record.name = "INBOX";
     record.add_flags = {"\\Seen"};
     record.remove_flags = {"$Old"};
-    CHECK(sync::describe_change(record) == "flags +\\Seen -$Old on message 12 (UID 7) in 'INBOX'");
+    CHECK(sync::describe_change(record) == "flag change +\\Seen -$Old on message 12 (UID 7) in 'INBOX'");
     record.kind = QueueKind::move;
     record.new_name = "Archive/2024";
     CHECK(sync::describe_change(record) == "move of message 12 (UID 7) from 'INBOX' to 'Archive/2024'");
+    record.kind = QueueKind::create_mailbox;
+    CHECK(sync::describe_change(record) == "creation of mailbox 'INBOX'");
+}
+
+// Every conflict the table can record reads as one sentence: no doubled subject ("server the
+// server ..."), one final period, the rule named once at the end.
+TEST_CASE("conflict rules: each conflict reads as one plain sentence") {
+    store::QueueRecord move;
+    move.kind = QueueKind::move;
+    move.message = 3;
+    move.uid = 9;
+    move.name = "INBOX";
+    move.new_name = "Archive";
+    const auto decision = sync::decide(QueueKind::move, ServerFinding::message_gone);
+    store::ConflictRecord record;
+    record.rule = std::string(decision.rule);
+    record.local_change = sync::describe_change(move);
+    record.server_change = "the server deleted the message";
+    record.resolution = std::string(decision.resolution);
+    CHECK(sync::conflict_sentence(record) ==
+          "While the move of message 3 (UID 9) from 'INBOX' to 'Archive' was queued, the server deleted the message, so "
+          "the message was uploaded again from the mirror into the destination (rule move-reuploads).");
+
+    // Every resolution of the table is a clause that fits after "so": lower case, no final period,
+    // no "refused" (a refusal is not a conflict).
+    for (auto kind : {QueueKind::flags, QueueKind::move, QueueKind::copy, QueueKind::remove, QueueKind::append,
+                      QueueKind::create_mailbox, QueueKind::rename_mailbox, QueueKind::delete_mailbox}) {
+        for (auto finding : {ServerFinding::as_before, ServerFinding::flags_changed, ServerFinding::message_gone,
+                             ServerFinding::unplaced, ServerFinding::target_gone, ServerFinding::mailbox_gone,
+                             ServerFinding::name_taken, ServerFinding::mailbox_not_empty}) {
+            const auto found = sync::decide(kind, finding);
+            if (!found.conflict()) continue;
+            INFO("rule " << found.rule << ": " << found.resolution);
+            const std::string resolution(found.resolution);
+            CHECK((resolution[0] >= 'a' && resolution[0] <= 'z'));
+            CHECK(resolution.find(':') == std::string::npos);
+            CHECK(resolution.back() != '.');
+            CHECK(resolution.find("refused") == std::string::npos);
+            record.rule = std::string(found.rule);
+            record.resolution = resolution;
+            const std::string sentence = sync::conflict_sentence(record);
+            CHECK(sentence.find("server the server") == std::string::npos);
+            CHECK(std::count(sentence.begin(), sentence.end(), '.') == 1);
+            CHECK(sentence.back() == '.');
+        }
+    }
+}
+
+TEST_CASE("conflict rules: a refusal reads as one sentence saying what, why and what next") {
+    store::QueueRecord record;
+    record.seq = 41;
+    record.kind = QueueKind::create_mailbox;
+    record.name = "Bad";
+    const auto said = sync::refused_by("CREATE", {std::nullopt, imap::Status::no,
+                                                  imap::ResponseCode{imap::code::Other{"CANNOT", ""}}, "Invalid name"});
+    CHECK_FALSE(said.retrying_can_help);   // the server says it can never succeed
+    CHECK(sync::refusal_sentence(record, said.why, {true, 5, 5}) ==
+          "The creation of mailbox 'Bad' was refused because the server answered NO to CREATE, saying \"Invalid "
+          "name\"; it is not tried again, and `mailsync queue --refused` lists it until `mailsync queue --drop 41`.");
+    const auto busy = sync::refused_by("APPEND", {std::nullopt, imap::Status::no,
+                                                  imap::ResponseCode{imap::code::Other{"OVERQUOTA", ""}}, "Quota exceeded"});
+    CHECK(busy.retrying_can_help);
+    CHECK(sync::refusal_sentence(record, busy.why, {false, 2, 5}) ==
+          "The creation of mailbox 'Bad' was refused because the server answered NO to APPEND, saying \"Quota "
+          "exceeded\"; it is tried again at the next sync (refusal 2 of 5).");
 }
 
 TEST_CASE("APPEND dates are IMAP date-time in the record's zone") {

@@ -164,3 +164,47 @@ TEST_CASE("offline commands refuse bad input with 64 or 65 and change nothing", 
     CHECK(queue.exit_code == 0);
     CHECK(YAML::Load(queue.out).size() == 0);
 }
+
+// conflicts lists each conflict as one sentence with its id; --clear ID forgets that one, --clear
+// all that are recorded; ID without --clear is a usage error (64), an unknown ID bad input (65).
+TEST_CASE("conflicts --clear forgets the conflicts seen, one by id or all", "[binary][local]") {
+    const Account account;
+    std::vector<store::Seq> seqs;
+    {
+        auto store = store::Store::open(account.store_directory, store::Access::shared);
+        store.write([&](store::WriteTxn& t) {
+            for (const char* rule : {"delete-wins", "flags-merge", "move-reuploads"}) {
+                store::ConflictRecord record;
+                record.time = 1'760'000'000;
+                record.message = account.ids[0];
+                record.mailbox = 1;
+                record.rule = rule;
+                record.local_change = "flag change +\\Seen on message 1 in 'INBOX'";
+                record.server_change = "the server deleted the message";
+                record.resolution = "the local flag change was dropped";
+                seqs.push_back(t.add_conflict(record));
+            }
+        });
+    }
+    auto listed = account.run({"conflicts"});
+    CHECK(listed.exit_code == 0);
+    CHECK_THAT(listed.out, Catch::Contains(std::to_string(seqs[0]) + "  "));
+    CHECK_THAT(listed.out, Catch::Contains("While the flag change +\\Seen on message 1 in 'INBOX' was queued, the server "
+                                           "deleted the message, so the local flag change was dropped (rule delete-wins)."));
+
+    CHECK(account.run({"conflicts", std::to_string(seqs[1])}).exit_code == 64);
+    CHECK(account.run({"conflicts", "--clear", "999"}).exit_code == 65);
+    auto one = account.run({"conflicts", "--clear", std::to_string(seqs[1])});
+    CHECK(one.exit_code == 0);
+    CHECK_THAT(one.out, Catch::Contains("Cleared 1 conflict."));
+    auto left = YAML::Load(account.run({"--json", "conflicts"}).out);
+    REQUIRE(left.size() == 2);
+    CHECK(left[0]["seq"].as<store::Seq>() == seqs[0]);
+    CHECK(left[1]["seq"].as<store::Seq>() == seqs[2]);
+    CHECK(left[0]["rule"].as<std::string>() == "delete-wins");   // the --json fields are as before
+
+    auto all = account.run({"--json", "conflicts", "--clear"});
+    CHECK(all.exit_code == 0);
+    CHECK(YAML::Load(all.out)["cleared"].as<int>() == 2);
+    CHECK(YAML::Load(account.run({"--json", "conflicts"}).out).size() == 0);
+}
