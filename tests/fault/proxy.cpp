@@ -95,7 +95,14 @@ struct Pipe {
         if (faults.stall_after) limit = std::min(limit, *faults.stall_after);
         return limit;
     }
-    bool wants_read() const { return !source_eof && queued < kMaxQueued && read_total < read_limit(); }
+    // A rate-limited direction reads ahead a tenth of a second's worth only: a slow link holds the
+    // sender's bytes in the sender's own socket, where it sees them unsent (SIOCOUTQ), as on a real
+    // slow uplink, not in a megabyte hidden here that drains long after the sender wrote its last byte.
+    std::size_t queue_limit() const {
+        return faults.rate == 0 ? kMaxQueued
+                                : static_cast<std::size_t>(std::clamp<std::uint64_t>(faults.rate / 10, 4096, kReadChunk));
+    }
+    bool wants_read() const { return !source_eof && queued < queue_limit() && read_total < read_limit(); }
     double burst() const { return std::max(4096.0, static_cast<double>(faults.rate) / 50.0); }
     void refill(Clock::time_point now) {
         if (faults.rate == 0) return;
@@ -143,7 +150,7 @@ enum class Step { ok, cut, dead };
 Step pump_read(Pipe& pipe, int from, Clock::time_point now) {
     if (!pipe.wants_read()) return Step::ok;
     std::array<char, kReadChunk> buffer;
-    const std::uint64_t room = pipe.read_limit() - pipe.read_total;
+    const std::uint64_t room = std::min<std::uint64_t>(pipe.read_limit() - pipe.read_total, pipe.queue_limit() - pipe.queued);
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), room));
     const ssize_t n = ::recv(from, buffer.data(), want, MSG_DONTWAIT);
     if (n > 0) {
@@ -384,6 +391,7 @@ void FaultProxy::run() {
             Step step = Step::ok;
             if (readable(i)) step = pump_read(link.up, link.client, after);
             if (step == Step::ok && readable(i + 2)) step = pump_read(link.down, link.server, after);
+            link.stats->most_held = std::max<std::uint64_t>({link.stats->most_held, link.up.queued, link.down.queued});
             if (step == Step::ok) step = pump_write(link.up, link.server, link.stats->client_to_server, after);
             if (step == Step::ok) step = pump_write(link.down, link.client, link.stats->server_to_client, after);
             if (step != Step::ok) {

@@ -4,7 +4,8 @@
 //
 //   delay       every chunk is held back this long after it was read (latency; order and
 //               throughput are kept: later chunks wait in line, they do not add up)
-//   rate        a token bucket limits forwarding to this many bytes per second
+//   rate        a token bucket limits forwarding to this many bytes per second; the proxy then reads
+//               ahead only a tenth of a second's worth, so the sender's own socket holds the rest
 //   stall_after once this many bytes passed, nothing more is forwarded; both sockets stay open
 //   cut_after   once exactly this many bytes passed, both sides of the connection are closed
 //
@@ -51,6 +52,7 @@ struct ConnectionStats {
     bool stalled = false;                // a stall_after fault is holding a direction
     bool closed = false;                 // the proxy closed this connection (any reason)
     bool target_unreachable = false;     // the target refused the connection
+    std::uint64_t most_held = 0;         // the most bytes read from one side and not yet forwarded
 };
 
 class FaultProxy {

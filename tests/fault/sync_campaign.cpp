@@ -17,6 +17,8 @@
 #include "store/store.hpp"
 #include "tests/fault/server_truth.hpp"
 #include "sync/local/local_changes.hpp"
+#include "sync/push/replay.hpp"
+#include "sync/push/replay_ledger.hpp"
 #include "tests/integration/pull_test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -36,11 +38,12 @@ std::string join_flags(std::vector<std::string> flags) {
     return joined;
 }
 
-pid_t start(const std::vector<std::string>& arguments, const std::filesystem::path& output) {
+// Starts `arguments`, its output added to the file `output` (or replacing it: `append` false).
+pid_t start(const std::vector<std::string>& arguments, const std::filesystem::path& output, bool append = true) {
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
-        const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0600);
         ::dup2(fd, 1);
         ::dup2(fd, 2);
         std::vector<std::string> copy = arguments;
@@ -71,6 +74,8 @@ int reap_killed(pid_t pid) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+}  // namespace
+
 // With $MAILSYNC_CAMPAIGN_TRACE set: each step of each trial and its time, on stderr.
 void trace(const std::string& step) {
     static const bool on = std::getenv("MAILSYNC_CAMPAIGN_TRACE") != nullptr;
@@ -87,8 +92,6 @@ void add_entry(Contents& contents, const std::string& mailbox, const std::string
     contents[mailbox][entry.substr(0, bar)].push_back(entry.substr(bar + 1));
 }
 
-}  // namespace
-
 std::string Interrupt::describe() const {
     std::ostringstream text;
     switch (kind) {
@@ -103,8 +106,20 @@ std::string Interrupt::describe() const {
     return text.str();
 }
 
+// Where the accounts' stores live: $MAILSYNC_CAMPAIGN_DIR, else /dev/shm (tmpfs) where there is one,
+// else the temporary directory. The campaign kills processes and cuts connections, never the
+// machine: what a store must survive is in the page cache either way, so fsync's durability is
+// not under test, only its cost. On a disk that other work keeps busy that cost dominated: a first
+// sync of 1000 messages took 9.9 s with the store on ext4 and 0.66 s on tmpfs (RESULTS.md).
+std::filesystem::path campaign_directory() {
+    if (const char* dir = std::getenv("MAILSYNC_CAMPAIGN_DIR"); dir && *dir) return dir;
+    std::error_code error;
+    if (std::filesystem::is_directory("/dev/shm", error) && ::access("/dev/shm", W_OK) == 0) return "/dev/shm";
+    return std::filesystem::temp_directory_path();
+}
+
 Account::Account(const std::string& hint) : user_(unique_user(hint)) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mailsync-campaign-XXXXXX").string();
+    std::string pattern = (campaign_directory() / "mailsync-campaign-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     dir_ = pattern;
     write_config(DovecotFixture::get().imap_port);
@@ -132,6 +147,20 @@ int Account::run(const std::vector<std::string>& args, std::chrono::milliseconds
     if (status >= 0) return status;
     reap_killed(pid);
     return -1;
+}
+
+int Account::run_capturing(const std::vector<std::string>& args, std::string& output) const {
+    std::vector<std::string> all{binary, "-c", (dir_ / "config.yaml").string()};
+    all.insert(all.end(), args.begin(), args.end());
+    const auto file = dir_ / "captured.log";
+    const pid_t pid = start(all, file, false);
+    int status = wait_until(pid, std::chrono::steady_clock::now() + std::chrono::seconds(120));
+    if (status < 0) status = (reap_killed(pid), -1);
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    output = text.str();
+    return status;
 }
 
 int Account::run_sync_killed_when(const std::function<bool()>& fire, bool& killed) const {
@@ -190,6 +219,16 @@ std::size_t Account::queued_changes() const {
     return store.read([](const store::ReadTxn& txn) { return sync::outstanding_changes(txn).size(); });
 }
 
+std::size_t Account::refused_for_good() const {
+    auto store = store::Store::open(store_dir(), store::Access::shared);
+    return store.read([](const store::ReadTxn& txn) {
+        const auto records = sync::outstanding_changes(txn);
+        return static_cast<std::size_t>(std::count_if(records.begin(), records.end(), [](const store::QueueRecord& r) {
+            return sync::refused_for_good(r, sync::ReplayOptions{});
+        }));
+    });
+}
+
 std::uint64_t Account::message_id(const std::string& mailbox, std::uint32_t uid) const {
     auto store = store::Store::open(store_dir(), store::Access::shared);
     return store.read([&](const store::ReadTxn& txn) {
@@ -230,12 +269,13 @@ void load_messages(const Account& account, const std::string& mailbox, const std
     std::filesystem::remove_all(dir);
 }
 
-Campaign::Campaign(std::string name) { summary_.name = std::move(name); }
+Campaign::Campaign(std::string name, Link link) : link_(std::move(link)) { summary_.name = std::move(name); }
 
 void Campaign::calibrate(const Prepare& prepare, Account& account) {
-    const Contents expected = prepare(account);
+    const Expected expected = prepare(account);
     FaultProxy proxy("127.0.0.1", DovecotFixture::get().imap_port);
-    account.write_config(proxy.port());
+    proxy.set_faults(link_.faults);
+    account.write_config(proxy.port(), link_.timeout_seconds);
     const auto began = std::chrono::steady_clock::now();
     const int status = account.run({"sync"});
     summary_.calibrated_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -251,7 +291,7 @@ void Campaign::calibrate(const Prepare& prepare, Account& account) {
     account.write_config(DovecotFixture::get().imap_port);
     ++summary_.trials;
     ++summary_.completed;
-    if (status != 0) {
+    if (status != 0 && !(status == kRefusedStatus && expected.refused > 0)) {
         ++summary_.failed_convergence;
         summary_.failures.push_back("calibration run exited " + std::to_string(status) + ": " + account.log_tail());
     }
@@ -289,21 +329,22 @@ std::vector<Interrupt> Campaign::plan(std::size_t kills, std::size_t cuts, std::
 
 void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& interrupt) {
     trace("(between trials)");
-    const Contents expected = prepare(account);
+    const Expected expected = prepare(account);
     trace("prepare");
     FaultProxy proxy("127.0.0.1", DovecotFixture::get().imap_port);
+    proxy.set_faults(link_.faults);
     int status = 0;
     bool acceptable = false;
     bool landed = false;
     switch (interrupt.kind) {
         case Interruption::none:
-            account.write_config(proxy.port());
+            account.write_config(proxy.port(), link_.timeout_seconds);
             status = account.run({"sync"}, kHangBound);
             acceptable = status == 0;
             break;
         case Interruption::kill: {
             ++summary_.kills;
-            account.write_config(proxy.port());
+            account.write_config(proxy.port(), link_.timeout_seconds);
             // The kill lands when the bytes exchanged (every connection, both ways) reach the
             // offset: mailsync is then connected and mid-run, whatever its speed today.
             const auto fire = [&] {
@@ -319,21 +360,23 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
         }
         case Interruption::cut: {
             ++summary_.cuts;
-            DirectionFaults faults{.cut_after = interrupt.offset};
-            const auto connection = interrupt.to_server ? ConnectionFaults{.client_to_server = faults}
-                                                        : ConnectionFaults{.server_to_client = faults};
+            ConnectionFaults connection = link_.faults;
+            (interrupt.to_server ? connection.client_to_server : connection.server_to_client).cut_after =
+                interrupt.offset;
             if (interrupt.every_connection)
                 proxy.set_faults(connection);
             else
                 proxy.push_faults(connection);
-            account.write_config(proxy.port());
+            account.write_config(proxy.port(), link_.timeout_seconds);
             status = account.run({"sync"}, kHangBound);
             acceptable = status == 0 || status == 75;
             break;
         }
         case Interruption::stall: {
             ++summary_.stalls;
-            proxy.push_faults({.server_to_client = {.stall_after = interrupt.offset}});
+            ConnectionFaults connection = link_.faults;
+            connection.server_to_client.stall_after = interrupt.offset;
+            proxy.push_faults(connection);
             account.write_config(proxy.port(), kStallTimeoutSeconds);
             status = account.run({"sync"}, kHangBound);
             acceptable = status == 0 || status == 75;
@@ -348,8 +391,11 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
     trace(interrupt.describe());
     account.write_config(DovecotFixture::get().imap_port);
     ++summary_.trials;
-    ++(status == 0 ? summary_.completed : summary_.interrupted);
+    // A run that ends on the expected refusals exits 76: it was not stopped short.
+    const bool ran_to_its_end = status == 0 || (status == kRefusedStatus && expected.refused > 0);
+    ++(ran_to_its_end ? summary_.completed : summary_.interrupted);
     if (landed) ++summary_.landed;
+    if (status == kRefusedStatus && expected.refused > 0) acceptable = true;
     if (!acceptable) {
         ++summary_.failed_convergence;
         summary_.failures.push_back(interrupt.describe() + ": interrupted run " +
@@ -357,139 +403,6 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
                                     account.log_tail());
     }
     check(account, expected, interrupt.describe());
-}
-
-void Campaign::check(Account& account, const Contents& expected, const std::string& label) {
-    const auto fail = [&](std::size_t& counter, std::size_t count, const std::string& what) {
-        counter += count;
-        summary_.failures.push_back(label + ": " + what);
-    };
-    if (const int status = account.run({"verify"}); status != 0)
-        fail(summary_.unverifiable, 1, "verify after the interrupted run exited " + std::to_string(status) + "\n" +
-                                           account.log_tail());
-    if (const int status = account.run({"sync"}); status != 0) {
-        trace("converging sync");
-        fail(summary_.failed_convergence, 1,
-             "converging sync exited " + std::to_string(status) + "\n" + account.log_tail());
-        return;
-    }
-    trace("verify, converging sync");
-    if (after_convergence_) after_convergence_(account);
-    const auto mirror = account.mirror_by_uid();
-    trace("mirror read");
-    const auto server = account.server_by_uid();
-    trace("server read");
-    if (const int status = account.run({"sync"}); status != 0)
-        fail(summary_.failed_convergence, 1, "second sync exited " + std::to_string(status) + "\n" + account.log_tail());
-    else if (account.mirror_by_uid() != mirror)
-        fail(summary_.failed_convergence, 1, "a second sync changed the mirror");
-    trace("second sync, mirror read");
-    if (mirror != server) {
-        std::ostringstream diff;
-        for (const auto& [name, box] : server) {
-            const auto other = mirror.find(name);
-            if (other == mirror.end()) {
-                diff << " mailbox " << name << " missing from the mirror;";
-                continue;
-            }
-            if (other->second != box) diff << " " << name << ": server " << box.size() << " mirror " << other->second.size() << ";";
-        }
-        for (const auto& [name, box] : mirror)
-            if (!server.contains(name)) diff << " mirror-only " << name << " (" << box.size() << ");";
-        fail(summary_.failed_convergence, 1, "mirror differs from the server:" + diff.str());
-    }
-    if (const auto queued = account.queued_changes(); queued != 0)
-        fail(summary_.lost, queued, std::to_string(queued) + " changes still queued after convergence");
-
-    Contents actual;
-    for (const auto& [mailbox, messages] : server) {
-        actual[mailbox];
-        for (const auto& [uid, entry] : messages) add_entry(actual, mailbox, entry);
-    }
-    std::size_t lost = 0, duplicated = 0;
-    std::ostringstream detail;
-    auto names = std::vector<std::string>{};
-    for (const auto& [name, box] : expected) names.push_back(name);
-    for (const auto& [name, box] : actual)
-        if (!expected.contains(name)) names.push_back(name);
-    for (const auto& name : names) {
-        const auto e = expected.find(name);
-        const auto a = actual.find(name);
-        static const std::map<std::string, std::vector<std::string>> none;
-        const auto& want = e == expected.end() ? none : e->second;
-        const auto& have = a == actual.end() ? none : a->second;
-        for (const auto& [sha, flags] : want) {
-            const auto found = have.find(sha);
-            const std::size_t count = found == have.end() ? 0 : found->second.size();
-            if (count < flags.size()) {
-                lost += flags.size() - count;
-                detail << " " << name << ": " << sha.substr(0, 12) << " missing;";
-            } else if (count == flags.size()) {
-                auto w = flags, h = found->second;
-                std::sort(w.begin(), w.end());
-                std::sort(h.begin(), h.end());
-                if (w != h) {
-                    ++lost;
-                    detail << " " << name << ": " << sha.substr(0, 12) << " flags " << h.front() << " expected "
-                           << w.front() << ";";
-                }
-            }
-        }
-        for (const auto& [sha, flags] : have) {
-            const auto found = want.find(sha);
-            const std::size_t count = found == want.end() ? 0 : found->second.size();
-            if (flags.size() > count) {
-                duplicated += flags.size() - count;
-                detail << " " << name << ": " << sha.substr(0, 12) << " x" << flags.size() << " expected " << count << ";";
-            }
-        }
-    }
-    if (lost) fail(summary_.lost, lost, "lost on the server:" + detail.str());
-    if (duplicated) fail(summary_.duplicated, duplicated, "duplicated on the server:" + detail.str());
-    if (const int status = account.run({"verify"}); status != 0)
-        fail(summary_.unverifiable, 1, "verify after convergence exited " + std::to_string(status));
-    trace("compare, verify");
-}
-
-bool enough_interrupted(const Summary& summary, double share) {
-    return summary.fault_trials() > 0 && summary.interruption_rate() >= share;
-}
-
-void print_table(std::ostream& out, const std::vector<Summary>& summaries) {
-    const auto percent = [](const Summary& s) {
-        std::ostringstream text;
-        text << std::fixed << std::setprecision(0) << 100 * s.interruption_rate() << " %";
-        return text.str();
-    };
-    const auto row = [&](const std::string& name, const Summary& s) {
-        out << std::left << std::setw(18) << name << std::right << std::setw(7) << s.trials << std::setw(6) << s.kills
-            << std::setw(6) << s.cuts << std::setw(7) << s.stalls << std::setw(6) << s.lost << std::setw(7)
-            << s.duplicated << std::setw(9) << s.unverifiable << std::setw(10) << s.failed_convergence << std::setw(8)
-            << s.landed << std::setw(12) << s.interrupted << std::setw(7) << percent(s) << "\n";
-    };
-    out << std::left << std::setw(18) << "scenario" << std::right << std::setw(7) << "trials" << std::setw(6) << "kills"
-        << std::setw(6) << "cuts" << std::setw(7) << "stalls" << std::setw(6) << "lost" << std::setw(7) << "dupl"
-        << std::setw(9) << "unverif" << std::setw(10) << "noconverg" << std::setw(8) << "landed" << std::setw(12)
-        << "interrupted" << std::setw(7) << "rate" << "\n";
-    Summary total;
-    for (const auto& s : summaries) {
-        row(s.name, s);
-        total.trials += s.trials, total.kills += s.kills, total.cuts += s.cuts, total.stalls += s.stalls;
-        total.lost += s.lost, total.duplicated += s.duplicated, total.unverifiable += s.unverifiable;
-        total.failed_convergence += s.failed_convergence, total.completed += s.completed;
-        total.interrupted += s.interrupted, total.landed += s.landed;
-    }
-    if (summaries.size() > 1) row("total", total);
-    out << "(trials: the fault trials plus the uninterrupted calibration run; landed: the fault fired while the "
-           "run was live; interrupted: the run was stopped short, killed or exit 75; rate: interrupted / fault "
-           "trials)\n";
-    for (const auto& s : summaries)
-        out << s.name << ": uninterrupted run " << std::fixed << std::setprecision(2) << s.calibrated_seconds << " s, "
-            << s.calibrated_total_bytes << " bytes through the proxy on " << s.calibrated_connections
-            << " connection(s), " << s.calibrated_bytes << " of them to the client on the first (cuts and stalls "
-            << "hit that one)\n";
-    for (const auto& s : summaries)
-        for (const auto& failure : s.failures) out << "FAILURE " << s.name << ": " << failure << "\n";
 }
 
 std::string campaign_size() {

@@ -91,6 +91,8 @@ public:
     // Runs `mailsync -c CONFIG ARGS...`; its exit status, 128+signal, or -1 if it ran past `limit`
     // (then it is SIGKILLed).
     int run(const std::vector<std::string>& args, std::chrono::milliseconds limit = std::chrono::seconds(120)) const;
+    // The same, its output (stdout and stderr) returned in `output` instead of added to the log.
+    int run_capturing(const std::vector<std::string>& args, std::string& output) const;
     // Starts `mailsync sync` and SIGKILLs it as soon as `fire()` is true (polled every 100 µs),
     // unless it ended first: status as run(); `killed` says whether the signal was sent.
     int run_sync_killed_when(const std::function<bool()>& fire, bool& killed) const;
@@ -101,7 +103,9 @@ public:
 
     // UID → "sha flags" for every mailbox of the mirror, body hashes read from the files.
     std::map<std::string, std::map<std::uint32_t, std::string>> mirror_by_uid() const;
+    // Changes still queued (not confirmed), and of them those the server refused for good.
     std::size_t queued_changes() const;
+    std::size_t refused_for_good() const;
     // The store's message id of a message by mailbox and UID (throws if absent).
     std::uint64_t message_id(const std::string& mailbox, std::uint32_t uid) const;
 
@@ -119,15 +123,36 @@ private:
 // of the account through scripts/load-mail.sh.
 void load_messages(const Account& account, const std::string& mailbox, const std::string& tag, std::size_t count);
 
+// `mailsync sync`'s exit status when the server refused a queued change.
+constexpr int kRefusedStatus = 76;
+
+// What a trial must end with: the server's contents, and how many queued changes the server must
+// have refused for good by then. A refused change leaves the server as it was (the contents say so),
+// the mirror returns to the server's state, and the change stays listed by `queue --refused`: these
+// entries are expected, not lost. While they are refused, `sync` exits 76.
+struct Expected {
+    Contents contents;
+    std::size_t refused = 0;
+    Expected(Contents expected = {}, std::size_t refused_changes = 0)  // NOLINT: a Contents is an Expected
+        : contents(std::move(expected)), refused(refused_changes) {}
+};
+
+// The link every run of a campaign goes through: faults for every connection (e.g. a rate limit on
+// the client's bytes: a slow uplink), and the accounts' timeout_seconds for those runs.
+struct Link {
+    ConnectionFaults faults;
+    int timeout_seconds = 30;
+};
+
 // A campaign: one scenario, its trials and its tally. `prepare` sets the account up (server content,
 // store, offline changes; the config points at Dovecot directly) and returns what the server must
 // hold after convergence; then `mailsync sync` runs through a fresh FaultProxy with the
 // interruption; then the checks (through Dovecot directly).
-using Prepare = std::function<Contents(Account&)>;
+using Prepare = std::function<Expected(Account&)>;
 
 class Campaign {
 public:
-    explicit Campaign(std::string name);
+    explicit Campaign(std::string name, Link link = {});
     // An uninterrupted run through the proxy (checked like a trial): duration and bytes received.
     void calibrate(const Prepare& prepare, Account& account);
     // The interruptions of a campaign: kills at k/(N+1) of all bytes through the proxy, cuts spread
@@ -141,13 +166,21 @@ public:
     void plant_after_convergence(std::function<void(Account&)> plant) { after_convergence_ = std::move(plant); }
 
 private:
-    void check(Account& account, const Contents& expected, const std::string& label);
+    void check(Account& account, const Expected& expected, const std::string& label);
+    int converge(Account& account, const Expected& expected);
+    void check_queue(Account& account, const Expected& expected, const std::string& label);
     Summary summary_;
+    Link link_;
     std::uint64_t client_bytes_ = 0;
     std::function<void(Account&)> after_convergence_;
 };
 
 void print_table(std::ostream& out, const std::vector<Summary>& summaries);
+
+// With $MAILSYNC_CAMPAIGN_TRACE set: each step of each trial and the time since the last one, on stderr.
+void trace(const std::string& step);
+// Adds one "sha|flags" entry (as the server reader gives it) to `contents`.
+void add_entry(Contents& contents, const std::string& mailbox, const std::string& entry);
 
 // "short" (CI), "medium" or "long", from $MAILSYNC_CAMPAIGN.
 std::string campaign_size();

@@ -278,6 +278,28 @@ TEST_CASE("proxy: the rate limit applies", "[proxy]") {
     CHECK(elapsed < 30);
 }
 
+TEST_CASE("proxy: a rate-limited direction reads ahead a tenth of a second's worth only", "[proxy]") {
+    // The rest stays in the sender's socket, where the sender sees it unsent, as on a real slow
+    // uplink; a megabyte held here would drain long after the sender's last write, in silence.
+    const std::string payload = random_bytes(600 * 1024, 5);
+    Target server([](int fd) { receive_to_end(fd); });
+    FaultProxy proxy("127.0.0.1", server.port());
+    ConnectionFaults faults;
+    faults.client_to_server.rate = 400 * 1024;
+    proxy.set_faults(faults);
+    auto transport = connect_to(proxy);
+    const auto start = Clock::now();
+    transport->write_all(payload, Clock::now() + 10s);
+    transport->close();
+    while ((proxy.connections().empty() || !proxy.connections()[0].closed) && seconds_since(start) < 30)
+        std::this_thread::sleep_for(10ms);
+    CHECK(seconds_since(start) >= 1.0);
+    CHECK(proxy.connections()[0].client_to_server == payload.size());
+    CHECK(proxy.connections()[0].most_held > 0);
+    CHECK(proxy.connections()[0].most_held <= 40 * 1024);
+    proxy.stop();
+}
+
 TEST_CASE("proxy: only listens on loopback", "[proxy]") {
     CHECK_THROWS_AS(FaultProxy("127.0.0.1", 1, "0.0.0.0"), std::runtime_error);
 }

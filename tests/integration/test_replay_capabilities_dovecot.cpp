@@ -145,6 +145,19 @@ TEST_CASE("without UIDPLUS a delete is refused while a message a bystander marke
     REQUIRE(queue.size() == 1);
     CHECK(queue[0].state == store::QueueState::refused);
     CHECK(queue[0].attempts == 1);
+
+    // Refused at each sync while the bystander's mark stays; at the fifth refusal for good, and the
+    // pull brings the message back although the server's mailbox looks as the last pull left it
+    // (found by the fault campaign: the mirror kept one message fewer than the server for ever).
+    for (int sync = 2; sync <= 5; ++sync) a.sync_all();
+    const auto given_up = a.queue();
+    REQUIRE(given_up.size() == 1);
+    CHECK(given_up[0].attempts == 5);
+    a.pull();
+    check_mirror_equals_server(a, "INBOX");
+    CHECK(a.store->read([&](const store::ReadTxn& txn) {
+        return txn.message_by_uid(txn.mailbox_by_name("INBOX")->id, doomed).has_value();
+    }));
 }
 
 namespace {

@@ -216,8 +216,17 @@ public:
             }
         }
     }
-    // Waits without reading until told to stop (or 3 s pass), so the client's writes back up.
-    static void wait_for(std::future<void>& stop) { stop.wait_for(std::chrono::seconds(3)); }
+    // Waits without reading until told to stop (or `bound` passes), so the client's writes back up.
+    static void wait_for(std::future<void>& stop, std::chrono::seconds bound = std::chrono::seconds(3)) {
+        stop.wait_for(bound);
+    }
+    // Socket timeouts other than the 3 s default: a script that must outwait the client's own
+    // deadline on a slow machine sets them far above it.
+    void set_timeouts(std::chrono::seconds bound) {
+        timeval timeout{static_cast<time_t>(bound.count()), 0};
+        ::setsockopt(socket_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        ::setsockopt(socket_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    }
     // Waits (bounded by the socket timeout) until the client closes.
     void wait_for_client_close() {
         while (!read_some().empty()) {
