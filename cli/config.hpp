@@ -34,6 +34,8 @@
 //       mode: two-way              # two-way | pull | backup
 //       connections: 4             # + mailboxes synced in parallel, 1..64
 //       timeout_seconds: 60        # + network timeout, 1..3600
+//       compress: auto             # + auto | yes | no: COMPRESS=DEFLATE (RFC 4978) when the
+//                                  #   server offers it; yes requires it, no never asks
 //       watch_full_pull_minutes: 15  # + `watch`: every mailbox is pulled this often, 1..1440.
 //                                  #   Between full pulls a change is pulled when the server
 //                                  #   reports it: in every mailbox where it offers NOTIFY
@@ -66,6 +68,7 @@ enum class SyncMode { two_way, pull, backup };
 std::string_view to_string(AuthMethod method);
 std::string_view to_string(SyncMode mode);
 std::string_view to_string(sync::TlsMode mode);
+std::string_view to_string(sync::CompressMode mode);
 
 // A program whose standard output is a secret (password, token).
 struct SecretCommand {
@@ -105,6 +108,7 @@ struct Account {
     SyncMode mode = SyncMode::two_way;
     unsigned connections = 4;
     std::chrono::seconds timeout{60};
+    sync::CompressMode compress = sync::CompressMode::automatic;
     std::chrono::minutes watch_full_pull{15};
     std::vector<std::string> warnings;  // for the caller to show (e.g. a password in a shared file)
 };

@@ -103,6 +103,7 @@ sync::ServerSettings server_settings(const Account& account) {
     settings.user = account.user;
     settings.auth = account.auth;
     settings.timeout = account.timeout;
+    settings.compress = account.compress;
     return settings;
 }
 
