@@ -62,6 +62,15 @@ std::string_view to_string(sync::TlsMode mode) {
     return "?";
 }
 
+std::string_view to_string(sync::CompressMode mode) {
+    switch (mode) {
+        case sync::CompressMode::automatic: return "auto";
+        case sync::CompressMode::required: return "yes";
+        case sync::CompressMode::never: return "no";
+    }
+    return "?";
+}
+
 const Account* Config::find(std::string_view account_name) const {
     const auto found = std::find_if(accounts.begin(), accounts.end(),
                                     [&](const Account& account) { return account.name == account_name; });

@@ -34,6 +34,8 @@
 //       mode: two-way              # two-way | pull | backup
 //       connections: 4             # + mailboxes synced in parallel, 1..64
 //       timeout_seconds: 60        # + network timeout, 1..3600
+//       compress: auto             # + auto | yes | no: COMPRESS=DEFLATE (RFC 4978) when the
+//                                  #   server offers it; yes requires it, no never asks
 //       maildir: ~/Mail/work       # the two-way Maildir view for mail clients (sync/view/README.md);
 //                                  #   off when absent. Must not be the store or inside it.
 //       maildir_layout: verbatim   # verbatim | maildir++ (only with maildir)
@@ -70,6 +72,7 @@ enum class SyncMode { two_way, pull, backup };
 std::string_view to_string(AuthMethod method);
 std::string_view to_string(SyncMode mode);
 std::string_view to_string(sync::TlsMode mode);
+std::string_view to_string(sync::CompressMode mode);
 
 // A program whose standard output is a secret (password, token).
 struct SecretCommand {
@@ -109,6 +112,7 @@ struct Account {
     SyncMode mode = SyncMode::two_way;
     unsigned connections = 4;
     std::chrono::seconds timeout{60};
+    sync::CompressMode compress = sync::CompressMode::automatic;
     std::chrono::minutes watch_full_pull{15};
     std::optional<std::filesystem::path> maildir;   // the Maildir view; none when absent
     sync::MaildirLayout maildir_layout = sync::MaildirLayout::verbatim;

@@ -42,6 +42,7 @@ int run_config(const CommandContext& context, const ConfigArguments&) {
                 .key("mode").value(to_string(account->mode))
                 .key("connections").value(account->connections)
                 .key("timeout_seconds").value(static_cast<std::int64_t>(account->timeout.count()))
+                .key("compress").value(to_string(account->compress))
                 .key("watch_full_pull_minutes").value(static_cast<std::int64_t>(account->watch_full_pull.count()))
                 .key("maildir");
             if (account->maildir) json.value(account->maildir->string());

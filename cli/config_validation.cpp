@@ -21,7 +21,7 @@ constexpr std::string_view account_keys[] = {
     "host",      "port",           "tls",           "insecure_plaintext", "tls_ca_file",
     "tls_fingerprint", "user",     "auth",          "password",           "password_command",
     "password_file",   "oauth2",   "store",         "mailboxes",          "mode",
-    "connections",     "timeout_seconds", "watch_full_pull_minutes", "maildir", "maildir_layout",
+    "connections",     "timeout_seconds", "compress", "watch_full_pull_minutes", "maildir", "maildir_layout",
 };
 constexpr std::string_view oauth2_keys[] = {
     "token_command",         "token_endpoint",        "client_id",
@@ -343,6 +343,11 @@ private:
         }
         if (const Field* timeout = field("timeout_seconds")) {
             account.timeout = std::chrono::seconds(number_value(*timeout, 1, 3600));
+        }
+        if (const Field* compress = field("compress")) {
+            account.compress = choice_value(*compress, {std::pair{std::string_view("auto"), sync::CompressMode::automatic},
+                                                        {"yes", sync::CompressMode::required},
+                                                        {"no", sync::CompressMode::never}});
         }
         if (const Field* full_pull = field("watch_full_pull_minutes")) {
             account.watch_full_pull = std::chrono::minutes(number_value(*full_pull, 1, 1440));

@@ -103,6 +103,11 @@ sync::ServerSettings server_settings(const Account& account) {
     settings.user = account.user;
     settings.auth = account.auth;
     settings.timeout = account.timeout;
+    settings.compress = account.compress;
+    // compress: auto skips loopback: there the link is not the limit and deflating costs CPU on
+    // both ends (README, "compress"; measured with bench/compress-loopback.sh).
+    if (settings.compress == sync::CompressMode::automatic && is_loopback_host(account.endpoint.host))
+        settings.compress = sync::CompressMode::never;
     return settings;
 }
 

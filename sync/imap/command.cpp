@@ -91,6 +91,7 @@ struct BodyWriter {
     void operator()(const cmd::Noop&) const { w.raw("NOOP"); }
     void operator()(const cmd::Logout&) const { w.raw("LOGOUT"); }
     void operator()(const cmd::StartTls&) const { w.raw("STARTTLS"); }
+    void operator()(const cmd::CompressDeflate&) const { w.raw("COMPRESS DEFLATE"); }
     void operator()(const cmd::Unselect&) const { w.raw("UNSELECT"); }
     void operator()(const cmd::Close&) const { w.raw("CLOSE"); }
     void operator()(const cmd::Idle&) const { w.raw("IDLE"); }

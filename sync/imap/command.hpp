@@ -24,6 +24,7 @@ struct Capability {};
 struct Noop {};
 struct Logout {};
 struct StartTls {};
+struct CompressDeflate {};  // RFC 4978
 struct Login { std::string user, password; };
 // AUTHENTICATE mechanism [initial-response]; the initial response is already base64 ("=" for an
 // empty one). Without SASL-IR the session sends it after the first "+".
@@ -114,7 +115,7 @@ struct Append {
 };
 }  // namespace cmd
 
-using Command = std::variant<cmd::Capability, cmd::Noop, cmd::Logout, cmd::StartTls, cmd::Login,
+using Command = std::variant<cmd::Capability, cmd::Noop, cmd::Logout, cmd::StartTls, cmd::CompressDeflate, cmd::Login,
     cmd::Authenticate, cmd::Enable, cmd::Id, cmd::Select, cmd::Unselect, cmd::Close, cmd::Create,
     cmd::Delete, cmd::Rename, cmd::Subscribe, cmd::List, cmd::Status, cmd::UidFetch, cmd::UidStore,
     cmd::UidCopy, cmd::UidMove, cmd::UidExpunge, cmd::UidSearch, cmd::Idle, cmd::Done, cmd::Append,

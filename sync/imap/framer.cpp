@@ -68,6 +68,14 @@ std::size_t Framer::buffered() const noexcept {
     return (input_.size() - input_pos_) + frame_.text.size();
 }
 
+std::string Framer::take_unread() {
+    if (!frame_.text.empty()) return {};
+    std::string rest(unread());
+    input_.clear();
+    input_pos_ = 0;
+    return rest;
+}
+
 std::string_view Framer::unread() const noexcept {
     return std::string_view(input_).substr(input_pos_);
 }

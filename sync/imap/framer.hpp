@@ -44,6 +44,9 @@ public:
     std::optional<Frame> next();
     void set_body_sink(BodySink* sink) noexcept { sink_ = sink; }
     std::size_t buffered() const noexcept;
+    // Between frames: hands over the bytes not yet read and forgets them (COMPRESS: they belong
+    // to the compressed stream). Empty in the middle of a frame.
+    std::string take_unread();
 
 private:
     enum class State { line, inline_literal, streamed_literal };

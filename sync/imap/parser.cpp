@@ -56,4 +56,6 @@ std::size_t Parser::buffered() const {
     return impl_ ? impl_->framer.buffered() : 0;
 }
 
+std::string Parser::take_unread() { return impl_ ? impl_->framer.take_unread() : std::string{}; }
+
 }  // namespace mailsync::imap

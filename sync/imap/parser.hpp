@@ -67,6 +67,9 @@ public:
 
     // Bytes buffered but not yet consumed (for STARTTLS: must be zero before the handshake).
     std::size_t buffered() const;
+    // Between responses: the bytes buffered but not yet parsed, handed over and forgotten (after
+    // COMPRESS they are compressed bytes, for the deflate layer).
+    std::string take_unread();
 
 private:
     struct Impl;

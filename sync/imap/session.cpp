@@ -126,6 +126,8 @@ void Session::pump_once(Deadline deadline) {
                 throw Error(ErrorCategory::protocol, "server sent data after its STARTTLS answer, before the TLS handshake");
             return;
         }
+        // What follows the COMPRESS answer is compressed: compress() hands it to the deflate layer.
+        if (compress_tag_ && finished_.count(*compress_tag_)) return;
     }
 }
 

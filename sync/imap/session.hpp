@@ -98,6 +98,11 @@ public:
 
     // STARTTLS; a NO/BAD or a server without STARTTLS is an error, never a fallback to plaintext.
     void starttls();
+    // COMPRESS DEFLATE (RFC 4978, session_compress.cpp): after the server's OK every byte both
+    // ways goes through DeflateTransport. Returns false, changing nothing, when the server does
+    // not offer COMPRESS=DEFLATE, TLS already compresses, or compression is on already; a NO or
+    // BAD to the command is Error(protocol).
+    bool compress();
     // LOGIN, or AUTHENTICATE PLAIN (with SASL-IR when offered). NO is Error(auth).
     void login(const std::string& user, const std::string& password);
     void authenticate_plain(const std::string& user, const std::string& password);
@@ -198,6 +203,7 @@ private:
     bool idle_event_ = false;
     std::string idle_tag_;
     std::optional<std::string> starttls_tag_;  // STARTTLS in flight: nothing may follow its answer
+    std::optional<std::string> compress_tag_;  // COMPRESS in flight: what follows its answer is compressed
     Deadline progress_deadline_{};             // when waiting for an answer must give up
     std::uint64_t received_since_progress_ = 0;  // bytes read since the deadline last moved
     std::size_t chatter_ = 0;                  // responses that answered nothing since the last answer

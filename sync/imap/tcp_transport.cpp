@@ -448,6 +448,7 @@ bool TcpTransport::fill_tls_input(Budget& budget) {
 }
 
 bool TcpTransport::is_tls() const { return tls_ && tls_->established; }
+bool TcpTransport::tls_compressed() const { return is_tls() && SSL_get_current_compression(tls_->ssl.get()) != nullptr; }
 
 std::uint64_t TcpTransport::unsent_bytes() const {
     int queued = 0;

@@ -43,6 +43,7 @@ public:
     void write_all(std::string_view bytes, Deadline deadline) override;
     void start_tls(Deadline deadline) override;
     bool is_tls() const override;
+    bool tls_compressed() const override;
     std::uint64_t unsent_bytes() const override;  // SIOCOUTQ
     // Best-effort TLS close_notify, then closes the socket. Idempotent.
     void close() noexcept override;

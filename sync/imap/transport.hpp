@@ -47,6 +47,10 @@ public:
     // nothing back itself), or 0 when unknown. The session watches it drain while it waits for an
     // answer: the end of a long upload sits there on a slow uplink, and it draining is progress.
     virtual std::uint64_t unsent_bytes() const { return 0; }
+    // TLS negotiated its own compression (then COMPRESS must not be used: RFC 4978 §4, CRIME).
+    virtual bool tls_compressed() const { return false; }
+    // COMPRESS=DEFLATE is active on this connection (DeflateTransport).
+    virtual bool compressed() const { return false; }
 };
 
 enum class TlsMode { implicit, starttls, none };

@@ -45,6 +45,15 @@ void authenticate(imap::Session& session, const ServerSettings& settings, const 
     }
 }
 
+void negotiate_compression(imap::Session& session, CompressMode mode) {
+    if (mode == CompressMode::never || session.compress() || mode == CompressMode::automatic) return;
+    if (session.transport().tls_compressed())
+        throw Error(ErrorCategory::protocol, "compress: yes, but TLS already compresses this connection (COMPRESS "
+                                             "is not used on top of TLS compression)");
+    throw Error(ErrorCategory::protocol, "compress: yes, but the server does not offer COMPRESS=DEFLATE; "
+                                         "set compress: auto or no for this account");
+}
+
 }  // namespace
 
 Connection connect(const ServerSettings& settings, const SecretProvider& secret) {
@@ -58,6 +67,7 @@ Connection connect(const ServerSettings& settings, const SecretProvider& secret)
     session.read_greeting();
     if (settings.endpoint.tls == imap::TlsMode::starttls) session.starttls();
     if (session.state() == imap::SessionState::not_authenticated) authenticate(session, settings, secret);
+    negotiate_compression(session, settings.compress);
     if (session.has_capability("QRESYNC") && session.has_capability("ENABLE")) session.enable({"QRESYNC"});
     else if (session.has_capability("CONDSTORE") && session.has_capability("ENABLE")) session.enable({"CONDSTORE"});
     return connection;

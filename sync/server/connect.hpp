@@ -1,5 +1,5 @@
 // Opening an authenticated session to an account's server: TCP/TLS, greeting, STARTTLS,
-// authentication, and enabling the extensions the engine uses (QRESYNC, else CONDSTORE).
+// authentication, COMPRESS (per ServerSettings::compress), and enabling the extensions the engine uses (QRESYNC, else CONDSTORE).
 #pragma once
 
 #include <chrono>
@@ -18,11 +18,16 @@ namespace mailsync::sync {
 
 enum class AuthMethod { plain, login, xoauth2, oauthbearer };
 
+// COMPRESS=DEFLATE (RFC 4978), negotiated after authentication: `automatic` when the server offers
+// it, `required` makes a server without it an Error(protocol), `never` does not ask.
+enum class CompressMode { automatic, required, never };
+
 struct ServerSettings {
     Endpoint endpoint;
     std::string user;
     AuthMethod auth = AuthMethod::plain;
     std::chrono::milliseconds timeout{60000};
+    CompressMode compress = CompressMode::automatic;
 };
 
 // Produces the secret when it is needed: the password, or an OAuth2 access token. `refresh` asks

@@ -31,7 +31,8 @@ inline const std::string capabilities_bare = "IMAP4rev1";
 class MaskedDovecot {
 public:
     // `capabilities`: the list to advertise after login, e.g. "IMAP4rev1 CONDSTORE"; empty: Dovecot's own.
-    explicit MaskedDovecot(const std::string& capabilities) {
+    // `extra_conf`: more dovecot.conf lines (e.g. the zlib plugins of the COMPRESS test).
+    explicit MaskedDovecot(const std::string& capabilities, const std::string& extra_conf = {}) {
         std::string pattern = (std::filesystem::temp_directory_path() / "msmask-XXXXXX").string();
         if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         parent_ = pattern;
@@ -40,6 +41,7 @@ public:
         {
             std::ofstream out(extra);
             if (!capabilities.empty()) out << "imap_capability = " << capabilities << "\n";
+            out << extra_conf;
         }
         const std::string command = "DOVECOT_FIXTURE_EXTRA_CONF='" + extra.string() + "' " + script() + " start '" +
                                     dir_.string() + "' >/dev/null";
