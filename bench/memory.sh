@@ -55,17 +55,9 @@ if [ "$HEAPTRACK" = 1 ] && ! command -v heaptrack >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq heaptrack
 fi
 
-if [ -z "${MAILSYNC:-}" ]; then
-  BUILD=${BUILD_DIR:-$ROOT/build-bench}
-  case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-  MAILSYNC=$BUILD/cli/mailsync
-  if [ ! -x "$MAILSYNC" ]; then
-    say "building mailsync in $BUILD"
-    [ -f "$BUILD/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$BUILD" --target mailsync -j 2 >/dev/null
-  fi
-fi
-[ -x "$MAILSYNC" ] || { echo "memory.sh: no mailsync binary at $MAILSYNC" >&2; exit 69; }
+# shellcheck source=bench/lib/mailsync-binary.sh
+. "$ROOT/bench/lib/mailsync-binary.sh"
+mailsync_binary memory.sh
 
 # ---------------------------------------------------------------------------------------------
 # Mail: CACHE/mem-s<SEED>-n<N>/ (message i does not depend on --count: a smaller set is the first

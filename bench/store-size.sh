@@ -41,17 +41,9 @@ CACHE=${BENCH_CACHE:-$ROOT/bench/.cache}
 say() { printf '\n== %s\n' "$*" >&2; }
 log() { printf '   %s\n' "$*" >&2; }
 
-if [ -z "${MAILSYNC:-}" ]; then
-  BUILD=${BUILD_DIR:-$ROOT/build-bench}
-  case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-  MAILSYNC=$BUILD/cli/mailsync
-  if [ ! -x "$MAILSYNC" ]; then
-    say "building mailsync in $BUILD"
-    [ -f "$BUILD/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$BUILD" --target mailsync -j 2 >/dev/null
-  fi
-fi
-[ -x "$MAILSYNC" ] || { echo "store-size.sh: no mailsync binary at $MAILSYNC" >&2; exit 69; }
+# shellcheck source=bench/lib/mailsync-binary.sh
+. "$ROOT/bench/lib/mailsync-binary.sh"
+mailsync_binary store-size.sh
 
 # The generated mail, cached by seed and count like bench/run.sh's.
 MAIL=$CACHE/size-s$SEED-n$N
