@@ -7,11 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "cli/version.hpp"
 #include "common/error.hpp"
-
-#ifndef MAILSYNC_VERSION
-#define MAILSYNC_VERSION "unknown"
-#endif
 
 namespace mailsync::cli {
 
@@ -69,7 +66,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     std::vector<std::string> flag_changes = extract_flag_changes(arguments);
 
     CLI::App app{"mailsync: an offline-first IMAP mailbox synchronization tool", "mailsync"};
-    app.set_version_flag("--version", std::string("mailsync ") + MAILSYNC_VERSION);
+    app.set_version_flag("--version", version_text, "print the version and the libraries mailsync was built with");
     app.require_subcommand(1);
     app.fallthrough();  // global options are accepted after the command word too
     app.footer("Exit codes: 0 done, 64 usage, 65 bad input, 75 try again later (server unreachable, "
@@ -85,7 +82,7 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
                                                "$XDG_CONFIG_HOME/mailsync/config.yaml)");
     app.add_option("-a,--account", account, "work on this account only (default: all)");
     app.add_flag("--json", global.json, "write the result as one JSON document");
-    auto* quiet_option = app.add_flag("-q,--quiet", quiet, "print nothing but results and errors");
+    auto* quiet_option = app.add_flag("-q,--quiet", quiet, "print nothing but results and errors; sync: nothing at all for exit 75 (offline, busy)");
     app.add_flag("-v,--verbose", verbose, "say more about what is done")->excludes(quiet_option);
 
     CommandTable table;

@@ -103,7 +103,9 @@ Config load_config(const std::filesystem::path& path, const Environment& environ
         const int error = errno;
         if (error == ENOENT) {
             throw Error(ErrorCategory::config,
-                        fmt::format("{}: no such configuration file; create it (see the README) or pass -c FILE", name));
+                        fmt::format("{}: no such configuration file; write one there (`man 5 mailsync.yaml` lists every "
+                                    "key; a commented sample is installed as share/doc/mailsync/config.yaml.example) "
+                                    "or pass -c FILE", name));
         }
         throw Error(ErrorCategory::config, fmt::format("{}: cannot open the configuration: {}", name, std::strerror(error)));
     }

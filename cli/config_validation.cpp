@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "cli/shell_syntax.hpp"
 #include "common/ascii.hpp"
 #include "common/error.hpp"
 
@@ -229,6 +230,11 @@ private:
             command.as_written = string_value(field);
             auto words = split_command_line(command.as_written);
             if (!words) fail(field.line, field.path, "a quote is not closed, or a backslash ends the command");
+            if (const auto shell = shell_syntax_in(command.as_written)) {
+                fail(field.line, field.path,
+                     fmt::format("contains {}, but a command string runs without a shell; write it as "
+                                 "{{shell: \"{}\"}} to run it with sh -c", *shell, command.as_written));
+            }
             if (words->empty()) fail(field.line, field.path, "must not be empty");
             command.argv = std::move(*words);
         } else if (field.value.IsSequence()) {

@@ -7,12 +7,14 @@
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/failure_hints.hpp"
 #include "cli/output.hpp"
 #include "common/error.hpp"
 
 namespace {
 
 int run(const std::vector<std::string>& arguments) {
+    using namespace mailsync;
     using namespace mailsync::cli;
     const ParsedCommandLine parsed = parse_command_line(arguments);
     if (!parsed.invocation) {
@@ -34,7 +36,16 @@ int run(const std::vector<std::string>& arguments) {
     for (const Account* account : context.accounts) {
         for (const std::string& warning : account->warnings) output.warning(warning);
     }
-    return run_command(context, invocation.arguments);
+    try {
+        return run_command(context, invocation.arguments);
+    } catch (const Error& error) {
+        // A failure about the account's server or its lock: name the account and what to do.
+        const ErrorCategory category = error.category();
+        const bool about_the_account = category == ErrorCategory::unavailable || category == ErrorCategory::auth ||
+                                       category == ErrorCategory::protocol || category == ErrorCategory::busy;
+        if (!about_the_account || context.accounts.size() != 1) throw;
+        throw Error(category, account_failure_line(context.accounts.front()->name, error, invocation.command_name));
+    }
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/failure_hints.hpp"
 #include "cli/maildir_view.hpp"
 #include "cli/progress.hpp"
 #include "cli/server.hpp"
@@ -252,18 +253,25 @@ int run_sync(const CommandContext& context, const SyncArguments& arguments) {
     JsonWriter json;
     json.begin_array();
     int worst = exit_code::ok;
+    const bool quiet = context.output.verbosity() == Verbosity::quiet;
     for (const Account* account : context.accounts) {
         int code = exit_code::ok;
-        if (context.accounts.size() == 1) {
+        // One account that cannot be synced does not stop the others; each failure is one line
+        // naming the account and what to do (cli/failure_hints.hpp). With -q a "try again later"
+        // (exit 75: offline, busy) prints nothing, so that cron does not mail it every run.
+        try {
             code = sync_account(context, *account, arguments, json);
-        } else {
-            // Several accounts: one that cannot be synced does not stop the others.
-            try {
-                code = sync_account(context, *account, arguments, json);
-            } catch (const Error& error) {
-                context.output.err() << "mailsync: " << account->name << ": " << error.what() << '\n';
-                code = exit_code_for(error.category());
+            if (code != exit_code::ok && quiet) {
+                context.output.err() << "mailsync: " << account->name << ": some mailboxes or queued changes failed "
+                                     << "(run `mailsync -a " << account->name << " sync` without -q to see which; "
+                                     << "`mailsync -a " << account->name << " queue --refused` lists refused changes)\n";
             }
+        } catch (const Error& error) {
+            code = exit_code_for(error.category());
+            if (!(quiet && is_try_again_later(error)))
+                context.output.err() << "mailsync: " << account_failure_line(account->name, error, "sync") << '\n';
+            // One account: no JSON document, as for any failed command.
+            if (context.accounts.size() == 1) return code;
         }
         if (worst == exit_code::ok) worst = code;
     }

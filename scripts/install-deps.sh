@@ -9,6 +9,7 @@ packages=(
   dovecot-imapd openssl python3
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   notmuch neomutt tmux       # the Maildir view's tests with real mail clients
+  man-db groff-base bsdextrautils systemd dpkg-dev zsh fish   # the install tests: man pages, units, .deb, completions
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(isync iproute2); fi
 

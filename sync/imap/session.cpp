@@ -481,19 +481,19 @@ void Session::authenticate_plain(const std::string& user, const std::string& pas
     std::string message;
     message.reserve(user.size() + password.size() + 2);
     message.append(1, '\0').append(user).append(1, '\0').append(password);
-    if (!authenticate("PLAIN", message))
-        throw Error(ErrorCategory::auth, fmt::format("server refused the login of {}", user));
+    if (const AuthenticateAnswer answer = authenticate("PLAIN", message); !answer)
+        throw Error(ErrorCategory::auth, fmt::format("server refused the login of {}: {}", user, answer.text));
 }
 
-bool Session::authenticate(const std::string& mechanism, const std::string& initial_response) {
+Session::AuthenticateAnswer Session::authenticate(const std::string& mechanism, const std::string& initial_response) {
     capabilities_fresh_ = false;
     const StatusResponse response = run(cmd::Authenticate{mechanism, base64(initial_response)});
-    if (response.status == Status::no) return false;
+    if (response.status == Status::no) return AuthenticateAnswer{false, response.text};
     if (response.status != Status::ok)
         throw Error(ErrorCategory::protocol, fmt::format("server rejected AUTHENTICATE {}: {}", mechanism, response.text));
     state_ = SessionState::authenticated;
     if (!capabilities_fresh_) refresh_capabilities();
-    return true;
+    return AuthenticateAnswer{true, {}};
 }
 
 std::vector<std::string> Session::enable(const std::vector<std::string>& capabilities) {

@@ -107,8 +107,14 @@ public:
     void login(const std::string& user, const std::string& password);
     void authenticate_plain(const std::string& user, const std::string& password);
     // AUTHENTICATE mechanism with a client-first message (already encoded, not base64).
-    // Returns false when the server refused it (NO) so the caller may refresh a token and retry.
-    bool authenticate(const std::string& mechanism, const std::string& initial_response);
+    // Refused (NO) is an answer, not an error, so the caller may refresh a token and retry; its
+    // text is the server's reason, for the message the caller gives the user.
+    struct AuthenticateAnswer {
+        bool accepted = false;
+        std::string text;  // the server's text of a refusal
+        explicit operator bool() const { return accepted; }
+    };
+    AuthenticateAnswer authenticate(const std::string& mechanism, const std::string& initial_response);
     // ENABLE; returns what the server reported as enabled.
     std::vector<std::string> enable(const std::vector<std::string>& capabilities);
     // SELECT / EXAMINE; NO is Error(protocol) naming the mailbox unless `allow_no`, when nullopt.

@@ -373,6 +373,7 @@ void TcpTransport::throw_handshake_failure() {
     SSL* ssl = tls_->ssl.get();
     const std::string& host = endpoint_.host;
     const long verify_result = SSL_get_verify_result(ssl);
+    const unsigned long first_error = ERR_peek_error();
     const std::string details = openssl_errors();
     if (tls_->verifying && verify_result != X509_V_OK) {
         X509* leaf = leaf_certificate(ssl);
@@ -396,6 +397,13 @@ void TcpTransport::throw_handshake_failure() {
         throw Error(ErrorCategory::protocol, fmt::format("TLS: certificate for {} not trusted: {} (set tls_ca_file or {})",
                                                          host, reason, pin_hint));
     }
+    // Implicit TLS against a port that speaks plaintext IMAP (143): the server's greeting,
+    // "* OK ...", read as a TLS record header is no TLS version at all.
+    if (endpoint_.tls == TlsMode::implicit && ERR_GET_REASON(first_error) == SSL_R_WRONG_VERSION_NUMBER)
+        throw Error(ErrorCategory::protocol,
+                    fmt::format("TLS handshake with {} failed: {}: the server does not speak TLS on port {}; if it "
+                                "is a plaintext IMAP port (usually 143), set tls: starttls (or port: 993 for implicit TLS)",
+                                peer_name_, details, endpoint_.port));
     throw Error(ErrorCategory::protocol, fmt::format("TLS handshake with {} failed: {}", peer_name_, details));
 }
 

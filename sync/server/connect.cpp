@@ -39,8 +39,10 @@ void authenticate(imap::Session& session, const ServerSettings& settings, const 
         };
         // A refused token is most often an expired one: refresh it once, then give up.
         if (session.authenticate(mechanism, message(secret(false)))) return;
-        if (session.authenticate(mechanism, message(secret(true)))) return;
-        throw Error(ErrorCategory::auth, fmt::format("server refused the {} token of {}", mechanism, settings.user));
+        const imap::Session::AuthenticateAnswer answer = session.authenticate(mechanism, message(secret(true)));
+        if (answer) return;
+        throw Error(ErrorCategory::auth,
+                    fmt::format("server refused the {} token of {}: {}", mechanism, settings.user, answer.text));
     }
     }
 }

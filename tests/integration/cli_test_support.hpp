@@ -23,14 +23,15 @@ struct Run {
 
 class Cli {
 public:
-    // `extra`: more lines of the account's configuration ("    mode: backup\n").
-    Cli(const DovecotFixture::User& user, std::uint16_t port, const std::string& extra = "") : user_(user) {
+    // `extra`: more lines of the account's configuration ("    mode: backup\n"); `tls`: its tls key.
+    Cli(const DovecotFixture::User& user, std::uint16_t port, const std::string& extra = "", const std::string& tls = "none")
+        : user_(user) {
         const auto password_file = dir_.path() / "password";
         std::ofstream(password_file) << user.password << "\n";
         ::chmod(password_file.c_str(), 0600);
         config_ = dir_.path() / "config.yaml";
         std::ofstream(config_) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
-                               << "\n    tls: none\n    user: " << user.name << "\n    password_file: " << password_file.string()
+                               << "\n    tls: " << tls << "\n    user: " << user.name << "\n    password_file: " << password_file.string()
                                << "\n    store: " << store().string() << "\n" << extra;
         ::chmod(config_.c_str(), 0600);
     }

@@ -23,6 +23,7 @@
 #include "tests/support/masked_dovecot.hpp"
 #include "tests/integration/cli_account.hpp"
 #include "tests/support/program.hpp"
+#include "tests/support/closed_port.hpp"
 
 using namespace mailsync;
 using test::DovecotFixture;
@@ -33,18 +34,7 @@ namespace {
 constexpr store::UnixTime now = 1'760'000'000;
 using test::Program;
 
-int closed_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0);
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
+using test::closed_port;
 
 using Cli = test::CliAccount;
 

@@ -75,6 +75,11 @@ TEST_CASE("mailsync --help and --version exit 0", "[binary]") {
     const Run version = run_mailsync(scratch, {"--version"});
     CHECK(version.exit_code == 0);
     CHECK_THAT(version.out, Catch::StartsWith("mailsync "));
+    // ... and the libraries it was built with, each with a version number.
+    for (const char* library : {"OpenSSL", "LMDB", "zlib", "libcurl", "yaml-cpp", "fmt", "CLI11"}) {
+        INFO(library);
+        CHECK_THAT(version.out, Catch::Matches("(.|\n)*\n" + std::string(library) + " [0-9]+\\.[0-9]+(.|\n)*"));
+    }
 }
 
 TEST_CASE("mailsync usage errors exit 64, bad values 65", "[binary]") {

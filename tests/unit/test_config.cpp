@@ -283,7 +283,8 @@ TEST_CASE("load_config reads a file and reports a missing one", "[config]") {
         FAIL("a missing file was accepted");
     } catch (const Error& error) {
         CHECK(error.category() == ErrorCategory::config);
-        CHECK_THAT(error.what(), Catch::Contains(missing.string()) && Catch::Contains("no such configuration file"));
+        CHECK_THAT(error.what(), Catch::Contains(missing.string()) && Catch::Contains("no such configuration file") &&
+                                     Catch::Contains("man 5 mailsync.yaml"));
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include "config_test_support.hpp"
 #include "store/store.hpp"
+#include "tests/support/closed_port.hpp"
 
 using namespace mailsync;
 
@@ -18,19 +19,7 @@ namespace {
 
 const std::string binary = MAILSYNC_BINARY_DIR "/cli/mailsync";
 
-// A loopback port nothing listens on: bound, then closed.
-int closed_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), length) == 0);
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
+using test::closed_port;
 
 std::string shell_quote(const std::string& text) {
     std::string quoted = "'";
