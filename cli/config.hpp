@@ -1,6 +1,8 @@
 // The configuration file: where it is, what it may say, and the validated, typed result.
 //
-// Keys (SPEC.md "Configuration" is the contract; the keys marked + are mailsync's additions):
+// Keys (SPEC.md "Configuration" is the contract; the keys marked + are mailsync's additions). Users
+// read them in mailsync.yaml(5) and dist/config.yaml.example; the install.docs_drift test fails
+// when a key here, or in config_validation.cpp's lists, is missing from either:
 //
 //   accounts:                      # a map; names match [A-Za-z0-9._-]+ (not "." or "..")
 //     NAME:
