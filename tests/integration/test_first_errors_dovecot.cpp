@@ -75,3 +75,14 @@ TEST_CASE("implicit TLS against the plaintext port suggests tls: starttls") {
     Cli fixed(unique_user("tls_mismatch"), dovecot.imap_port, "    tls_ca_file: " + dovecot.ca_cert + "\n", "starttls");
     CHECK(fixed.run("sync --quiet").code == 0);
 }
+
+TEST_CASE("sync --quiet: a refused change is one line naming the account and where to look") {
+    Cli cli(unique_user("quiet_refused"), DovecotFixture::get().imap_port);
+    REQUIRE(cli.run("sync").code == 0);
+    REQUIRE(cli.run("mkdir ~Bad").code == 0);  // Dovecot refuses this name (NO to CREATE)
+    CHECK(cli.run("sync --quiet").code == 76);
+    const std::string said = cli.stderr_text();
+    CHECK(line_count(said) == 1);
+    CHECK_THAT(said, Catch::StartsWith("mailsync: test: some mailboxes or queued changes failed") &&
+                         Catch::Contains("mailsync -a test queue --refused"));
+}
