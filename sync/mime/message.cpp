@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <functional>
 #include <utility>
 
 #include "common/ascii.hpp"
@@ -120,15 +119,6 @@ std::string enclosed_message_bytes(GMimeMessagePart* part, bool crlf) {
     g_mime_format_options_free(format);
     GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(memory.get()));
     return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
-}
-
-void write_all(int fd, std::string_view bytes) {
-    while (!bytes.empty()) {
-        const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-        if (written < 0 && errno == EINTR) continue;
-        if (written <= 0) throw Error(ErrorCategory::io, std::string("cannot write the part: ") + std::strerror(errno));
-        bytes.remove_prefix(static_cast<std::size_t>(written));
-    }
 }
 
 bool first_line_ends_crlf(std::string_view raw) {
@@ -326,16 +316,16 @@ std::optional<std::string> Message::part_bytes(std::string_view section) const {
     return bytes;
 }
 
-bool Message::write_part(std::string_view section, int fd) const {
+bool Message::write_part(std::string_view section, const std::function<void(std::string_view)>& sink) const {
     const std::size_t index = impl_->index_of(section);
     if (index == impl_->parts.size()) return false;
     GMimeObject* object = impl_->objects[index];
     if (GMIME_IS_MESSAGE_PART(object)) {
-        write_all(fd, enclosed_message_bytes(GMIME_MESSAGE_PART(object), impl_->crlf));
+        sink(enclosed_message_bytes(GMIME_MESSAGE_PART(object), impl_->crlf));
         return true;
     }
     read_decoded(GMIME_PART(object), [&](std::string_view chunk) {
-        write_all(fd, chunk);
+        sink(chunk);
         return true;
     });
     return true;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,9 +74,9 @@ public:
     // The part's bytes with the transfer encoding undone (a message/rfc822 part: the enclosed
     // message). nullopt when there is no such part.
     std::optional<std::string> part_bytes(std::string_view section) const;
-    // The same, written to a file descriptor as they are decoded (no copy in memory). False when
-    // there is no such part; throws Error(io) when a write fails.
-    bool write_part(std::string_view section, int fd) const;
+    // The same, handed to `sink` in chunks as they are decoded (an attachment is never held whole
+    // in memory). False when there is no such part. What `sink` throws goes through.
+    bool write_part(std::string_view section, const std::function<void(std::string_view)>& sink) const;
     // A text part's content as UTF-8 (charset converted; text/html reduced to text), cut at
     // max_text_bytes. nullopt when there is no such part.
     std::optional<std::string> part_text(std::string_view section) const;
