@@ -110,9 +110,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     ListArguments list;
     std::string list_since;
     auto* list_command = add("list",
-                             "one line per message: id, flags (N unseen, F flagged, A answered, T draft, D deleted), "
-                             "date (the Date header), size, from, subject; fits the terminal's width (else $COLUMNS, "
-                             "else 80)",
+                             "one line per message: id, flags (N unseen, F flagged, A answered, T draft, D deleted, "
+                             "X deleted on the server), date (the Date header, in the sender's zone), size, from, "
+                             "subject; fits the terminal's width (else $COLUMNS, else 80). With --json (before the "
+                             "command): every field, plus internaldate, from_name and from_address",
                              [&] {
                                  if (!list_since.empty()) list.since = parse_since(list_since);
                                  return CommandArguments(list);
@@ -136,7 +137,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     std::string show_output;
     auto* show_command = add("show",
                              "the message from the mirror: headers, its text, then its other MIME parts numbered "
-                             "(type, file name, size); --json: headers, text and parts",
+                             "(type, file name, size) as --part takes them; with --json (before the command): "
+                             "headers, addresses, text and parts",
                              [&] {
                                  show.id = parse_id(show_id);
                                  if (!show_output.empty()) show.output = show_output;

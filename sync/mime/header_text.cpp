@@ -9,7 +9,20 @@ using detail::GString;
 using detail::Ref;
 using detail::take_string;
 
+namespace {
+
+// Printable ASCII without "=?" and without folding: nothing to decode (most headers, and `list`
+// decodes two per message).
+bool is_plain(std::string_view value) {
+    for (const char c : value)
+        if (c < 0x20 || c > 0x7E) return false;
+    return value.find("=?") == std::string_view::npos;
+}
+
+}  // namespace
+
 std::string decode_header_text(std::string_view raw_value) {
+    if (is_plain(raw_value)) return std::string(raw_value);
     detail::ensure_gmime();
     const std::string raw(raw_value);
     const GString unfolded(g_mime_utils_header_unfold(raw.c_str()));
