@@ -39,10 +39,14 @@ void add_headers(BoundedText& out, const Headers& headers) {
 
 }  // namespace
 
-std::string text_for_search(std::string_view raw, const Limits& limits) {
-    Limits for_text = limits;
-    for_text.measure_sizes = false;
-    const Message message = Message::parse(raw, for_text);
+namespace {
+
+Limits without_sizes(Limits limits) {
+    limits.measure_sizes = false;   // the index does not need them, and they cost a decode
+    return limits;
+}
+
+std::string text_of(const Message& message, const Limits& limits) {
     BoundedText out(limits.max_text_bytes);
     add_headers(out, message.headers());
     for (const auto& part : message.parts()) {
@@ -52,6 +56,16 @@ std::string text_for_search(std::string_view raw, const Limits& limits) {
             if (auto text = message.part_text(part.section)) out.add(*text);
     }
     return out.take();
+}
+
+}  // namespace
+
+std::string text_for_search(std::string_view raw, const Limits& limits) {
+    return text_of(Message::parse(raw, without_sizes(limits)), limits);
+}
+
+std::string text_for_search_file(const std::filesystem::path& file, const Limits& limits) {
+    return text_of(Message::open(file, without_sizes(limits)), limits);
 }
 
 }  // namespace mailsync::mime

@@ -3,10 +3,15 @@
 // for the search index — and hostile shapes bounded.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "common/utf8.hpp"
 #include "sync/mime/charset.hpp"
 #include "sync/mime/header_text.hpp"
@@ -198,6 +203,13 @@ TEST_CASE("mime: text for the search index holds headers and every text part") {
     CHECK(nested.find("Inner \xC3\xA9t\xC3\xA9") != std::string::npos);   // enclosed message's subject
     CHECK(nested.find("inner text") != std::string::npos);
     CHECK(nested.find("just a note") != std::string::npos);
+    // From a file: the same text.
+    const auto file = std::filesystem::temp_directory_path() / ("mailsync-mime-" + std::to_string(::getpid()) + ".eml");
+    std::ofstream(file, std::ios::binary) << test::forwarded();
+    CHECK(mime::text_for_search_file(file) == nested);
+    CHECK(mime::Message::open(file).part_bytes("2.2") == std::string("\xDE\xAD\xBE\xEF"));
+    std::filesystem::remove(file);
+    CHECK_THROWS_AS(mime::text_for_search_file(file), Error);
     mime::Limits small;
     small.max_text_bytes = 10;
     CHECK(mime::text_for_search(test::alternative(), small).size() <= 10);
