@@ -105,20 +105,56 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     add("mailboxes", "the mirrored mailboxes", [] { return CommandArguments(MailboxesArguments{}); });
 
     ListArguments list;
-    auto* list_command = add("list", "one line per message: id, flags, date, size, from, subject",
-                             [&] { return CommandArguments(list); });
-    list_command->add_option("MAILBOX", list.mailbox, "the mailbox")->required();
+    std::string list_since;
+    auto* list_command = add("list",
+                             "one line per message: id, flags (N unseen, F flagged, A answered, T draft, D deleted, "
+                             "X deleted on the server), date (the Date header, in the sender's zone), size, from, "
+                             "subject; fits the terminal's width (else $COLUMNS, else 80). With --json (before the "
+                             "command): every field, plus internaldate, from_name and from_address",
+                             [&] {
+                                 if (!list_since.empty()) list.since = parse_since(list_since);
+                                 return CommandArguments(list);
+                             });
+    list_command->add_option("MAILBOX", list.mailbox, "the mailbox (INBOX in any case)")->required();
     list_command->add_flag("--deleted", list.deleted, "also messages the server deleted (kept in backup mode)");
+    list_command->add_flag("--wide", list.wide, "full flags, sender addresses and subjects, however long the lines");
+    list_command->add_flag("--unseen", list.unseen, "only messages not seen (without \\Seen)");
+    list_command->add_flag("--flagged", list.flagged, "only flagged messages (\\Flagged)");
+    list_command->add_option("--from", list.from, "only messages whose sender (name or address) contains TEXT, case ignored")
+        ->type_name("TEXT");
+    list_command->add_option("--since", list_since,
+                             "only messages dated on or after DATE: YYYY-MM-DD (00:00 UTC) or RFC 3339")
+        ->type_name("DATE");
+    list_command->add_option("--limit", list.limit, "only the last N messages (the newest) that pass the filters")
+        ->type_name("N")
+        ->check(CLI::PositiveNumber);
 
     ShowArguments show;
     std::string show_id;
-    auto* show_command = add("show", "the message from the mirror", [&] {
-        show.id = parse_id(show_id);
-        return CommandArguments(show);
-    });
-    show_command->add_option("MAILBOX", show.mailbox, "the mailbox")->required();
+    std::string show_output;
+    auto* show_command = add("show",
+                             "the message from the mirror: headers, its text, then its other MIME parts numbered "
+                             "(type, file name, size) as --part takes them; with --json (before the command): "
+                             "headers, addresses, text and parts",
+                             [&] {
+                                 show.id = parse_id(show_id);
+                                 if (!show_output.empty()) show.output = show_output;
+                                 if (show.output && !show.part)
+                                     throw Error(ErrorCategory::usage, "-o FILE needs --part N: the part to write");
+                                 return CommandArguments(show);
+                             });
+    show_command->add_option("MAILBOX", show.mailbox, "the mailbox (INBOX in any case)")->required();
     show_command->add_option("ID", show_id, "the message id, as list prints it")->required();
-    show_command->add_flag("--raw", show.raw, "write the message's exact bytes");
+    auto* raw_option = show_command->add_flag("--raw", show.raw, "write the message's exact bytes");
+    show_command->add_option("--part", show.part,
+                             "write MIME part N (as show numbers them: 2, 2.1, ...) with its transfer encoding undone, "
+                             "byte for byte, to stdout or to -o FILE")
+        ->type_name("N")
+        ->excludes(raw_option);
+    show_command->add_option("-o,--output", show_output,
+                             "with --part: write the part to FILE; an existing FILE is refused (exit 73) unless --force")
+        ->type_name("FILE");
+    show_command->add_flag("--force", show.force, "with -o: replace FILE if it exists");
 
     FlagArguments flag;
     std::string flag_ids;

@@ -232,4 +232,15 @@ Timestamp parse_rfc3339(std::string_view text) {
     return Timestamp{local_seconds - std::int64_t{offset_minutes} * 60, offset_minutes};
 }
 
+std::int64_t parse_since(std::string_view text) {
+    if (text.size() == 10) {
+        try {
+            return parse_rfc3339(std::string(text) + "T00:00:00Z").unix_seconds;
+        } catch (const Error&) {
+            bad_input(fmt::format("\"{}\": expected a date such as 2024-05-01, or an RFC 3339 time", text));
+        }
+    }
+    return parse_rfc3339(text).unix_seconds;
+}
+
 }  // namespace mailsync::cli

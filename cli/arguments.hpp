@@ -41,5 +41,8 @@ struct Timestamp {
     int utc_offset_minutes = 0;  // kept so that INTERNALDATE shows the zone the user gave
 };
 Timestamp parse_rfc3339(std::string_view text);
+// `list --since`: "2024-05-01" (00:00 UTC that day) or an RFC 3339 time; Unix seconds.
+// Error(bad_input) for anything else.
+std::int64_t parse_since(std::string_view text);
 
 }  // namespace mailsync::cli

@@ -30,11 +30,20 @@ struct MailboxesArguments {};
 struct ListArguments {
     std::string mailbox;
     bool deleted = false;  // also what the server deleted (backup mode keeps it)
+    bool wide = false;     // full flags, addresses and subjects, whatever the terminal's width
+    bool unseen = false;   // only messages without \Seen
+    bool flagged = false;  // only messages with \Flagged
+    std::optional<std::string> from;            // only messages whose From contains this (ASCII case ignored)
+    std::optional<std::int64_t> since;          // only messages dated at or after this (Unix seconds)
+    std::optional<std::size_t> limit;           // only the last N that pass the filters
 };
 struct ShowArguments {
     std::string mailbox;
     MessageId id = 0;
     bool raw = false;
+    std::optional<std::string> part;            // --part N: that MIME part, decoded (IMAP section number)
+    std::optional<std::filesystem::path> output;   // -o FILE: write it there instead of stdout
+    bool force = false;                         // -o may replace an existing file
 };
 struct FlagArguments {
     std::string mailbox;

@@ -20,6 +20,7 @@
 #include "common/error.hpp"
 #include "store/body_hash.hpp"
 #include "store/files.hpp"
+#include "sync/server/mailbox_names.hpp"
 
 namespace mailsync::sync {
 
@@ -341,7 +342,7 @@ ExportReport export_mail(store::Store& store, const ExportOptions& options) {
         selected = all;
     } else {
         for (const std::string& name : options.mailboxes) {
-            const auto found = std::find_if(all.begin(), all.end(), [&](const auto& mailbox) { return mailbox.name == name; });
+            const auto found = std::find_if(all.begin(), all.end(), [&](const auto& mailbox) { return names_mailbox(name, mailbox.name); });
             if (found == all.end()) throw Error(ErrorCategory::bad_input, fmt::format("there is no mailbox '{}' in the mirror", name));
             if (std::none_of(selected.begin(), selected.end(), [&](const auto& mailbox) { return mailbox.id == found->id; })) {
                 selected.push_back(*found);

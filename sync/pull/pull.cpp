@@ -20,6 +20,7 @@
 #include "sync/pull/mailbox_list.hpp"
 #include "sync/pull/mailbox_plan.hpp"
 #include "sync/pull/mailbox_sync.hpp"
+#include "sync/server/mailbox_names.hpp"
 #include "sync/pull/worker_progress.hpp"
 #include "sync/pull/shared_pull_state.hpp"
 #include "sync/pull/serialized_store.hpp"
@@ -203,14 +204,13 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
 
     std::set<std::string> only;
     for (const auto& name : options.only) {
-        const std::string wire = imap::mutf7_encode(name);
-        const bool known = std::any_of(server.begin(), server.end(), [&](const ServerMailbox& m) {
-            return m.name == wire && selects(m.name, m.delimiter);
+        const auto known = std::find_if(server.begin(), server.end(), [&](const ServerMailbox& m) {
+            return names_mailbox(name, m.name) && selects(m.name, m.delimiter);   // `sync inbox` too
         });
-        if (!known)
+        if (known == server.end())
             throw Error(ErrorCategory::bad_input,
                         fmt::format("there is no mailbox \"{}\" on the server that this account mirrors", name));
-        only.insert(wire);
+        only.insert(known->name);
     }
 
     const auto local = store.read([](const store::ReadTxn& txn) { return txn.mailboxes(); });

@@ -1,6 +1,7 @@
 #include "sync/server/mailbox_names.hpp"
 
 #include "common/error.hpp"
+#include "common/inbox.hpp"
 #include "common/utf8.hpp"
 
 namespace mailsync::sync {
@@ -12,6 +13,13 @@ std::optional<std::string> mailbox_wire_name(std::string_view typed) {
     } catch (const Error&) {
         return std::nullopt;   // U+0000: valid UTF-8, but no mailbox name can hold it
     }
+}
+
+bool names_mailbox(std::string_view typed, std::string_view wire) {
+    if (is_inbox(typed) || is_inbox(wire)) return is_inbox(typed) && is_inbox(wire);
+    if (typed == wire) return true;
+    const auto encoded = mailbox_wire_name(typed);
+    return encoded && *encoded == wire;
 }
 
 }  // namespace mailsync::sync

@@ -22,4 +22,9 @@ inline std::string quoted_display_name(std::string_view wire) { return "'" + mai
 // has none (it is not UTF-8, or contains U+0000); the caller may then try the text as given.
 std::optional<std::string> mailbox_wire_name(std::string_view typed);
 
+// Whether a name a person typed names the mailbox called `wire` on the server: INBOX in any case
+// (RFC 3501 §5.1), else the typed name's wire form, or the typed name itself (UTF8=ACCEPT). The
+// one rule; sync/local's find_mailbox is the store lookup that follows it.
+bool names_mailbox(std::string_view typed, std::string_view wire);
+
 }  // namespace mailsync::sync
