@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/encoded_words.hpp"
+#include "cli/list_rows.hpp"
 #include "cli/maildir_view.hpp"
 #include "cli/message_text.hpp"
 #include "common/error.hpp"
@@ -145,6 +146,28 @@ void status_json(JsonWriter& json, const Account& account, std::optional<store::
 
 }  // namespace
 
+std::string list_row_text(const store::MessageRecord& message) {
+    return fmt::format("{:>6}  {:<20} {}  {:>9}  {}  {}{}\n", message.id, flags_text(message.flags),
+                       short_date(message.internaldate, message.internaldate_zone_minutes), message.size,
+                       column(utf8::printable(decode_encoded_words(message.from)), 30),
+                       utf8::printable(decode_encoded_words(message.subject)),
+                       message.deleted_on_server ? "  (deleted on the server)" : "");
+}
+
+void list_row_json(JsonWriter& json, const store::MessageRecord& message, std::string_view mailbox_name) {
+    json.begin_object().key("id").value(message.id).key("uid").value(message.uid)
+        .key("mailbox").value(mailbox_name).key("flags").begin_array();
+    for (const auto& flag : message.flags) json.value(flag);
+    json.end_array()
+        .key("date").value(rfc3339(message.internaldate, message.internaldate_zone_minutes))
+        .key("size").value(message.size)
+        .key("from").value(decode_encoded_words(message.from))
+        .key("subject").value(decode_encoded_words(message.subject))
+        .key("message_id").value(message.message_id)
+        .key("deleted_on_server").value(message.deleted_on_server.has_value())
+        .end_object();
+}
+
 // --json: one object per account; several accounts give an array of them.
 int run_status(const CommandContext& context, const StatusArguments&) {
     Output& output = context.output;
@@ -236,25 +259,8 @@ int run_list(const CommandContext& context, const ListArguments& arguments) {
         const std::string mailbox_name = sync::mailbox_display_name(mailbox.name);
         txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
             if (message.deleted_on_server && !arguments.deleted) return;
-            if (output.json()) {
-                json.begin_object().key("id").value(message.id).key("uid").value(message.uid)
-                    .key("mailbox").value(mailbox_name).key("flags").begin_array();
-                for (const auto& flag : message.flags) json.value(flag);
-                json.end_array()
-                    .key("date").value(rfc3339(message.internaldate, message.internaldate_zone_minutes))
-                    .key("size").value(message.size)
-                    .key("from").value(decode_encoded_words(message.from))
-                    .key("subject").value(decode_encoded_words(message.subject))
-                    .key("message_id").value(message.message_id)
-                    .key("deleted_on_server").value(message.deleted_on_server.has_value())
-                    .end_object();
-            } else {
-                text += fmt::format("{:>6}  {:<20} {}  {:>9}  {}  {}{}\n", message.id, flags_text(message.flags),
-                                    short_date(message.internaldate, message.internaldate_zone_minutes), message.size,
-                                    column(utf8::printable(decode_encoded_words(message.from)), 30),
-                                    utf8::printable(decode_encoded_words(message.subject)),
-                                    message.deleted_on_server ? "  (deleted on the server)" : "");
-            }
+            if (output.json()) list_row_json(json, message, mailbox_name);
+            else text += list_row_text(message);
         });
     });
     json.end_array();
