@@ -242,7 +242,7 @@ IndexUpdateReport update_index_after(store::Store& store, const std::vector<stor
                                      const std::string& state_before, const IndexUpdateOptions& options) {
     if (options.rebuild || !index_exists(store.directory())) return update_index(store, options);
     bool follows_before = false;
-    const IndexUpdateReport report = updating(store, [&] {
+    const IndexUpdateReport some = updating(store, [&] {
         IndexUpdateReport report;
         Xapian::WritableDatabase db = open_for_writing(index_directory(store.directory()), false);
         const std::string state = store_state(store);
@@ -251,7 +251,7 @@ IndexUpdateReport update_index_after(store::Store& store, const std::vector<stor
         return report;
     });
     // Xapian's lock is released when `db` is gone: the full update takes it again.
-    return follows_before ? report : update_index(store, options);
+    return follows_before ? some : update_index(store, options);
 }
 
 IndexUpdateReport update_index(store::Store& store, const IndexUpdateOptions& options) {

@@ -21,6 +21,6 @@ SearchableText searchable_text(std::string_view raw_message);
 
 // Changes whenever searchable_text() would give other text for the same bytes (a better decoder):
 // the index re-reads every body when the version it was built with differs.
-inline constexpr int searchable_text_version = 1;
+inline constexpr int searchable_text_version = 2;   // 2: sync/mime (GMime) instead of raw text
 
 }  // namespace mailsync::sync::search
