@@ -314,3 +314,17 @@ TEST_CASE("search index: after a local command only its messages are compared, w
     CHECK(report.removed == 1);
     CHECK(account.find("iota") == Ids{second});
 }
+
+TEST_CASE("search index: opening the store or reading it leaves its state, so a current index stays current", "[search]") {
+    Account account;
+    account.add(account.inbox, mail("alice@example.org", "Still", "kappa"));
+    update_index(account.store);
+    const std::string state = store_state(account.store);
+    {
+        auto again = store::Store::open(account.store.directory(), store::Access::shared);
+        again.read([](const store::ReadTxn& txn) { return txn.mailboxes().size(); });
+        CHECK(store_state(again) == state);
+    }
+    CHECK(index_is_current(account.store));
+    CHECK(update_index(account.store).changes() == 0);
+}
