@@ -111,7 +111,10 @@ bool follows(const std::string& before, const std::string& after) {
 std::optional<std::string> read_body(store::Store& store, const store::BodyHash& hash) {
     try {
         std::ifstream file = store.open_body(hash);
-        std::string bytes(max_indexed_bytes, '\0');
+        file.seekg(0, std::ios::end);
+        const auto size = static_cast<std::size_t>(std::max<std::streamoff>(file.tellg(), 0));
+        file.seekg(0);
+        std::string bytes(std::min(size, max_indexed_bytes), '\0');
         file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         if (file.bad()) return std::nullopt;
         bytes.resize(static_cast<std::size_t>(file.gcount()));

@@ -46,7 +46,7 @@ struct IndexUpdateReport {
 struct IndexUpdateOptions {
     bool rebuild = false;   // throw away the index and build it again (search --reindex)
     // Documents between two commits: work done survives an interruption, and memory stays bounded.
-    std::uint64_t batch = 2000;
+    std::uint64_t batch = 10000;
     // Called after each commit with the documents done so far and the total to do.
     std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };

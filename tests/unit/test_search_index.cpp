@@ -130,20 +130,25 @@ TEST_CASE("search index: text is decoded: quoted-printable, base64, charsets, en
                                 "From: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <j@example.org>\r\nSubject: =?ISO-8859-1?Q?Gr=FC=DFe?=\r\n"
                                 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
                                 "Content-Transfer-Encoding: quoted-printable\r\n\r\nSch=F6ne Gr=FC=DFe aus K=F6ln\r\n");
-    // "日本語のテキスト" in base64, and an HTML alternative reduced to its text.
+    // "日本語のテキスト" in base64, beside an HTML alternative (the same text: not indexed twice).
     const auto b64 = account.add(account.inbox,
                                  "From: a@example.org\r\nSubject: base64\r\nMIME-Version: 1.0\r\n"
                                  "Content-Type: multipart/alternative; boundary=z\r\n\r\n--z\r\n"
                                  "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
                                  "5pel5pys6Kqe44Gu44OG44Kt44K544OI\r\n--z\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
-                                 "<p>rendered <b>hypertext</b></p>\r\n--z--\r\n");
+                                 "<p>rendered <b>alternative</b></p>\r\n--z--\r\n");
+    // HTML alone is reduced to its text.
+    const auto html = account.add(account.inbox,
+                                  "From: a@example.org\r\nSubject: html\r\nMIME-Version: 1.0\r\n"
+                                  "Content-Type: text/html; charset=utf-8\r\n\r\n<p>rendered <b>hypertext</b></p>\r\n");
     update_index(account.store);
     CHECK(account.find("from:jürgen") == Ids{qp});
     CHECK(account.find("subject:grüße") == Ids{qp});
     CHECK(account.find("köln") == Ids{qp});
     CHECK(account.find("\"schöne grüße\"") == Ids{qp});
     CHECK(account.find("日本語") == Ids{b64});
-    CHECK(account.find("hypertext") == Ids{b64});
+    CHECK(account.find("hypertext") == Ids{html});
+    CHECK(account.find("alternative").empty());
     CHECK(account.find("5pel5pys6kqe44gu44og44kt44k544oi").empty());   // not the encoded form
     CHECK(account.find("iso").empty());   // nor header parameters
 }
