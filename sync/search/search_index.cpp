@@ -124,8 +124,16 @@ std::optional<std::string> read_body(store::Store& store, const store::BodyHash&
     }
 }
 
+// Private like the rest of the store (Xapian would make it with the umask's permissions).
+void make_private_directory(const std::filesystem::path& directory) {
+    std::error_code ignored;
+    if (std::filesystem::create_directory(directory, ignored))
+        std::filesystem::permissions(directory, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ignored);
+}
+
 Xapian::WritableDatabase open_for_writing(const std::filesystem::path& directory, bool rebuild) {
     const std::string path = directory.string();
+    make_private_directory(directory);
     try {
         Xapian::WritableDatabase db(path, rebuild ? Xapian::DB_CREATE_OR_OVERWRITE : Xapian::DB_CREATE_OR_OPEN);
         if (db.get_metadata(format_key) == index_format) return db;
@@ -143,6 +151,7 @@ Xapian::WritableDatabase open_for_writing(const std::filesystem::path& directory
         // again, so it is built afresh.
         std::error_code ignored;
         std::filesystem::remove_all(directory, ignored);
+        make_private_directory(directory);
         Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OVERWRITE);
         db.set_metadata(format_key, index_format);
         return db;

@@ -92,6 +92,7 @@ TEST_CASE("search index: each operator finds its messages, newest first", "[sear
     CHECK(report.added == 3);
     CHECK(report.current);
     CHECK(index_is_current(account.store));
+    CHECK(store::testing::permissions_of(index_directory(account.store.directory())) == 0700);
 
     CHECK(account.find("report") == Ids{lunch_id, report_id});   // newest first
     CHECK(account.find("\"quarterly report\"") == Ids{report_id});
