@@ -118,6 +118,7 @@ int run_search(const CommandContext& context, const SearchArguments& arguments) 
         throw Error(ErrorCategory::bad_input, fmt::format("account {} has no mirror to search yet: run mailsync sync first",
                                                           account.name));
     store::Store store = store::Store::open(account.store, store::Access::shared);
+    const auto start = std::chrono::steady_clock::now();
     if (!make_index_current(account, store, output, arguments.reindex))
         output.warning(fmt::format("{}: another mailsync process is updating the search index: these results may miss "
                                    "the latest changes of the mirror", account.name));
@@ -140,7 +141,12 @@ int run_search(const CommandContext& context, const SearchArguments& arguments) 
     sync::search::SearchOptions options;
     options.mailbox = only;
     options.limit = arguments.limit;
+    const auto checked = std::chrono::steady_clock::now();
     const std::vector<store::MessageId> ids = sync::search::find_messages(store.directory(), query, options);
+    const auto found = std::chrono::steady_clock::now();
+    const auto ms = [](auto duration) { return std::chrono::duration<double, std::milli>(duration).count(); };
+    output.detail(fmt::format("{}: {} matches; the index checked (and brought up to date) in {:.1f} ms, the query run "
+                              "in {:.1f} ms", account.name, ids.size(), ms(checked - start), ms(found - checked)));
 
     // Rows as `list` prints them. Without --mailbox the matches may be in several mailboxes, and
     // show/flag/move need the mailbox with the id: each run of rows of one mailbox is headed by

@@ -258,7 +258,12 @@ IndexUpdateReport update_index_after(store::Store& store, const std::vector<stor
         IndexUpdateReport report;
         Xapian::WritableDatabase db = open_for_writing(index_directory(store.directory()), false);
         const std::string state = store_state(store);
-        follows_before = !state_before.empty() && db.get_metadata(state_key) == state_before && follows(state_before, state);
+        const bool was_current = !state_before.empty() && db.get_metadata(state_key) == state_before;
+        if (was_current && state == state_before) {   // the command wrote nothing
+            follows_before = report.current = true;
+            return report;
+        }
+        follows_before = was_current && follows(state_before, state);
         if (follows_before) apply_and_record(store, db, compare_some(store, messages, db), state, options, report);
         return report;
     });
