@@ -47,8 +47,9 @@ bool make_index_current(const Account& account, store::Store& store, Output& out
             const auto report = sync::search::update_index(store, options);
             if (report.changes() > 0 || report.unreadable > 0) output.detail(index_line(account, report));
             if (report.unreadable > 0)
-                output.warning(fmt::format("{}: {} message bodies could not be read and are not searchable: "
-                                           "`mailsync verify` lists the damaged files", account.name, report.unreadable));
+                output.warning(fmt::format("{}: {} message bodies could not be read: those messages are found by their "
+                                           "From and Subject only; `mailsync verify` lists the damaged files",
+                                           account.name, report.unreadable));
             return true;
         } catch (const Error& error) {
             if (error.category() != ErrorCategory::busy || std::chrono::steady_clock::now() >= give_up) {
@@ -77,8 +78,9 @@ void keep_index(const Account& account, Output& output, const std::function<sync
         const auto report = update();
         if (report.changes() > 0) output.detail(index_line(account, report));
         if (report.unreadable > 0)
-            output.warning(fmt::format("{}: {} message bodies could not be read for the search index: `mailsync verify` "
-                                       "lists the damaged files", account.name, report.unreadable));
+            output.warning(fmt::format("{}: {} message bodies could not be read for the search index (those messages "
+                                       "are found by their From and Subject only): `mailsync verify` lists the damaged "
+                                       "files", account.name, report.unreadable));
     } catch (const Error& error) {
         if (error.category() == ErrorCategory::busy) output.detail(fmt::format("{}: {}", account.name, error.what()));
         else output.warning(fmt::format("{}: the search index was not brought up to date: {}", account.name, error.what()));

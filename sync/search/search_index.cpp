@@ -191,26 +191,35 @@ void apply(store::Store& store, Xapian::WritableDatabase& db, const std::vector<
                 }
             }
             const auto body = read_body(store, record->body_hash);
-            if (!body) {
-                ++report.unreadable;
-                if (action.work == Work::update_record) db.delete_document(docid);   // never a stale text
+            if (body) {
+                db.replace_document(docid, make_document(*record, searchable_text(*body)));
+                ++report.added;
                 continue;
             }
-            db.replace_document(docid, make_document(*record, searchable_text(*body)));
-            ++report.added;
+            // A body missing or damaged (`verify` says which): the message is found by what the
+            // store's record holds, and its stamp differs from the record's, so that the next
+            // update reads the body again (it may have been restored).
+            ++report.unreadable;
+            SearchableText from_record;
+            from_record.from = record->from;
+            from_record.subject = record->subject;
+            Xapian::Document document = make_document(*record, from_record);
+            document.add_value(slot::text_stamp, "(body not read)");
+            document.add_value(slot::record_stamp, record_stamp(*record) + " (body not read)");
+            db.replace_document(docid, document);
         }
         db.commit();
         if (options.progress) options.progress(end, actions.size());
     }
 }
 
-// Applies `actions`, then records `state` as the one the index reflects, unless a body could not
-// be read. Until then the index claims no state: a crash mid-way reads as "not current".
+// Applies `actions`, then records `state` as the one the index reflects. Until then the index
+// claims no state: a crash mid-way reads as "not current".
 void apply_and_record(store::Store& store, Xapian::WritableDatabase& db, const std::vector<Action>& actions,
                       const std::string& state, const IndexUpdateOptions& options, IndexUpdateReport& report) {
     db.set_metadata(state_key, "");
     apply(store, db, actions, options, report);
-    report.current = report.unreadable == 0 && !state.empty();
+    report.current = !state.empty();
     db.set_metadata(state_key, report.current ? state : "");
     db.commit();
 }

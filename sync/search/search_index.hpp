@@ -37,7 +37,9 @@ struct IndexUpdateReport {
     std::uint64_t added = 0;     // documents made (text read and indexed)
     std::uint64_t updated = 0;   // flags, mailbox or other record fields changed
     std::uint64_t removed = 0;
-    std::uint64_t unreadable = 0;   // bodies that could not be read: left out, the index stays "not current"
+    // Bodies that could not be read (missing or damaged): those messages are indexed by the
+    // record's From and Subject alone, and their bodies are tried again at the next update.
+    std::uint64_t unreadable = 0;
     bool rebuilt = false;           // started from an empty index (new, another format, --reindex)
     bool current = false;           // the index now reflects the state of the store it compared with
     std::uint64_t changes() const { return added + updated + removed; }

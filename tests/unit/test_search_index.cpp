@@ -334,3 +334,23 @@ TEST_CASE("search index: opening the store or reading it leaves its state, so a 
     CHECK(index_is_current(account.store));
     CHECK(update_index(account.store).changes() == 0);
 }
+
+TEST_CASE("search index: a body that cannot be read is found by its record, and read again once restored", "[search]") {
+    Account account;
+    const std::string raw = mail("alice@example.org", "Lost", "lambda");
+    const auto id = account.add(account.inbox, raw);
+    const auto hash = account.store.read([&](const store::ReadTxn& txn) { return txn.message(id)->body_hash; });
+    std::filesystem::remove(account.store.body_path(hash));
+    auto report = update_index(account.store);
+    CHECK(report.unreadable == 1);
+    CHECK(report.current);   // no full comparison at every search because of one damaged file
+    CHECK(account.find("subject:subject") == Ids{id});   // the record's summary (sample_message's subject)
+    CHECK(account.find("lambda").empty());
+
+    account.store.put_body(raw);   // restored (same bytes, same hash)
+    account.change(id, [](store::MessageRecord& r) { r.flags = {"\\Seen"}; });
+    report = update_index(account.store);
+    CHECK(report.unreadable == 0);
+    CHECK(report.added == 1);
+    CHECK(account.find("lambda and flag:seen") == Ids{id});
+}
