@@ -27,10 +27,15 @@ namespace {
 // answers from the index as it is.
 constexpr auto busy_wait = std::chrono::seconds(10);
 
-std::string index_line(const Account& account, const sync::search::IndexUpdateReport& report) {
-    return fmt::format("{}: search index: {} messages indexed, {} updated, {} removed{}", account.name, report.added,
-                       report.updated, report.removed,
-                       report.unreadable > 0 ? fmt::format(", {} bodies unreadable", report.unreadable) : "");
+// What an update did (-v), and a warning when bodies could not be read.
+void tell_update(const Account& account, const sync::search::IndexUpdateReport& report, Output& output) {
+    if (report.changes() > 0 || report.unreadable > 0)
+        output.detail(fmt::format("{}: search index: {} messages indexed, {} updated, {} removed", account.name,
+                                  report.added, report.updated, report.removed));
+    if (report.unreadable > 0)
+        output.warning(fmt::format("{}: {} message bodies could not be read for the search index: those messages are "
+                                   "found by their From and Subject only; `mailsync verify` lists the damaged files",
+                                   account.name, report.unreadable));
 }
 
 // Brings the index to the store's state before a query. Returns false when another process keeps
@@ -38,18 +43,13 @@ std::string index_line(const Account& account, const sync::search::IndexUpdateRe
 bool make_index_current(const Account& account, store::Store& store, Output& output, bool rebuild) {
     if (!rebuild && sync::search::index_is_current(store)) return true;
     const auto give_up = std::chrono::steady_clock::now() + busy_wait;
+    if (!sync::search::index_exists(store.directory()) || rebuild)
+        output.note(fmt::format("{}: building the search index from the mirror", account.name));
     for (;;) {
         try {
             sync::search::IndexUpdateOptions options;
             options.rebuild = rebuild;
-            if (!sync::search::index_exists(store.directory()) || rebuild)
-                output.note(fmt::format("{}: building the search index from the mirror", account.name));
-            const auto report = sync::search::update_index(store, options);
-            if (report.changes() > 0 || report.unreadable > 0) output.detail(index_line(account, report));
-            if (report.unreadable > 0)
-                output.warning(fmt::format("{}: {} message bodies could not be read: those messages are found by their "
-                                           "From and Subject only; `mailsync verify` lists the damaged files",
-                                           account.name, report.unreadable));
+            tell_update(account, sync::search::update_index(store, options), output);
             return true;
         } catch (const Error& error) {
             if (error.category() != ErrorCategory::busy || std::chrono::steady_clock::now() >= give_up) {
@@ -75,12 +75,7 @@ namespace {
 void keep_index(const Account& account, Output& output, const std::function<sync::search::IndexUpdateReport()>& update) {
     if (!account.search) return;
     try {
-        const auto report = update();
-        if (report.changes() > 0) output.detail(index_line(account, report));
-        if (report.unreadable > 0)
-            output.warning(fmt::format("{}: {} message bodies could not be read for the search index (those messages "
-                                       "are found by their From and Subject only): `mailsync verify` lists the damaged "
-                                       "files", account.name, report.unreadable));
+        tell_update(account, update(), output);
     } catch (const Error& error) {
         if (error.category() == ErrorCategory::busy) output.detail(fmt::format("{}: {}", account.name, error.what()));
         else output.warning(fmt::format("{}: the search index was not brought up to date: {}", account.name, error.what()));
