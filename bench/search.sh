@@ -27,7 +27,7 @@
 set -euo pipefail
 trap 'echo "search.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-N=3000 SEED=42 KEEP=0 SMALL=0 RUNS=5 LABEL= REINDEX=1
+N=3000 SEED=42 KEEP=0 SMALL=0 RUNS=5 LABEL= REINDEX=1 ARGS="$*"
 # The header comment above, up to its first line that is not a comment.
 usage() { sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-64}"; }
 while [ $# -gt 0 ]; do
@@ -165,7 +165,7 @@ OUT=$ROOT/bench/results/$(date -u +%F)-search-$LABEL.md
 {
   echo "# Search index: $MESSAGES messages ($LABEL)"
   echo
-  echo "\`bench/search.sh $*\` on $(date -u '+%F %H:%M UTC'), mailsync $(git -C "$ROOT" rev-parse --short HEAD)," \
+  echo "\`bench/search.sh $ARGS\` on $(date -u '+%F %H:%M UTC'), mailsync $(git -C "$ROOT" rev-parse --short HEAD)," \
        "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; Dovecot on loopback, pull mode."
   echo "Mail: $(mb "$MAIL_BYTES") in $N messages ($([ "$SMALL" = 1 ] && echo "bench/lib/small-mail.py: small text-only" || echo "scripts/generate-mail.py: the realistic mix"))."
   echo
