@@ -129,6 +129,16 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
         ->type_name("N")
         ->check(CLI::PositiveNumber);
 
+    SearchArguments search;
+    auto* search_command = add("search", "the messages that match a query, from the mirror's full-text index (offline)",
+                               [&] { return CommandArguments(search); });
+    search_command->add_option("QUERY", search.query,
+                               "words, \"phrases\", from: to: cc: subject: flag: keyword: mailbox: has:attachment "
+                               "date:A..B larger:N smaller:N, and or not ( )");
+    search_command->add_option("--mailbox", search.mailbox, "only this mailbox");
+    search_command->add_option("--limit", search.limit, "only the newest N matches");
+    search_command->add_flag("--reindex", search.reindex, "build the index again from the mirror first");
+
     ShowArguments show;
     std::string show_id;
     std::string show_output;

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/search_index.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
@@ -40,9 +41,11 @@ std::string plural(std::size_t count, std::string_view noun) {
 }
 
 // What every change command reports: the ids and queue records, and a warning if watch was not told.
-int report(const CommandContext& context, const sync::LocalChangeResult& result, const std::string& summary,
-           bool ids_are_news) {
+// The search index follows the mirror at once: a message appended offline is searchable now.
+int report(const CommandContext& context, store::Store& store, const std::string& index_state,
+           const sync::LocalChangeResult& result, const std::string& summary, bool ids_are_news) {
     Output& output = context.output;
+    update_search_index_after(the_account(context), store, result.messages, index_state, output);
     if (!result.notify_failure.empty()) {
         output.warning(fmt::format("a running `mailsync watch` was not told of the change ({}); it will be replayed "
                                    "at the next sync",
@@ -150,16 +153,18 @@ void json_optional_uid(JsonWriter& json, const std::optional<store::Uid>& uid) {
 
 int run_flag(const CommandContext& context, const FlagArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     const auto result = sync::change_flags(store, arguments.mailbox, arguments.ids, arguments.changes.add,
                                            arguments.changes.remove, unix_time_now());
-    return report(context, result, fmt::format("{} flagged; the change is queued", plural(result.messages.size(), "message")),
+    return report(context, store, index_state, result, fmt::format("{} flagged; the change is queued", plural(result.messages.size(), "message")),
                   false);
 }
 
 int run_move(const CommandContext& context, const MoveArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     const auto result = sync::move_messages(store, arguments.mailbox, arguments.ids, arguments.destination, unix_time_now());
-    return report(context, result,
+    return report(context, store, index_state, result,
                   fmt::format("{} moved to {}; the move is queued", plural(result.messages.size(), "message"),
                               arguments.destination),
                   false);
@@ -167,8 +172,9 @@ int run_move(const CommandContext& context, const MoveArguments& arguments) {
 
 int run_copy(const CommandContext& context, const CopyArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     const auto result = sync::copy_messages(store, arguments.mailbox, arguments.ids, arguments.destination, unix_time_now());
-    return report(context, result,
+    return report(context, store, index_state, result,
                   fmt::format("{} copied to {} (new ids above); the copy is queued",
                               plural(result.messages.size(), "message"), arguments.destination),
                   true);
@@ -176,13 +182,15 @@ int run_copy(const CommandContext& context, const CopyArguments& arguments) {
 
 int run_delete(const CommandContext& context, const DeleteArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     const auto result = sync::delete_messages(store, arguments.mailbox, arguments.ids, unix_time_now());
-    return report(context, result,
+    return report(context, store, index_state, result,
                   fmt::format("{} deleted; the deletion is queued", plural(result.messages.size(), "message")), false);
 }
 
 int run_append(const CommandContext& context, const AppendArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     sync::AppendRequest request;
     request.mailbox = arguments.mailbox;
     request.file = arguments.file;
@@ -192,28 +200,31 @@ int run_append(const CommandContext& context, const AppendArguments& arguments) 
         request.internaldate_zone_minutes = static_cast<std::int16_t>(arguments.date->utc_offset_minutes);
     }
     const auto result = sync::append_message(store, request, unix_time_now());
-    return report(context, result, fmt::format("appended to {} (new id above); the upload is queued", arguments.mailbox),
+    return report(context, store, index_state, result, fmt::format("appended to {} (new id above); the upload is queued", arguments.mailbox),
                   true);
 }
 
 int run_mkdir(const CommandContext& context, const MkdirArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     const auto result = sync::make_mailbox(store, arguments.name, unix_time_now());
-    return report(context, result, fmt::format("mailbox {} made; its creation is queued", arguments.name), false);
+    return report(context, store, index_state, result, fmt::format("mailbox {} made; its creation is queued", arguments.name), false);
 }
 
 int run_rename(const CommandContext& context, const RenameArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     const auto result = sync::rename_mailbox(store, arguments.old_name, arguments.new_name, unix_time_now());
-    return report(context, result,
+    return report(context, store, index_state, result,
                   fmt::format("mailbox {} renamed to {}; the rename is queued", arguments.old_name, arguments.new_name),
                   false);
 }
 
 int run_rmdir(const CommandContext& context, const RmdirArguments& arguments) {
     store::Store store = open_store(the_account(context));
+    const std::string index_state = search_state_before(the_account(context), store);
     const auto result = sync::remove_mailbox(store, arguments.name, unix_time_now());
-    return report(context, result, fmt::format("mailbox {} removed; the removal is queued", arguments.name), false);
+    return report(context, store, index_state, result, fmt::format("mailbox {} removed; the removal is queued", arguments.name), false);
 }
 
 int run_queue(const CommandContext& context, const QueueArguments& arguments) {

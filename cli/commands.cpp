@@ -36,6 +36,7 @@ bool needs_single_account(const CommandArguments& arguments) {
                           [](const MkdirArguments&) { return true; },
                           [](const RenameArguments&) { return true; },
                           [](const RmdirArguments&) { return true; },
+                          [](const SearchArguments&) { return true; },
                           [](const QueueArguments& queue) { return queue.drop.has_value(); },   // ids are per account
                           [](const ConflictsArguments& conflicts) { return conflicts.id.has_value(); },
                           [](const auto&) { return false; },
@@ -84,6 +85,7 @@ int run_command(const CommandContext& context, const CommandArguments& arguments
                           [&](const VerifyArguments& a) { return run_verify(context, a); },
                           [&](const ConfigArguments& a) { return run_config(context, a); },
                           [&](const ViewArguments& a) { return run_view(context, a); },
+                          [&](const SearchArguments& a) { return run_search(context, a); },
                           [&](const ProbeArguments&) {
                               int worst = 0;
                               for (const Account* account : context.accounts) {

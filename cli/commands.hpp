@@ -98,6 +98,12 @@ struct VerifyArguments {};
 struct ViewArguments {
     bool rebuild = false;   // forget what the view recorded and write it again from the mirror
 };
+struct SearchArguments {
+    std::vector<std::string> query;        // the words of the query, joined with spaces
+    std::optional<std::string> mailbox;    // --mailbox: only this mailbox
+    std::size_t limit = 0;                 // --limit: the newest N (0: all)
+    bool reindex = false;                  // --reindex: build the index again first
+};
 struct ProbeArguments {};
 struct ConfigArguments {};
 
@@ -105,7 +111,7 @@ using CommandArguments =
     std::variant<SyncArguments, WatchArguments, StatusArguments, MailboxesArguments, ListArguments, ShowArguments,
                  FlagArguments, MoveArguments, CopyArguments, DeleteArguments, AppendArguments, MkdirArguments,
                  RenameArguments, RmdirArguments, QueueArguments, ConflictsArguments, ExportArguments,
-                 VerifyArguments, ProbeArguments, ConfigArguments, ViewArguments>;
+                 VerifyArguments, ProbeArguments, ConfigArguments, ViewArguments, SearchArguments>;
 
 // Whether the command works on one account (it names a mailbox or message of it) rather than on
 // every configured account when -a is absent.
@@ -149,6 +155,9 @@ int run_verify(const CommandContext& context, const VerifyArguments& arguments);
 // maildir_view_commands.cpp: `view` brings the Maildir view up to date from the mirror (offline);
 // `view --rebuild` writes it again from scratch.
 int run_view(const CommandContext& context, const ViewArguments& arguments);
+// search_commands.cpp: the messages that match a query, from the account's search index, as `list`
+// prints them (cli/search_index.hpp keeps the index up to date).
+int run_search(const CommandContext& context, const SearchArguments& arguments);
 // config_command.cpp: validates the configuration and shows it, secrets left out.
 int run_config(const CommandContext& context, const ConfigArguments& arguments);
 // probe.cpp: connects, prints the capabilities and mailboxes. Called once per selected account.

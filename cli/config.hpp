@@ -41,6 +41,8 @@
 //       maildir: ~/Mail/work       # the two-way Maildir view for mail clients (sync/view/README.md);
 //                                  #   off when absent. Must not be the store or inside it.
 //       maildir_layout: verbatim   # verbatim | maildir++ (only with maildir)
+//       search: true               # + the full-text index of the mirror (`mailsync search`),
+//                                  #   kept up to date by every sync and local command
 //       watch_full_pull_minutes: 15  # + `watch`: every mailbox is pulled this often, 1..1440.
 //                                  #   Between full pulls a change is pulled when the server
 //                                  #   reports it: in every mailbox where it offers NOTIFY
@@ -118,6 +120,7 @@ struct Account {
     std::chrono::minutes watch_full_pull{15};
     std::optional<std::filesystem::path> maildir;   // the Maildir view; none when absent
     sync::MaildirLayout maildir_layout = sync::MaildirLayout::verbatim;
+    bool search = true;   // keep the search index (sync/search/)
     std::vector<std::string> warnings;  // for the caller to show (e.g. a password in a shared file)
 };
 

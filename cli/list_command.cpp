@@ -8,6 +8,7 @@
 
 #include "cli/columns.hpp"
 #include "cli/commands.hpp"
+#include "cli/list_rows.hpp"
 #include "cli/view_support.hpp"
 #include "common/ascii.hpp"
 #include "common/utf8.hpp"
@@ -123,17 +124,18 @@ std::string wide_lines(const std::vector<Row>& rows) {
     return text;
 }
 
-std::string json_document(const std::vector<Row>& rows, const std::string& mailbox_name) {
-    JsonWriter json;
-    json.begin_array();
-    for (const auto& row : rows) {
+// `date` is INTERNALDATE, as it always was for scripts (`internaldate` says so by its name);
+// `header_date` is the Date header people see in the text lines.
+void row_json(JsonWriter& json, const Row& row, std::string_view mailbox_name) {
         const auto& message = row.record;
+        const std::string internaldate = rfc3339(message.internaldate, message.internaldate_zone_minutes);
         json.begin_object().key("id").value(message.id).key("uid").value(message.uid)
             .key("mailbox").value(mailbox_name).key("flags").begin_array();
         for (const auto& flag : message.flags) json.value(flag);
         json.end_array()
-            .key("date").value(rfc3339(row.date, row.date_zone_minutes))
-            .key("internaldate").value(rfc3339(message.internaldate, message.internaldate_zone_minutes))
+            .key("date").value(internaldate)
+            .key("internaldate").value(internaldate)
+            .key("header_date").value(rfc3339(row.date, row.date_zone_minutes))
             .key("size").value(message.size)
             .key("from").value(row.from)
             .key("from_name").value(row.from_name)
@@ -142,9 +144,6 @@ std::string json_document(const std::vector<Row>& rows, const std::string& mailb
             .key("message_id").value(message.message_id)
             .key("deleted_on_server").value(message.deleted_on_server.has_value())
             .end_object();
-    }
-    json.end_array();
-    return json.str();
 }
 
 }  // namespace
@@ -166,9 +165,26 @@ int run_list(const CommandContext& context, const ListArguments& arguments) {
     });
     if (arguments.limit && rows.size() > *arguments.limit)
         rows.erase(rows.begin(), rows.end() - static_cast<std::ptrdiff_t>(*arguments.limit));
-    if (output.json()) output.result(json_document(rows, mailbox_name));
-    else if (!rows.empty()) output.result(arguments.wide ? wide_lines(rows) : narrow_lines(rows, output_width(output.interactive())));
+    if (output.json()) {
+        JsonWriter json;
+        json.begin_array();
+        for (const auto& row : rows) row_json(json, row, mailbox_name);
+        json.end_array();
+        output.result(json.str());
+    } else if (!rows.empty()) {
+        output.result(arguments.wide ? wide_lines(rows) : narrow_lines(rows, output_width(output.interactive())));
+    }
     return 0;
+}
+
+std::string list_lines(const std::vector<store::MessageRecord>& messages, bool wide, std::size_t width) {
+    std::vector<Row> rows;
+    for (const auto& message : messages) rows.push_back(make_row(message));
+    return wide ? wide_lines(rows) : narrow_lines(rows, width);
+}
+
+void list_row_json(JsonWriter& json, const store::MessageRecord& message, std::string_view mailbox_name) {
+    row_json(json, make_row(message), mailbox_name);
 }
 
 }  // namespace mailsync::cli

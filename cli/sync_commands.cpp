@@ -30,6 +30,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/failure_hints.hpp"
 #include "cli/maildir_view.hpp"
+#include "cli/search_index.hpp"
 #include "cli/progress.hpp"
 #include "cli/server.hpp"
 #include "common/clock.hpp"
@@ -240,6 +241,8 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
     try {
         const int code = sync_opened(context, account, arguments, json, store);
         record_run(store, started, code == exit_code::ok ? "" : "some mailboxes or queued changes failed (see the sync output)");
+        // Last, after the run's own record: the index then reflects the store as this run left it.
+        update_search_index(account, store, context.output);
         return code;
     } catch (const Error& error) {
         record_run(store, started, error.what());
@@ -330,6 +333,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
         const bool view_scanned = scan_view_before_sync(account, store, output);
         sync::PullReport report = sync::pull(factory, store, options);
         if (view_scanned) update_view_after_sync(account, store, output);
+        update_search_index(account, store, output);
         const auto now = std::chrono::steady_clock::now();
         if (!last_sweep || now - *last_sweep >= std::chrono::hours(1)) {
             if (sweep_orphans(account, store, report, output)) last_sweep = now;

@@ -177,13 +177,14 @@ TEST_CASE("cli: list fits the width with CJK names, filters, and takes INBOX in 
     const Run json = cli.run("--json list INBOX");
     const YAML::Node first = YAML::Load(json.out)[0];
     for (const char* field : {"id", "uid", "mailbox", "flags", "date", "size", "from", "subject", "message_id",
-                              "internaldate", "from_address", "from_name"})
+                              "internaldate", "header_date", "from_address", "from_name"})
         CHECK(first[field].IsDefined());
-    CHECK(first["date"].as<std::string>() == "2026-11-23T10:00:00+09:00");
+    CHECK(first["header_date"].as<std::string>() == "2026-11-23T10:00:00+09:00");
     CHECK(first["from"].as<std::string>() == "\xE5\xB1\xB1\xE7\x94\xB0\xE5\xA4\xAA\xE9\x83\x8E <taro@example.jp>");
     CHECK(first["from_name"].as<std::string>() == "\xE5\xB1\xB1\xE7\x94\xB0\xE5\xA4\xAA\xE9\x83\x8E");
     CHECK(first["mailbox"].as<std::string>() == "INBOX");
-    CHECK(first["internaldate"].as<std::string>() != first["date"].as<std::string>());
+    CHECK(first["internaldate"].as<std::string>() == first["date"].as<std::string>());   // the contract's date
+    CHECK(first["internaldate"].as<std::string>() != first["header_date"].as<std::string>());
 
     // INBOX in any case for the other commands too.
     CHECK(cli.run("flag inbox " + first["id"].as<std::string>() + " +flagged").code == 0);

@@ -64,6 +64,7 @@ TEST_CASE("every key of a full configuration is read", "[config]") {
     connections: 8
     timeout_seconds: 120
     watch_full_pull_minutes: 60
+    search: false
     compress: "no"
   gmail:
     host: imap.gmail.com
@@ -102,6 +103,7 @@ TEST_CASE("every key of a full configuration is read", "[config]") {
     CHECK(work.connections == 8);
     CHECK(work.timeout == std::chrono::seconds(120));
     CHECK(work.watch_full_pull == std::chrono::minutes(60));
+    CHECK_FALSE(work.search);
     CHECK(work.compress == sync::CompressMode::never);
     CHECK(work.endpoint.connect_timeout == std::chrono::seconds(120));
 
@@ -138,6 +140,7 @@ TEST_CASE("defaults fill what the file leaves out", "[config]") {
     CHECK(work.connections == 4);
     CHECK(work.timeout == std::chrono::seconds(60));
     CHECK(work.watch_full_pull == std::chrono::minutes(15));
+    CHECK(work.search);
     CHECK(work.compress == sync::CompressMode::automatic);
     CHECK_FALSE(work.insecure_plaintext);
     CHECK(work.endpoint.tls_options.pinned_sha256.empty());
@@ -185,6 +188,7 @@ TEST_CASE("errors name the file, the line and the key", "[config]") {
          "config.yaml:6: accounts.work.watch_full_pull_minutes: expected a number from 1 to 1440"},
         {minimal_account + "    compress: maybe\n", "config.yaml:6: accounts.work.compress: expected one of auto, yes, no"},
         {minimal_account + "    insecure_plaintext: maybe\n", "config.yaml:6: accounts.work.insecure_plaintext: expected true or false"},
+        {minimal_account + "    search: maybe\n", "config.yaml:6: accounts.work.search: expected true or false"},
         {minimal_account + "    tls_fingerprint: abc\n", "config.yaml:6: accounts.work.tls_fingerprint: expected a SHA-256 fingerprint"},
         {minimal_account + "    mailboxes: INBOX\n", "config.yaml:6: accounts.work.mailboxes: expected a list of patterns"},
         {minimal_account + "    mailboxes:\n      - INBOX\n      - [x]\n", "config.yaml:8: accounts.work.mailboxes[1]: expected a mailbox pattern"},

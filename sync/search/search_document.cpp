@@ -1,0 +1,100 @@
+#include "sync/search/search_document.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/ascii.hpp"
+#include "common/error.hpp"
+
+namespace mailsync::sync::search {
+namespace {
+
+// Terms longer than this are dropped by Xapian anyway; a keyword that long is not worth a term.
+constexpr std::size_t max_term_bytes = 200;
+
+// The prefixes of the record's part of a document: what update_record_part() replaces.
+constexpr const char* record_prefixes[] = {prefix::mailbox, prefix::flag, prefix::keyword, prefix::gone};
+
+bool is_record_term(const std::string& term) {
+    return std::any_of(std::begin(record_prefixes), std::end(record_prefixes), [&](const char* p) {
+        const std::string_view prefix(p);
+        // The record prefixes are all "X" + one capital letter; what follows is never a capital
+        // (lower-cased flag names, digits), so "XF..." cannot be another prefix's term.
+        return term.size() > prefix.size() && term.compare(0, prefix.size(), prefix) == 0;
+    });
+}
+
+void add_record_part(Xapian::Document& document, const store::MessageRecord& message) {
+    document.add_boolean_term(mailbox_term(message.mailbox));
+    for (const auto& flag : message.flags) {
+        std::string term = flag_term(flag);
+        if (term.size() <= max_term_bytes) document.add_boolean_term(term);
+    }
+    if (message.deleted_on_server) document.add_boolean_term(std::string(prefix::gone) + "server");
+    document.add_value(slot::date, Xapian::sortable_serialise(static_cast<double>(message.internaldate)));
+    document.add_value(slot::size, Xapian::sortable_serialise(static_cast<double>(message.size)));
+    document.add_value(slot::record_stamp, record_stamp(message));
+}
+
+}  // namespace
+
+std::string flag_term(std::string_view flag) {
+    if (!flag.empty() && flag.front() == '\\') return prefix::flag + ascii::to_lower(flag.substr(1));
+    return prefix::keyword + ascii::to_lower(flag);
+}
+
+std::string mailbox_term(store::MailboxId mailbox) { return fmt::format("{}{}", prefix::mailbox, mailbox); }
+
+std::string text_stamp(const store::MessageRecord& message) {
+    return fmt::format("{}:{}", searchable_text_version, message.body_hash.hex());
+}
+
+std::string record_stamp(const store::MessageRecord& message) {
+    std::vector<std::string> flags;
+    for (const auto& flag : message.flags) flags.push_back(ascii::to_lower(flag));
+    std::sort(flags.begin(), flags.end());
+    std::string stamp = fmt::format("{} {} {} {} {} {}", text_stamp(message), message.mailbox, message.internaldate,
+                                    message.size, message.deleted_on_server ? 1 : 0, flags.size());
+    for (const auto& flag : flags) stamp += " " + flag;
+    return stamp;
+}
+
+Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text) {
+    Xapian::Document document;
+    Xapian::TermGenerator terms;
+    terms.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    terms.set_document(document);
+    // Each field is indexed twice: under its prefix (from:smith) and bare (smith), as a user
+    // typing a name expects to find the mail from that person.
+    const std::pair<const std::string*, const char*> fields[] = {
+        {&text.from, prefix::from}, {&text.to, prefix::to}, {&text.cc, prefix::cc}, {&text.subject, prefix::subject}};
+    for (const auto& [value, field_prefix] : fields) {
+        terms.index_text(*value, 1, field_prefix);
+        terms.index_text(*value);
+        terms.increase_termpos();   // no phrase spans two fields
+    }
+    terms.index_text(text.body);
+    if (text.has_attachment) document.add_boolean_term(std::string(prefix::has) + "attachment");
+    document.add_value(slot::text_stamp, text_stamp(message));
+    add_record_part(document, message);
+    return document;
+}
+
+void update_record_part(Xapian::Document& document, const store::MessageRecord& message) {
+    std::vector<std::string> old_terms;
+    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term)
+        if (is_record_term(*term)) old_terms.push_back(*term);
+    for (const auto& term : old_terms) document.remove_term(term);
+    add_record_part(document, message);
+}
+
+Xapian::docid docid_of(store::MessageId id) {
+    if (id == 0 || id > std::numeric_limits<Xapian::docid>::max())
+        throw Error(ErrorCategory::internal, fmt::format("message id {} cannot be a search index document", id));
+    return static_cast<Xapian::docid>(id);
+}
+
+}  // namespace mailsync::sync::search

@@ -1,0 +1,301 @@
+#include "sync/search/search_index.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+#include <lmdb.h>
+#include <xapian.h>
+
+#include "common/error.hpp"
+#include "sync/search/search_document.hpp"
+#include "sync/search/searchable_text.hpp"
+
+namespace mailsync::sync::search {
+namespace {
+
+// Metadata keys of the index.
+constexpr const char* format_key = "mailsync_format";
+constexpr const char* state_key = "mailsync_store_state";
+// Changes when documents would be built differently: an index of another format is rebuilt.
+const std::string index_format = fmt::format("1/text{}", searchable_text_version);
+
+// Bytes of a body read for indexing: enough for any text part people write; beyond it is
+// attachment data, and memory stays bounded whatever the message.
+constexpr std::size_t max_indexed_bytes = 16u << 20;
+
+struct Wanted {
+    store::MessageId id;
+    std::string record_stamp;
+};
+
+enum class Work { add, update_record, remove };
+struct Action {
+    store::MessageId id;
+    Work work;
+};
+
+std::string snapshot_state(const store::ReadTxn& txn, const std::filesystem::path& directory) {
+    struct stat file {};
+    if (::stat((directory / "data.mdb").c_str(), &file) != 0) return {};
+    return fmt::format("{}:{}:{}", file.st_dev, file.st_ino, ::mdb_txn_id(txn.lmdb().handle()));
+}
+
+// Every message of the store with its record stamp, in id order, and the state they are of.
+std::pair<std::vector<Wanted>, std::string> read_store(store::Store& store) {
+    return store.read([&](const store::ReadTxn& txn) {
+        std::vector<Wanted> wanted;
+        for (const auto& mailbox : txn.mailboxes())
+            txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
+                wanted.push_back({message.id, record_stamp(message)});
+            });
+        std::sort(wanted.begin(), wanted.end(), [](const Wanted& a, const Wanted& b) { return a.id < b.id; });
+        return std::pair(std::move(wanted), snapshot_state(txn, store.directory()));
+    });
+}
+
+// What must change for the index to agree with `wanted`: a merge of two id-ordered lists.
+std::vector<Action> compare(const std::vector<Wanted>& wanted, Xapian::Database& db) {
+    std::vector<Action> actions;
+    auto want = wanted.begin();
+    for (auto have = db.valuestream_begin(slot::record_stamp); have != db.valuestream_end(slot::record_stamp); ++have) {
+        const store::MessageId id = have.get_docid();
+        for (; want != wanted.end() && want->id < id; ++want) actions.push_back({want->id, Work::add});
+        if (want != wanted.end() && want->id == id) {
+            if (want->record_stamp != *have) actions.push_back({id, Work::update_record});
+            ++want;
+        } else {
+            actions.push_back({id, Work::remove});
+        }
+    }
+    for (; want != wanted.end(); ++want) actions.push_back({want->id, Work::add});
+    return actions;
+}
+
+// What must change for the documents of `ids` to agree with the store.
+std::vector<Action> compare_some(store::Store& store, std::vector<store::MessageId> ids, Xapian::Database& db) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<Action> actions;
+    store.read([&](const store::ReadTxn& txn) {
+        for (const store::MessageId id : ids) {
+            const auto record = txn.message(id);
+            const Xapian::docid docid = docid_of(id);
+            std::string have;
+            try {
+                have = db.get_document(docid).get_value(slot::record_stamp);
+            } catch (const Xapian::DocNotFoundError&) {
+                if (record) actions.push_back({id, Work::add});
+                continue;
+            }
+            if (!record) actions.push_back({id, Work::remove});
+            else if (record_stamp(*record) != have) actions.push_back({id, Work::update_record});
+        }
+    });
+    return actions;
+}
+
+// Whether `after` is the state one write transaction after `before`, of the same database file.
+bool follows(const std::string& before, const std::string& after) {
+    const auto split = [](const std::string& state) -> std::optional<std::pair<std::string, std::uint64_t>> {
+        const std::size_t colon = state.rfind(':');
+        if (state.empty() || colon == std::string::npos) return std::nullopt;
+        return std::pair(state.substr(0, colon), std::stoull(state.substr(colon + 1)));
+    };
+    const auto a = split(before), b = split(after);
+    return a && b && a->first == b->first && a->second + 1 == b->second;
+}
+
+std::optional<std::string> read_body(store::Store& store, const store::BodyHash& hash) {
+    try {
+        std::ifstream file = store.open_body(hash);
+        file.seekg(0, std::ios::end);
+        const auto size = static_cast<std::size_t>(std::max<std::streamoff>(file.tellg(), 0));
+        file.seekg(0);
+        std::string bytes(std::min(size, max_indexed_bytes), '\0');
+        file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        if (file.bad()) return std::nullopt;
+        bytes.resize(static_cast<std::size_t>(file.gcount()));
+        return bytes;
+    } catch (const Error&) {
+        return std::nullopt;   // swept since the record was read, or damaged: `verify` reports it
+    }
+}
+
+// Private like the rest of the store (Xapian would make it with the umask's permissions).
+void make_private_directory(const std::filesystem::path& directory) {
+    std::error_code ignored;
+    if (std::filesystem::create_directory(directory, ignored))
+        std::filesystem::permissions(directory, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ignored);
+}
+
+Xapian::WritableDatabase open_for_writing(const std::filesystem::path& directory, bool rebuild) {
+    const std::string path = directory.string();
+    make_private_directory(directory);
+    try {
+        Xapian::WritableDatabase db(path, rebuild ? Xapian::DB_CREATE_OR_OVERWRITE : Xapian::DB_CREATE_OR_OPEN);
+        if (db.get_metadata(format_key) == index_format) return db;
+        if (db.get_doccount() > 0 || !db.get_metadata(format_key).empty()) {
+            db.close();
+            db = Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OVERWRITE);
+        }
+        db.set_metadata(format_key, index_format);
+        return db;
+    } catch (const Xapian::DatabaseLockError&) {
+        throw Error(ErrorCategory::busy,
+                    fmt::format("the search index {} is being updated by another mailsync process", path));
+    } catch (const Xapian::DatabaseError&) {
+        // Damaged (or not a Xapian database at all): it only ever holds what the mirror can give
+        // again, so it is built afresh.
+        std::error_code ignored;
+        std::filesystem::remove_all(directory, ignored);
+        make_private_directory(directory);
+        Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OVERWRITE);
+        db.set_metadata(format_key, index_format);
+        return db;
+    }
+}
+
+// Applies `actions` in batches: records are read in one short store transaction per batch, bodies
+// outside it, and each batch is committed.
+void apply(store::Store& store, Xapian::WritableDatabase& db, const std::vector<Action>& actions,
+           const IndexUpdateOptions& options, IndexUpdateReport& report) {
+    const std::size_t batch = std::max<std::uint64_t>(options.batch, 1);
+    for (std::size_t start = 0; start < actions.size(); start += batch) {
+        const std::size_t end = std::min(actions.size(), start + batch);
+        std::vector<std::optional<store::MessageRecord>> records;
+        store.read([&](const store::ReadTxn& txn) {
+            for (std::size_t i = start; i < end; ++i)
+                records.push_back(actions[i].work == Work::remove ? std::nullopt : txn.message(actions[i].id));
+        });
+        for (std::size_t i = start; i < end; ++i) {
+            const Action& action = actions[i];
+            const auto& record = records[i - start];
+            const Xapian::docid docid = docid_of(action.id);
+            if (!record) {   // removed, or gone since the walk
+                if (action.work != Work::add) {
+                    db.delete_document(docid);
+                    ++report.removed;
+                }
+                continue;
+            }
+            if (action.work == Work::update_record) {
+                Xapian::Document document = db.get_document(docid);
+                if (document.get_value(slot::text_stamp) == text_stamp(*record)) {
+                    update_record_part(document, *record);
+                    db.replace_document(docid, document);
+                    ++report.updated;
+                    continue;
+                }
+            }
+            const auto body = read_body(store, record->body_hash);
+            if (body) {
+                db.replace_document(docid, make_document(*record, searchable_text(*body)));
+                ++report.added;
+                continue;
+            }
+            // A body missing or damaged (`verify` says which): the message is found by what the
+            // store's record holds, and its stamp differs from the record's, so that the next
+            // update reads the body again (it may have been restored).
+            ++report.unreadable;
+            SearchableText from_record;
+            from_record.from = record->from;
+            from_record.subject = record->subject;
+            Xapian::Document document = make_document(*record, from_record);
+            document.add_value(slot::text_stamp, "(body not read)");
+            document.add_value(slot::record_stamp, record_stamp(*record) + " (body not read)");
+            db.replace_document(docid, document);
+        }
+        db.commit();
+        if (options.progress) options.progress(end, actions.size());
+    }
+}
+
+// Applies `actions`, then records `state` as the one the index reflects. Until then the index
+// claims no state: a crash mid-way reads as "not current".
+void apply_and_record(store::Store& store, Xapian::WritableDatabase& db, const std::vector<Action>& actions,
+                      const std::string& state, const IndexUpdateOptions& options, IndexUpdateReport& report) {
+    db.set_metadata(state_key, "");
+    apply(store, db, actions, options, report);
+    report.current = !state.empty();
+    db.set_metadata(state_key, report.current ? state : "");
+    db.commit();
+}
+
+// Runs an update, Xapian's errors turned into the engine's.
+template <class Update>
+IndexUpdateReport updating(store::Store& store, Update&& update) {
+    try {
+        return update();
+    } catch (const Xapian::Error& error) {
+        throw Error(ErrorCategory::io, fmt::format("the search index {} cannot be updated: {}",
+                                                   index_directory(store.directory()).string(), error.get_description()));
+    }
+}
+
+}  // namespace
+
+std::filesystem::path index_directory(const std::filesystem::path& store_directory) { return store_directory / "search"; }
+
+bool index_exists(const std::filesystem::path& store_directory) {
+    std::error_code ignored;
+    return std::filesystem::is_directory(index_directory(store_directory), ignored);
+}
+
+std::string store_state(store::Store& store) {
+    return store.read([&](const store::ReadTxn& txn) { return snapshot_state(txn, store.directory()); });
+}
+
+bool index_is_current(store::Store& store) {
+    if (!index_exists(store.directory())) return false;
+    try {
+        Xapian::Database db(index_directory(store.directory()).string());
+        const std::string recorded = db.get_metadata(state_key);
+        return db.get_metadata(format_key) == index_format && !recorded.empty() && recorded == store_state(store);
+    } catch (const Xapian::Error&) {
+        return false;
+    }
+}
+
+IndexUpdateReport update_index_after(store::Store& store, const std::vector<store::MessageId>& messages,
+                                     const std::string& state_before, const IndexUpdateOptions& options) {
+    if (options.rebuild || !index_exists(store.directory())) return update_index(store, options);
+    bool follows_before = false;
+    const IndexUpdateReport some = updating(store, [&] {
+        IndexUpdateReport report;
+        Xapian::WritableDatabase db = open_for_writing(index_directory(store.directory()), false);
+        const std::string state = store_state(store);
+        const bool was_current = !state_before.empty() && db.get_metadata(state_key) == state_before;
+        if (was_current && state == state_before) {   // the command wrote nothing
+            follows_before = report.current = true;
+            return report;
+        }
+        follows_before = was_current && follows(state_before, state);
+        if (follows_before) apply_and_record(store, db, compare_some(store, messages, db), state, options, report);
+        return report;
+    });
+    // Xapian's lock is released when `db` is gone: the full update takes it again.
+    return follows_before ? some : update_index(store, options);
+}
+
+IndexUpdateReport update_index(store::Store& store, const IndexUpdateOptions& options) {
+    return updating(store, [&] {
+        IndexUpdateReport report;
+        report.rebuilt = options.rebuild || !index_exists(store.directory());
+        Xapian::WritableDatabase db = open_for_writing(index_directory(store.directory()), options.rebuild);
+        if (db.get_doccount() == 0) report.rebuilt = true;
+        auto [wanted, state] = read_store(store);
+        if (!state.empty() && db.get_metadata(state_key) == state) {
+            report.current = true;
+            return report;
+        }
+        const std::vector<Action> actions = compare(wanted, db);
+        wanted = {};
+        apply_and_record(store, db, actions, state, options, report);
+        return report;
+    });
+}
+
+}  // namespace mailsync::sync::search
