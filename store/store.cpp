@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -159,7 +160,8 @@ StoreUsage Store::usage() const {
 }
 
 std::vector<std::string> Store::verify(bool rehash) {
-    return read([&](const ReadTxn& txn) {
+    std::vector<BodyHash> damaged;   // bodies missing, or (rehash) not of their hash
+    std::vector<std::string> found = read([&](const ReadTxn& txn) {
         std::vector<std::string> problems;
         const auto& lmdb = txn.lmdb();
         const auto& tables = txn.tables();
@@ -177,6 +179,7 @@ std::vector<std::string> Store::verify(bool rehash) {
         auto check_body = [&](const BodyHash& hash, std::string_view named_by) {
             if (!checked.insert(hash).second) return;
             BodyCheck result = rehash ? blobs_.check(hash) : (blobs_.exists(hash) ? BodyCheck::ok : BodyCheck::missing);
+            if (result != BodyCheck::ok) damaged.push_back(hash);
             if (result == BodyCheck::missing) problem(fmt::format("{}: its body {} is missing", named_by, hash.hex()));
             if (result == BodyCheck::mismatch) {
                 problem(fmt::format("{}: its body file {} does not have that SHA-256", named_by, hash.hex()));
@@ -346,6 +349,21 @@ std::vector<std::string> Store::verify(bool rehash) {
         });
         return problems;
     });
+    // What a full check found becomes the list the next sync fetches again (damaged_bodies): the
+    // bodies found, and nothing else (a body listed earlier and sound now was put right meanwhile).
+    if (rehash) {
+        const auto listed = read([](const ReadTxn& txn) { return txn.damaged_bodies(); });
+        const bool same = listed.size() == damaged.size() &&
+                          std::all_of(damaged.begin(), damaged.end(),
+                                      [&](const BodyHash& hash) { return std::find(listed.begin(), listed.end(), hash) != listed.end(); });
+        if (!same) {
+            write([&](WriteTxn& txn) {
+                for (const BodyHash& hash : listed) txn.mark_body_sound(hash);
+                for (const BodyHash& hash : damaged) txn.mark_body_damaged(hash);
+            });
+        }
+    }
+    return found;
 }
 
 }  // namespace mailsync::store

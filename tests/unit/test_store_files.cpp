@@ -200,6 +200,38 @@ TEST_CASE("a body file that was changed or lost is found by check and verify", "
     CHECK(store.verify(false).size() == 1);
 }
 
+TEST_CASE("verify puts what it finds on the damaged list, and takes off what is sound again", "[store][blobs]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    const StoredBody first = store.put_body("first body");
+    const StoredBody second = store.put_body("second body");
+    store.write([&](WriteTxn& t) {
+        const auto inbox = t.add_mailbox(sample_mailbox("INBOX"));
+        t.add_message(sample_message(inbox, 1, first.hash));
+        t.add_message(sample_message(inbox, 2, second.hash));
+    });
+    const auto listed = [&] { return store.read([](const ReadTxn& t) { return t.damaged_bodies(); }); };
+    CHECK(listed().empty());
+    { std::ofstream(store.body_path(first.hash), std::ios::binary) << "tampered"; }
+    fs::remove(store.body_path(second.hash));
+    CHECK(store.verify(false).size() == 1);
+    CHECK(listed().empty());   // a check without re-hashing leaves the list alone
+    CHECK(store.verify(true).size() == 2);
+    CHECK(listed() == std::vector<BodyHash>{first.hash, second.hash});
+    CHECK(store.verify(true).size() == 2);
+    CHECK(listed().size() == 2);   // each once
+    store.put_body("first body");
+    CHECK(store.verify(true).size() == 1);
+    CHECK(listed() == std::vector<BodyHash>{second.hash});
+    store.write([&](WriteTxn& t) {
+        t.mark_body_sound(second.hash);
+        t.mark_body_sound(second.hash);   // not listed: nothing happens
+        t.mark_body_damaged(first.hash);
+        t.mark_body_damaged(first.hash);
+    });
+    CHECK(listed() == std::vector<BodyHash>{first.hash});
+}
+
 TEST_CASE("a truncated database is refused with a message, never read past its end", "[store][damage]") {
     TempDir dir;
     {
