@@ -170,6 +170,8 @@ std::vector<std::string> Store::verify(bool rehash) {
         auto guarded = [&](std::string_view what, const auto& check) {
             try {
                 check();
+            } catch (const lmdb::DamagedError&) {
+                throw;   // the transaction is dead: nothing more can be read through it
             } catch (const Error& error) {
                 problem(fmt::format("{}: {}", what, error.what()));
             }

@@ -267,6 +267,37 @@ TEST_CASE("a truncated database is refused with a message, never read past its e
     CHECK(open_and_read() == 0);
 }
 
+TEST_CASE("a damaged page of the database is refused, naming data.mdb", "[store][damage]") {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        const StoredBody body = store.put_body("a body");
+        store.write([&](WriteTxn& t) {
+            const auto inbox = t.add_mailbox(sample_mailbox("INBOX"));
+            for (Uid uid = 1; uid <= 200; ++uid) t.add_message(sample_message(inbox, uid, body.hash));
+        });
+    }
+    // Every page after the two meta pages zeroed: the header is sound, the tree is not.
+    const fs::path database = dir.store() / "data.mdb";
+    const auto size = fs::file_size(database);
+    REQUIRE(size > 3 * 4096);
+    {
+        std::fstream out(database, std::ios::in | std::ios::out | std::ios::binary);
+        out.seekp(2 * 4096);
+        const std::string zeros(size - 2 * 4096, '\0');
+        out.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    }
+    const auto read_all = [&] {
+        auto store = Store::open(dir.store(), Access::shared);
+        return store.read([](const ReadTxn& t) { return t.mailboxes().size(); });
+    };
+    CHECK_THROWS_MATCHES(read_all(), Error, Catch::Predicate<Error>([&](const Error& e) {
+                             const std::string text = e.what();
+                             return e.category() == ErrorCategory::io && text.find("data.mdb is damaged") != std::string::npos &&
+                                    text.find(dir.store().string()) != std::string::npos;
+                         }));
+}
+
 TEST_CASE("an empty or missing database beside body files is refused, not taken for a new store", "[store][damage]") {
     TempDir dir;
     {
