@@ -298,6 +298,23 @@ TEST_CASE("a damaged page of the database is refused, naming data.mdb", "[store]
                          }));
 }
 
+TEST_CASE("a database without the store's tables beside body files is refused, not taken for a new store", "[store][damage]") {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        store.put_body("a body of a message the lost database named");
+    }
+    // A data.mdb LMDB accepts but that holds no table: what a damaged catalog of tables reads as.
+    const fs::path bare = dir.path() / "bare";
+    fs::create_directories(bare);
+    { lmdb::Env::open(bare, lmdb::EnvOptions{}); }
+    fs::copy_file(bare / "data.mdb", dir.store() / "data.mdb", fs::copy_options::overwrite_existing);
+    fs::remove(dir.store() / "lock.mdb");
+    CHECK_THROWS_MATCHES(Store::open(dir.store(), Access::shared), Error, Catch::Predicate<Error>([](const Error& e) {
+                             return e.category() == ErrorCategory::io && std::string(e.what()).find("no schema version") != std::string::npos;
+                         }));
+}
+
 TEST_CASE("an empty or missing database beside body files is refused, not taken for a new store", "[store][damage]") {
     TempDir dir;
     {
