@@ -265,8 +265,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     export_command->add_option("DIR", export_directory, "the export directory")->required();
     export_command->add_option("MAILBOX", export_arguments.mailboxes, "only these mailboxes");
 
-    add("verify", "re-hash every stored body and check the store's invariants",
-        [] { return CommandArguments(VerifyArguments{}); });
+    VerifyArguments verify;
+    add("verify", "re-hash every stored body and check the store's invariants", [&] { return CommandArguments(verify); })
+        ->add_flag("--repair", verify.repair, "fetch damaged and missing bodies again from the server");
     ViewArguments view;
     auto* view_command = add("view", "bring the Maildir view up to date from the mirror (offline)", [&] { return CommandArguments(view); });
     view_command->add_flag("--rebuild", view.rebuild, "forget the view's records and write it again from the mirror");

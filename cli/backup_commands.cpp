@@ -2,11 +2,18 @@
 //
 // export  writes each selected account's mirror to DIR (several accounts: DIR/<account>), see
 //         sync/export/export.hpp for the formats. The store is opened shared: a sync may run beside it.
-//         Exit 0; 73 when DIR or a file in it cannot be created; 65 for an unknown mailbox.
+//         Exit 0; 73 when DIR or a file in it cannot be created; 65 for an unknown mailbox; 74 when a
+//         message was left out because its body file is damaged or missing (every other message
+//         is exported; each left out is named on stderr, and the next sync fetches it again). A
+//         mailbox name too long for a file is exported under a shortened name, said on stderr.
 // verify  opens the store exclusively (a sync running beside it would be racing it: exit 75),
 //         re-hashes every body and checks every invariant. Exit 0 when sound, 65 (EX_DATAERR: the
 //         data is wrong, the program and the disk worked) when anything is wrong, each problem on
-//         its own line; 74 when the store cannot be read at all.
+//         its own line; 74 when the store cannot be read at all. The bodies found damaged or
+//         missing are listed in the store for the next sync to fetch again; `--repair` connects
+//         and fetches them at once (sync/pull/body_repair.hpp), one line per message saying what
+//         became of it; the exit code is then about what is still wrong (0 when all was repaired;
+//         a server that cannot be reached: 75 or 69, as for sync).
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -18,7 +25,9 @@
 #include "cli/maildir_view.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
+#include "cli/server.hpp"
 #include "sync/export/export.hpp"
+#include "sync/pull/body_repair.hpp"
 
 namespace mailsync::cli {
 
@@ -41,6 +50,7 @@ int run_export(const CommandContext& context, const ExportArguments& arguments) 
     Output& output = context.output;
     const bool per_account = context.accounts.size() > 1;
     JsonWriter json;
+    std::uint64_t damaged = 0;
     json.begin_object().key("format").value(arguments.format == ExportFormat::mbox ? "mbox" : "maildir").key("accounts").begin_array();
     for (const Account* account : context.accounts) {
         store::Store store = open_existing_store(*account, store::Access::shared);
@@ -64,7 +74,23 @@ int run_export(const CommandContext& context, const ExportArguments& arguments) 
                 .key("written").value(mailbox.written)
                 .key("renamed").value(mailbox.renamed)
                 .key("bytes").value(mailbox.bytes)
-                .end_object();
+                .key("shortened").value(mailbox.shortened)
+                .key("damaged").begin_array();
+            for (const sync::DamagedBody& body : mailbox.damaged) json.value(body.id);
+            json.end_array().end_object();
+            if (mailbox.shortened) {
+                output.warning(fmt::format("{}: the mailbox name '{}' is too long for a file: exported as {} ({} in {} maps it back)",
+                                           account->name, mailbox.mailbox, mailbox.path.filename().string(),
+                                           sync::long_names_index, options.destination.string()));
+            }
+            for (const sync::DamagedBody& body : mailbox.damaged) {
+                output.warning(fmt::format("{}: {}: message {}{} was not exported: its body file {} is {}; the next sync fetches "
+                                           "it again from the server (or `mailsync verify --repair`), and a later export writes it",
+                                           account->name, mailbox.mailbox, body.id,
+                                           body.uid ? fmt::format(" (UID {})", *body.uid) : std::string(), body.file.string(),
+                                           body.missing ? "missing" : "damaged (not the bytes its SHA-256 names)"));
+            }
+            damaged += mailbox.damaged.size();
             if (mailbox.written > 0 || mailbox.renamed > 0) {
                 output.detail(fmt::format("{}: {}: {} written, {} renamed for changed flags -> {}", account->name,
                                           mailbox.mailbox, mailbox.written, mailbox.renamed, mailbox.path.string()));
@@ -75,12 +101,47 @@ int run_export(const CommandContext& context, const ExportArguments& arguments) 
                                 report.written(), report.mailboxes.size(), options.destination.string(),
                                 report.renamed() > 0 ? fmt::format(" ({} renamed for changed flags)", report.renamed()) : ""));
     }
-    json.end_array().end_object();
+    json.end_array().key("damaged").value(damaged).end_object();
     if (output.json()) output.result(json.str());
+    if (damaged > 0) {
+        output.warning(fmt::format("export left out {} message(s) whose body file is damaged or missing", damaged));
+        return exit_code::io;
+    }
     return exit_code::ok;
 }
 
-int run_verify(const CommandContext& context, const VerifyArguments&) {
+namespace {
+
+// verify --repair: fetches the store's damaged bodies again, says per message what became of it,
+// and takes the problems about the bodies repaired off the list.
+void repair(const Account& account, store::Store& store, std::vector<std::string>& problems, JsonWriter& json, Output& output) {
+    json.key("repairs").begin_array();
+    if (store.read([](const store::ReadTxn& txn) { return txn.damaged_bodies(); }).empty()) {
+        json.end_array();
+        return;
+    }
+    sync::Connection connection = sync::connect(server_settings(account), secret_provider(account, &store));
+    const std::vector<sync::BodyRepair> repairs = sync::repair_bodies(*connection.session, store);
+    connection.session->logout();
+    for (const sync::BodyRepair& repair : repairs) {
+        const bool sound = repair.result == sync::RepairResult::repaired || repair.result == sync::RepairResult::already_sound;
+        json.begin_object().key("message").value(repair.message).key("mailbox").value(repair.mailbox).key("uid").value(repair.uid)
+            .key("repaired").value(sound).key("kept_by_backup").value(repair.kept_by_backup)
+            .key("text").value(sync::describe(repair)).end_object();
+        if (!output.json()) {
+            if (sound) output.result(fmt::format("{}: {}", account.name, sync::describe(repair)));
+            else output.warning(fmt::format("{}: {}", account.name, sync::describe(repair)));
+        }
+        if (sound) {
+            std::erase_if(problems, [&](const std::string& problem) { return problem.find(repair.body) != std::string::npos; });
+        }
+    }
+    json.end_array();
+}
+
+}  // namespace
+
+int run_verify(const CommandContext& context, const VerifyArguments& arguments) {
     Output& output = context.output;
     bool all_sound = true;
     JsonWriter json;
@@ -89,14 +150,15 @@ int run_verify(const CommandContext& context, const VerifyArguments&) {
     for (const Account* account : context.accounts) {
         store::Store store = open_existing_store(*account, store::Access::exclusive);
         std::vector<std::string> problems = store.verify(true);
+        json.begin_object();
+        if (arguments.repair) repair(*account, store, problems, json, output);
         const sync::ViewCheck view = verify_view(*account, store);
         problems.insert(problems.end(), view.damage.begin(), view.damage.end());
         if (!view.out_of_date.empty() && !output.json())
             output.note(fmt::format("{}: the Maildir view differs from the mirror in {} place(s) that the next sync brings "
                                     "up to date (first: {})", account->name, view.out_of_date.size(), view.out_of_date.front()));
         all_sound = all_sound && problems.empty();
-        json.begin_object()
-            .key("account").value(account->name)
+        json.key("account").value(account->name)
             .key("store").value(account->store.string())
             .key("ok").value(problems.empty())
             .key("maildir_out_of_date").value(static_cast<std::uint64_t>(view.out_of_date.size()))

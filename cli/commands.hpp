@@ -94,7 +94,9 @@ struct ExportArguments {
     std::filesystem::path directory;
     std::vector<std::string> mailboxes;  // empty: all
 };
-struct VerifyArguments {};
+struct VerifyArguments {
+    bool repair = false;   // fetch the damaged and missing bodies again from the server
+};
 struct ViewArguments {
     bool rebuild = false;   // forget what the view recorded and write it again from the mirror
 };

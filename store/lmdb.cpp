@@ -10,14 +10,25 @@
 namespace mailsync::store::lmdb {
 namespace {
 
-[[noreturn]] void fail(const char* what, int rc) {
+// Codes by which LMDB says the file itself is damaged (a page of the wrong type, a page number
+// past the end, a bad header): said as such, naming the file, for the person who must restore it.
+bool is_damage(int rc) { return rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID; }
+
+[[noreturn]] void fail(const char* what, int rc, MDB_env* env = nullptr) {
     std::string message = fmt::format("LMDB {} failed: {}", what, mdb_strerror(rc));
     if (rc == MDB_MAP_FULL) throw MapFullError(std::move(message));
+    if (is_damage(rc)) {
+        const char* directory = nullptr;
+        if (env == nullptr || mdb_env_get_path(env, &directory) != MDB_SUCCESS || directory == nullptr) directory = "the store";
+        throw DamagedError(fmt::format("the database {}/data.mdb is damaged ({}): restore the store from a backup, or move it "
+                                       "aside and sync again (changes queued in it would be lost)",
+                                       directory, message));
+    }
     throw Error(ErrorCategory::io, std::move(message));
 }
 
-void check(const char* what, int rc) {
-    if (rc != MDB_SUCCESS) fail(what, rc);
+void check(const char* what, int rc, MDB_env* env = nullptr) {
+    if (rc != MDB_SUCCESS) fail(what, rc, env);
 }
 
 MDB_val to_val(std::string_view bytes) {
@@ -108,7 +119,7 @@ Txn Txn::begin(Env& env, TxnMode mode) {
         env.adopt_map_size();
         rc = mdb_txn_begin(env.handle(), nullptr, flags, &raw);
     }
-    check("mdb_txn_begin", rc);
+    check("mdb_txn_begin", rc, env.handle());
     return Txn(raw);
 }
 
@@ -125,7 +136,8 @@ Txn::~Txn() { abort(); }
 void Txn::commit() {
     // mdb_txn_commit frees the transaction even when it fails.
     MDB_txn* txn = std::exchange(txn_, nullptr);
-    check("mdb_txn_commit", mdb_txn_commit(txn));
+    MDB_env* env = mdb_txn_env(txn);
+    check("mdb_txn_commit", mdb_txn_commit(txn), env);
 }
 
 void Txn::abort() noexcept {
@@ -136,6 +148,7 @@ std::optional<Dbi> Txn::open_table(const char* name, bool create) {
     MDB_dbi dbi = 0;
     int rc = mdb_dbi_open(txn_, name, create ? MDB_CREATE : 0u, &dbi);
     if (rc == MDB_NOTFOUND) return std::nullopt;
+    if (is_damage(rc)) fail("mdb_dbi_open", rc, mdb_txn_env(txn_));
     if (rc != MDB_SUCCESS) {
         throw Error(ErrorCategory::io,
                     fmt::format("cannot open LMDB table '{}': {}", name, mdb_strerror(rc)));
@@ -148,31 +161,31 @@ std::optional<std::string_view> Txn::get(Dbi table, std::string_view key) const 
     MDB_val v{};
     int rc = mdb_get(txn_, table.handle(), &k, &v);
     if (rc == MDB_NOTFOUND) return std::nullopt;
-    check("mdb_get", rc);
+    check("mdb_get", rc, mdb_txn_env(txn_));
     return to_view(v);
 }
 
 void Txn::put(Dbi table, std::string_view key, std::string_view value) {
     MDB_val k = to_val(key);
     MDB_val v = to_val(value);
-    check("mdb_put", mdb_put(txn_, table.handle(), &k, &v, 0));
+    check("mdb_put", mdb_put(txn_, table.handle(), &k, &v, 0), mdb_txn_env(txn_));
 }
 
 bool Txn::remove(Dbi table, std::string_view key) {
     MDB_val k = to_val(key);
     int rc = mdb_del(txn_, table.handle(), &k, nullptr);
     if (rc == MDB_NOTFOUND) return false;
-    check("mdb_del", rc);
+    check("mdb_del", rc, mdb_txn_env(txn_));
     return true;
 }
 
-void Txn::clear(Dbi table) { check("mdb_drop", mdb_drop(txn_, table.handle(), 0)); }
+void Txn::clear(Dbi table) { check("mdb_drop", mdb_drop(txn_, table.handle(), 0), mdb_txn_env(txn_)); }
 
 // ---- Cursor -------------------------------------------------------------------------------------
 
 Cursor Cursor::open(const Txn& txn, Dbi table) {
     MDB_cursor* raw = nullptr;
-    check("mdb_cursor_open", mdb_cursor_open(txn.handle(), table.handle(), &raw));
+    check("mdb_cursor_open", mdb_cursor_open(txn.handle(), table.handle(), &raw), mdb_txn_env(txn.handle()));
     return Cursor(raw);
 }
 
@@ -193,7 +206,7 @@ std::optional<Entry> Cursor::step(std::string_view key, int op) {
     MDB_val v{};
     int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
     if (rc == MDB_NOTFOUND) return std::nullopt;
-    check("mdb_cursor_get", rc);
+    check("mdb_cursor_get", rc, mdb_txn_env(mdb_cursor_txn(cursor_)));
     return Entry{to_view(k), to_view(v)};
 }
 

@@ -30,6 +30,14 @@ public:
     explicit MapFullError(std::string message) : Error(ErrorCategory::io, std::move(message)) {}
 };
 
+// Thrown when LMDB finds the file itself damaged (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID):
+// the transaction is dead too, so a caller that goes on after a damaged record (verify) must not
+// go on after this.
+class DamagedError : public Error {
+public:
+    explicit DamagedError(std::string message) : Error(ErrorCategory::io, std::move(message)) {}
+};
+
 struct EnvOptions {
     std::size_t map_size = 64u << 20;
     unsigned max_tables = 16;

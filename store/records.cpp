@@ -14,12 +14,13 @@ constexpr std::uint8_t counts_version = 1;
 constexpr std::uint8_t message_version = 1;
 constexpr std::uint8_t queue_version = 1;
 constexpr std::uint8_t conflict_version = 1;
-constexpr std::uint8_t export_version = 2;   // 1: without mailbox, file_size
+constexpr std::uint8_t export_version = 3;   // 1: without mailbox, file_size; 2: without file_name, skipped
 constexpr std::uint8_t token_version = 1;
 constexpr std::uint8_t sync_run_version = 1;
 constexpr std::uint8_t view_file_version = 1;
 constexpr std::uint8_t view_folder_version = 1;
 constexpr std::uint8_t view_state_version = 1;
+constexpr std::uint8_t damaged_bodies_version = 1;
 
 void put_time(Encoder& out, UnixTime time) { out.i64(time); }
 UnixTime get_time(Decoder& in) { return in.i64(); }
@@ -276,25 +277,50 @@ std::string encode(const ExportStateRecord& r) {
     Encoder out;
     out.u8(export_version).bytes(r.format).bytes(r.destination).u64(r.last_message).i64(r.time);
     out.bytes(r.mailbox).u64(r.file_size);
+    out.bytes(r.file_name).u32(static_cast<std::uint32_t>(r.skipped.size()));
+    for (MessageId id : r.skipped) out.u64(id);
     return std::move(out).data();
 }
 
 ExportStateRecord decode_export_state(std::string_view bytes) {
-    // Version 1 records (no mailbox, file_size) are still read.
-    const bool version_1 = !bytes.empty() && static_cast<std::uint8_t>(bytes.front()) == 1;
+    // Records of versions 1 (no mailbox, file_size) and 2 (no file_name, skipped) are still read.
+    const std::uint8_t found = bytes.empty() ? export_version : static_cast<std::uint8_t>(bytes.front());
+    const std::uint8_t version = found == 1 || found == 2 ? found : export_version;
     Decoder in(bytes, "export state record");
-    in.version(version_1 ? std::uint8_t{1} : export_version);
+    in.version(version);
     ExportStateRecord r;
     r.format = in.bytes();
     r.destination = in.bytes();
     r.last_message = in.u64();
     r.time = in.i64();
-    if (!version_1) {
+    if (version >= 2) {
         r.mailbox = in.bytes();
         r.file_size = in.u64();
     }
+    if (version >= 3) {
+        r.file_name = in.bytes();
+        const std::uint32_t count = in.u32();
+        for (std::uint32_t i = 0; i < count; ++i) r.skipped.push_back(in.u64());   // u64() checks the bytes left
+    }
     in.finish();
     return r;
+}
+
+std::string encode_damaged_bodies(const std::vector<BodyHash>& hashes) {
+    Encoder out;
+    out.u8(damaged_bodies_version).u32(static_cast<std::uint32_t>(hashes.size()));
+    for (const BodyHash& hash : hashes) put_hash(out, hash);
+    return std::move(out).data();
+}
+
+std::vector<BodyHash> decode_damaged_bodies(std::string_view bytes) {
+    Decoder in(bytes, "list of damaged bodies");
+    in.version(damaged_bodies_version);
+    const std::uint32_t count = in.u32();
+    std::vector<BodyHash> hashes;
+    for (std::uint32_t i = 0; i < count; ++i) hashes.push_back(get_hash(in));
+    in.finish();
+    return hashes;
 }
 
 std::string encode(const OAuthTokenRecord& r) {

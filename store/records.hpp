@@ -151,6 +151,13 @@ struct ExportStateRecord {
     // an interrupted run appended after it.
     std::string mailbox;
     std::uint64_t file_size = 0;
+    // (record version 3) The name the mailbox is exported under in the destination (a name too
+    // long for a file is shortened, sync/export/export_names.hpp; "" in older records: the plain
+    // encoding), and the messages left out because their body file was damaged or missing: the
+    // next run writes them once the body is sound again, even though their ids are below
+    // last_message.
+    std::string file_name;
+    std::vector<MessageId> skipped;
     friend bool operator==(const ExportStateRecord&, const ExportStateRecord&) = default;
 };
 
@@ -211,6 +218,9 @@ std::string encode(const SyncRunRecord& record);
 std::string encode(const ViewFileRecord& record);
 std::string encode(const ViewFolderRecord& record);
 std::string encode(const ViewStateRecord& record);
+// The bodies found damaged or missing (by `verify` or by a command that read one), which the
+// next sync fetches again: a list of hashes, kept under the meta key damaged_bodies.
+std::string encode_damaged_bodies(const std::vector<BodyHash>& hashes);
 
 MailboxRecord decode_mailbox(std::string_view bytes);
 MailboxCounts decode_mailbox_counts(std::string_view bytes);
@@ -223,6 +233,7 @@ SyncRunRecord decode_sync_run(std::string_view bytes);
 ViewFileRecord decode_view_file(std::string_view bytes);
 ViewFolderRecord decode_view_folder(std::string_view bytes);
 ViewStateRecord decode_view_state(std::string_view bytes);
+std::vector<BodyHash> decode_damaged_bodies(std::string_view bytes);
 
 // Whether the flags make a message count as seen.
 bool has_seen_flag(const std::vector<std::string>& flags);

@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -43,28 +44,29 @@ std::uint32_t stored_schema_version(lmdb::Env& env) {
     return version;
 }
 
+bool holds_bodies(const fs::path& directory) {
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(directory / "bodies", error), end; !error && it != end; it.increment(error)) {
+        if (it->is_regular_file(error)) return true;
+    }
+    return false;
+}
+
+[[noreturn]] void refuse_damaged(const fs::path& directory, std::string_view what) {
+    throw Error(ErrorCategory::io,
+                fmt::format("the database {} {} but {} holds message bodies: the store is damaged (its mirror and its "
+                            "queue of offline changes are gone); restore it from a backup, or move the store aside and "
+                            "sync again",
+                            (directory / "data.mdb").string(), what, (directory / "bodies").string()));
+}
+
 // LMDB takes a missing or empty data.mdb for a new store. Next to body files it is a damaged one
 // (the queue and the mirror's rows are gone): starting afresh would hide the loss.
 void refuse_lost_database(const fs::path& directory) {
-    const fs::path database = directory / "data.mdb";
     std::error_code error;
-    const auto size = fs::file_size(database, error);
+    const auto size = fs::file_size(directory / "data.mdb", error);
     if (!error && size > 0) return;
-    const fs::path bodies = directory / "bodies";
-    bool holds_bodies = false;
-    for (fs::recursive_directory_iterator it(bodies, error), end; !error && it != end; it.increment(error)) {
-        if (it->is_regular_file(error)) {
-            holds_bodies = true;
-            break;
-        }
-    }
-    if (holds_bodies) {
-        throw Error(ErrorCategory::io,
-                    fmt::format("the database {} is {} but {} holds message bodies: the store is damaged (its "
-                                "mirror and its queue of offline changes are gone); restore it from a backup, or "
-                                "move the store aside and sync again",
-                                database.string(), fs::exists(database) ? "empty" : "missing", bodies.string()));
-    }
+    if (holds_bodies(directory)) refuse_damaged(directory, fs::exists(directory / "data.mdb") ? "is empty" : "is missing");
 }
 
 }  // namespace
@@ -86,6 +88,9 @@ Store Store::open(const fs::path& directory, Access access, const OpenOptions& o
     lmdb::Env env = lmdb::Env::open(directory, {options.initial_map_size, max_tables});
     const Schema& schema = *options.schema;
     std::uint32_t found = stored_schema_version(env);
+    // No schema version: a new store, unless bodies are there (a store's first open writes the
+    // version before any body): then a damaged page has taken the catalog of tables with it.
+    if (found == 0 && holds_bodies(directory)) refuse_damaged(directory, "holds no schema version (none of the store's tables)");
     if (found > schema.version) {
         throw Error(ErrorCategory::io,
                     fmt::format("the store {} was written by a newer mailsync (schema {}, this one knows {})",
@@ -159,7 +164,8 @@ StoreUsage Store::usage() const {
 }
 
 std::vector<std::string> Store::verify(bool rehash) {
-    return read([&](const ReadTxn& txn) {
+    std::vector<BodyHash> damaged;   // bodies missing, or (rehash) not of their hash
+    std::vector<std::string> found = read([&](const ReadTxn& txn) {
         std::vector<std::string> problems;
         const auto& lmdb = txn.lmdb();
         const auto& tables = txn.tables();
@@ -168,6 +174,8 @@ std::vector<std::string> Store::verify(bool rehash) {
         auto guarded = [&](std::string_view what, const auto& check) {
             try {
                 check();
+            } catch (const lmdb::DamagedError&) {
+                throw;   // the transaction is dead: nothing more can be read through it
             } catch (const Error& error) {
                 problem(fmt::format("{}: {}", what, error.what()));
             }
@@ -177,6 +185,7 @@ std::vector<std::string> Store::verify(bool rehash) {
         auto check_body = [&](const BodyHash& hash, std::string_view named_by) {
             if (!checked.insert(hash).second) return;
             BodyCheck result = rehash ? blobs_.check(hash) : (blobs_.exists(hash) ? BodyCheck::ok : BodyCheck::missing);
+            if (result != BodyCheck::ok) damaged.push_back(hash);
             if (result == BodyCheck::missing) problem(fmt::format("{}: its body {} is missing", named_by, hash.hex()));
             if (result == BodyCheck::mismatch) {
                 problem(fmt::format("{}: its body file {} does not have that SHA-256", named_by, hash.hex()));
@@ -346,6 +355,21 @@ std::vector<std::string> Store::verify(bool rehash) {
         });
         return problems;
     });
+    // What a full check found becomes the list the next sync fetches again (damaged_bodies): the
+    // bodies found, and nothing else (a body listed earlier and sound now was put right meanwhile).
+    if (rehash) {
+        const auto listed = read([](const ReadTxn& txn) { return txn.damaged_bodies(); });
+        const bool same = listed.size() == damaged.size() &&
+                          std::all_of(damaged.begin(), damaged.end(),
+                                      [&](const BodyHash& hash) { return std::find(listed.begin(), listed.end(), hash) != listed.end(); });
+        if (!same) {
+            write([&](WriteTxn& txn) {
+                for (const BodyHash& hash : listed) txn.mark_body_sound(hash);
+                for (const BodyHash& hash : damaged) txn.mark_body_damaged(hash);
+            });
+        }
+    }
+    return found;
 }
 
 }  // namespace mailsync::store

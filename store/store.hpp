@@ -110,7 +110,9 @@ public:
 
     // Checks the store's invariants: every message is indexed where its record says, every index
     // entry names a message that says so, counters match, every body named exists (and, with
-    // rehash, has the right hash). Returns the problems found, in words; empty when sound.
+    // rehash, has the right hash). Returns the problems found, in words; empty when sound. With
+    // rehash, the bodies found missing or damaged become the store's damaged list
+    // (ReadTxn::damaged_bodies), which the next sync fetches again from the server.
     std::vector<std::string> verify(bool rehash);
 
 private:

@@ -34,6 +34,7 @@ inline constexpr const char* next_queue = "next_queue";
 inline constexpr const char* next_conflict = "next_conflict";
 inline constexpr const char* sync_run = "sync_run";
 inline constexpr const char* view_state = "view_state";
+inline constexpr const char* damaged_bodies = "damaged_bodies";
 }  // namespace meta_key
 
 }  // namespace mailsync::store

@@ -1,5 +1,7 @@
 #include "store/transaction.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "store/codec.hpp"
@@ -187,6 +189,12 @@ std::optional<SyncRunRecord> ReadTxn::sync_run() const {
     auto value = txn_.get(tables_.meta, meta_key::sync_run);
     if (!value) return std::nullopt;
     return decode_sync_run(*value);
+}
+
+std::vector<BodyHash> ReadTxn::damaged_bodies() const {
+    auto value = txn_.get(tables_.meta, meta_key::damaged_bodies);
+    if (!value) return {};
+    return decode_damaged_bodies(*value);
 }
 
 std::optional<ViewFileRecord> ReadTxn::view_file(MessageId message) const {
@@ -388,6 +396,22 @@ void WriteTxn::put_sync_run(const SyncRunRecord& record) {
 }
 
 void WriteTxn::remove_oauth_token(std::string_view key) { txn_.remove(tables_.oauth_tokens, key); }
+
+void WriteTxn::mark_body_damaged(const BodyHash& hash) {
+    std::vector<BodyHash> hashes = damaged_bodies();
+    if (std::find(hashes.begin(), hashes.end(), hash) != hashes.end()) return;
+    hashes.push_back(hash);
+    txn_.put(tables_.meta, meta_key::damaged_bodies, encode_damaged_bodies(hashes));
+}
+
+void WriteTxn::mark_body_sound(const BodyHash& hash) {
+    std::vector<BodyHash> hashes = damaged_bodies();
+    const auto found = std::find(hashes.begin(), hashes.end(), hash);
+    if (found == hashes.end()) return;
+    hashes.erase(found);
+    if (hashes.empty()) txn_.remove(tables_.meta, meta_key::damaged_bodies);
+    else txn_.put(tables_.meta, meta_key::damaged_bodies, encode_damaged_bodies(hashes));
+}
 
 void WriteTxn::put_view_file(const ViewFileRecord& record) {
     txn_.put(tables_.view_files, keys::u64(record.message), encode(record));

@@ -61,6 +61,8 @@ public:
     std::optional<ExportStateRecord> export_state(std::string_view key) const;
     std::optional<OAuthTokenRecord> oauth_token(std::string_view key) const;
     std::optional<SyncRunRecord> sync_run() const;
+    // Bodies found damaged or missing and not fetched again yet (records.hpp), oldest first.
+    std::vector<BodyHash> damaged_bodies() const;
 
     // ---- the Maildir view's records (sync/view/README.md)
     std::optional<ViewFileRecord> view_file(MessageId message) const;
@@ -111,6 +113,9 @@ public:
     void put_oauth_token(std::string_view key, const OAuthTokenRecord& record);
     void put_sync_run(const SyncRunRecord& record);
     void remove_oauth_token(std::string_view key);
+    // Adds a body to / takes it off the damaged list (each at most once in it).
+    void mark_body_damaged(const BodyHash& hash);
+    void mark_body_sound(const BodyHash& hash);
 
     void put_view_file(const ViewFileRecord& record);
     void remove_view_file(MessageId message);

@@ -5,17 +5,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <ctime>
+#include <fstream>
 #include <map>
+#include <set>
 #include <utility>
 
 #include <fmt/format.h>
 
-#include "common/ascii.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/body_hash.hpp"
@@ -31,7 +30,6 @@ using store::MessageRecord;
 namespace {
 
 constexpr std::size_t chunk_size = 64 * 1024;
-constexpr std::size_t max_file_name = 255;
 
 [[noreturn]] void cannot_create(std::string_view what, const fs::path& path, int error) {
     throw Error(ErrorCategory::cannot_create, fmt::format("cannot create {} {}: {}", what, path.string(), std::strerror(error)));
@@ -59,17 +57,28 @@ void rename_file(const fs::path& from, const fs::path& to) {
     if (::rename(from.c_str(), to.c_str()) != 0) store::throw_io("rename to", to);
 }
 
-// Sends the body's bytes to `sink` in chunks.
-void read_body(const store::Store& store, const MessageRecord& message, const std::function<void(std::string_view)>& sink) {
+enum class BodyRead { sound, missing, damaged };
+
+// Sends the body's bytes to `sink` in chunks, hashing them: `damaged` when they are not the bytes
+// the record names (the caller takes back what the sink got).
+BodyRead read_body(const store::Store& store, const MessageRecord& message, const std::function<void(std::string_view)>& sink) {
+    if (!store.has_body(message.body_hash)) return BodyRead::missing;
     std::ifstream in = store.open_body(message.body_hash);
+    store::Sha256 hasher;
     std::string buffer(chunk_size, '\0');
     while (in) {
         in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
         const auto count = static_cast<std::size_t>(in.gcount());
         if (count == 0) break;
+        hasher.update(std::string_view(buffer.data(), count));
         sink(std::string_view(buffer.data(), count));
     }
     if (in.bad()) store::throw_io("read", store.body_path(message.body_hash));
+    return hasher.finish() == message.body_hash ? BodyRead::sound : BodyRead::damaged;
+}
+
+DamagedBody damaged_body(const store::Store& store, const MessageRecord& message, BodyRead read) {
+    return DamagedBody{message.id, message.uid, store.body_path(message.body_hash), read == BodyRead::missing};
 }
 
 // Writes through a buffer to a file descriptor.
@@ -84,6 +93,13 @@ public:
     void flush() {
         store::write_all(fd_, buffer_, path_);
         buffer_.clear();
+    }
+    // Takes back everything written after the first `length` bytes (a damaged message).
+    void truncate(std::uint64_t length) {
+        flush();
+        if (::ftruncate(fd_, static_cast<off_t>(length)) != 0 || ::lseek(fd_, static_cast<off_t>(length), SEEK_SET) < 0)
+            store::throw_io("truncate", path_);
+        written_ = length;
     }
     std::uint64_t written() const { return written_; }
 
@@ -101,31 +117,51 @@ std::string state_key(ExportFormat format, const fs::path& destination, std::str
     return fmt::format("{}:{}", to_string(format), store::Sha256::of(identity).hex());
 }
 
-bool has_flag(const std::vector<std::string>& flags, std::string_view wanted) {
-    return std::any_of(flags.begin(), flags.end(), [&](const std::string& flag) { return ascii::iequals(flag, wanted); });
-}
+// What an earlier run of this export recorded for one mailbox, and what this run will record.
+struct MailboxState {
+    std::string key;
+    std::optional<store::ExportStateRecord> record;
+    std::set<store::MessageId> skipped;   // left out by the last run (damaged bodies)
 
-std::string sanitized_tag(std::string_view tag) {
-    std::string out;
-    for (char c : tag) {
-        const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        out.push_back(keep ? c : '_');
+    MailboxState(store::Store& store, ExportFormat format, const fs::path& destination, const store::MailboxRecord& mailbox)
+        : key(state_key(format, destination, mailbox.name)) {
+        record = store.read([&](const store::ReadTxn& txn) { return txn.export_state(key); });
+        if (record) skipped.insert(record->skipped.begin(), record->skipped.end());
     }
-    return out.empty() ? std::string("account") : out;
-}
+    // The name this mailbox has in the destination: the one recorded, else the one it gets now.
+    std::string file_name(const store::MailboxRecord& mailbox) const {
+        return record && !record->file_name.empty() ? record->file_name : export_file_name(mailbox.name);
+    }
+    // Not written before (new since the last run, or left out by it).
+    bool wanted(const MessageRecord& message, store::MessageId last) const {
+        return message.id > last || skipped.count(message.id) != 0;
+    }
+    void save(store::Store& store, ExportFormat format, const fs::path& destination, const MailboxExport& report,
+              store::MessageId last, std::uint64_t file_size) const {
+        store::ExportStateRecord out{std::string(to_string(format)), destination.string(), last, unix_time_now(), report.mailbox,
+                                     file_size, report.path.filename().string(), {}};
+        for (const DamagedBody& body : report.damaged) out.skipped.push_back(body.id);
+        store.write([&](store::WriteTxn& txn) {
+            txn.put_export_state(key, out);
+            // The next sync fetches these bodies again (sync/pull/body_repair.hpp).
+            for (const DamagedBody& body : report.damaged) {
+                const auto message = txn.message(body.id);
+                if (message) txn.mark_body_damaged(message->body_hash);
+            }
+        });
+    }
+    bool changed_skipped(const MailboxExport& report) const {
+        if (report.damaged.size() != skipped.size()) return true;
+        return std::any_of(report.damaged.begin(), report.damaged.end(), [&](const DamagedBody& b) { return skipped.count(b.id) == 0; });
+    }
+};
 
-std::string envelope_sender(std::string_view from) {
-    std::string_view address = from;
-    const auto open = from.rfind('<');
-    const auto close = from.rfind('>');
-    if (open != std::string_view::npos && close != std::string_view::npos && open < close) {
-        address = from.substr(open + 1, close - open - 1);
-    }
-    const bool usable = !address.empty() && address.find('@') != std::string_view::npos &&
-                        std::none_of(address.begin(), address.end(), [](char c) {
-                            return static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f;
-                        });
-    return usable ? std::string(address) : std::string("MAILER-DAEMON");
+MailboxExport begin_report(const store::MailboxRecord& mailbox, const MailboxState& state, const fs::path& destination) {
+    MailboxExport report;
+    report.mailbox = mailbox.name;
+    report.path = destination / state.file_name(mailbox);
+    report.shortened = is_shortened_name(report.path.filename().string());
+    return report;
 }
 
 // ---- Maildir ---------------------------------------------------------------------------------
@@ -137,14 +173,10 @@ struct PresentFile {
 
 MailboxExport export_maildir(store::Store& store, const store::MailboxRecord& mailbox, const ExportOptions& options,
                              const fs::path& destination) {
-    const std::string key = state_key(ExportFormat::maildir, destination, mailbox.name);
-    auto [messages, state] = store.read([&](const store::ReadTxn& txn) {
-        return std::make_pair(txn.messages(mailbox.id), txn.export_state(key));
-    });
+    const MailboxState state(store, ExportFormat::maildir, destination, mailbox);
+    const auto messages = store.read([&](const store::ReadTxn& txn) { return txn.messages(mailbox.id); });
 
-    MailboxExport report;
-    report.mailbox = mailbox.name;
-    report.path = destination / encode_mailbox_file_name(mailbox.name);
+    MailboxExport report = begin_report(mailbox, state, destination);
     const fs::path cur = report.path / "cur";
     const fs::path fresh = report.path / "new";
     const fs::path tmp = report.path / "tmp";
@@ -167,7 +199,8 @@ MailboxExport export_maildir(store::Store& store, const store::MailboxRecord& ma
         if (error) store::throw_io("list", directory);
     }
 
-    store::MessageId last = state ? state->last_message : 0;
+    const store::MessageId recorded = state.record ? state.record->last_message : 0;
+    store::MessageId last = recorded;
     bool changed = false;
     for (const MessageRecord& message : messages) {
         const std::string info = maildir_info(message.flags);
@@ -183,30 +216,36 @@ MailboxExport export_maildir(store::Store& store, const store::MailboxRecord& ma
             last = std::max(last, message.id);
             continue;
         }
-        if (state && message.id <= state->last_message) continue;   // exported before, then removed there
+        if (state.record && !state.wanted(message, recorded)) continue;   // exported before, then removed there
 
         const std::string base = maildir_base_name(message, options.tag);
         const fs::path staging = tmp / base;
+        BodyRead read = BodyRead::sound;
         {
             FileDescriptor fd = create_file(staging);
             FileWriter writer(fd.get(), staging);
-            read_body(store, message, [&](std::string_view chunk) { writer.write(chunk); });
-            writer.flush();
-            const timespec times[2] = {{message.internaldate, 0}, {message.internaldate, 0}};
-            if (::futimens(fd.get(), times) != 0) store::throw_io("set the time of", staging);
-            store::sync_file(fd.get(), staging);
-            report.bytes += writer.written();
+            read = read_body(store, message, [&](std::string_view chunk) { writer.write(chunk); });
+            if (read == BodyRead::sound) {
+                writer.flush();
+                const timespec times[2] = {{message.internaldate, 0}, {message.internaldate, 0}};
+                if (::futimens(fd.get(), times) != 0) store::throw_io("set the time of", staging);
+                store::sync_file(fd.get(), staging);
+                report.bytes += writer.written();
+            }
+        }
+        last = std::max(last, message.id);
+        if (read != BodyRead::sound) {
+            ::unlink(staging.c_str());
+            report.damaged.push_back(damaged_body(store, message, read));
+            continue;
         }
         rename_file(staging, cur / (base + ":2," + info));
         ++report.written;
         changed = true;
-        last = std::max(last, message.id);
     }
     if (changed) store::sync_directory(cur);
-    if (changed || !state) {
-        store::ExportStateRecord record{std::string(to_string(ExportFormat::maildir)), destination.string(), last, unix_time_now(),
-                                        mailbox.name, 0};
-        store.write([&](store::WriteTxn& txn) { txn.put_export_state(key, record); });
+    if (changed || !state.record || state.changed_skipped(report) || last != recorded) {
+        state.save(store, ExportFormat::maildir, destination, report, last, 0);
     }
     return report;
 }
@@ -226,16 +265,38 @@ void copy_prefix(const fs::path& from, std::uint64_t length, FileWriter& writer)
     }
 }
 
-MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailbox, const fs::path& destination) {
-    const std::string key = state_key(ExportFormat::mbox, destination, mailbox.name);
-    auto [messages, state] = store.read([&](const store::ReadTxn& txn) {
-        return std::make_pair(txn.messages(mailbox.id), txn.export_state(key));
+// Appends one message in mboxrd form; false (and nothing appended) when its body is not sound.
+BodyRead append_mbox_message(const store::Store& store, const MessageRecord& message, FileWriter& writer) {
+    const std::uint64_t before = writer.written();
+    writer.write(mbox_from_line(message));
+    bool headers_written = false;
+    MboxrdQuoter quoter([&](std::string_view bytes) { writer.write(bytes); });
+    const BodyRead read = read_body(store, message, [&](std::string_view chunk) {
+        if (!headers_written) {
+            const auto newline = chunk.find('\n');
+            const bool lf_only = newline != std::string_view::npos && (newline == 0 || chunk[newline - 1] != '\r');
+            writer.write(mbox_status_lines(message.flags, lf_only ? "\n" : "\r\n"));
+            headers_written = true;
+        }
+        quoter.write(chunk);
     });
+    if (read != BodyRead::sound) {
+        writer.truncate(before);
+        return read;
+    }
+    if (!headers_written) writer.write(mbox_status_lines(message.flags, "\r\n"));
+    quoter.finish();
+    if (!quoter.ends_with_newline()) writer.write("\n");
+    writer.write("\n");
+    return read;
+}
 
-    MailboxExport report;
-    report.mailbox = mailbox.name;
-    const std::string file_name = encode_mailbox_file_name(mailbox.name);
-    report.path = destination / file_name;
+MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailbox, const fs::path& destination) {
+    const MailboxState state(store, ExportFormat::mbox, destination, mailbox);
+    const auto messages = store.read([&](const store::ReadTxn& txn) { return txn.messages(mailbox.id); });
+
+    MailboxExport report = begin_report(mailbox, state, destination);
+    const std::string file_name = report.path.filename().string();
 
     struct stat status {};
     const bool exists = ::stat(report.path.c_str(), &status) == 0;
@@ -243,16 +304,16 @@ MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailb
     if (exists && !S_ISREG(status.st_mode)) {
         throw Error(ErrorCategory::cannot_create, fmt::format("cannot create the mbox file {}: something else is there", report.path.string()));
     }
-    if (exists && !state) {
+    if (exists && !state.record) {
         throw Error(ErrorCategory::cannot_create,
                     fmt::format("{} exists but was not written by an export of this store; move it away or export to another directory",
                                 report.path.string()));
     }
     store::MessageId last = 0;
     std::uint64_t committed = 0;
-    if (exists && state) {
-        last = state->last_message;
-        committed = state->file_size;
+    if (exists && state.record) {
+        last = state.record->last_message;
+        committed = state.record->file_size;
         if (static_cast<std::uint64_t>(status.st_size) < committed) {
             throw Error(ErrorCategory::io,
                         fmt::format("{} is shorter than the last export left it ({} < {} bytes): something else changed it; "
@@ -264,7 +325,7 @@ MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailb
 
     std::vector<const MessageRecord*> pending;
     for (const MessageRecord& message : messages) {
-        if (message.id > last) pending.push_back(&message);
+        if (!exists || state.wanted(message, last)) pending.push_back(&message);
     }
     if (pending.empty() && exists) return report;
 
@@ -275,26 +336,15 @@ MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailb
         FileWriter writer(fd.get(), staging);
         if (committed > 0) copy_prefix(report.path, committed, writer);
         for (const MessageRecord* message : pending) {
-            writer.write(mbox_from_line(*message));
-            bool headers_written = false;
-            MboxrdQuoter quoter([&](std::string_view bytes) { writer.write(bytes); });
             const std::uint64_t before = writer.written();
-            read_body(store, *message, [&](std::string_view chunk) {
-                if (!headers_written) {
-                    const auto newline = chunk.find('\n');
-                    const bool lf_only = newline != std::string_view::npos && (newline == 0 || chunk[newline - 1] != '\r');
-                    writer.write(mbox_status_lines(message->flags, lf_only ? "\n" : "\r\n"));
-                    headers_written = true;
-                }
-                quoter.write(chunk);
-            });
-            if (!headers_written) writer.write(mbox_status_lines(message->flags, "\r\n"));
-            quoter.finish();
-            if (!quoter.ends_with_newline()) writer.write("\n");
-            writer.write("\n");
+            last = std::max(last, message->id);
+            const BodyRead read = append_mbox_message(store, *message, writer);
+            if (read != BodyRead::sound) {
+                report.damaged.push_back(damaged_body(store, *message, read));
+                continue;
+            }
             report.bytes += writer.written() - before;
             ++report.written;
-            last = std::max(last, message->id);
         }
         writer.flush();
         store::sync_file(fd.get(), staging);
@@ -302,10 +352,39 @@ MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailb
     }
     rename_file(staging, report.path);
     store::sync_directory(destination);
-    store::ExportStateRecord record{std::string(to_string(ExportFormat::mbox)), destination.string(), last, unix_time_now(),
-                                    mailbox.name, size};
-    store.write([&](store::WriteTxn& txn) { txn.put_export_state(key, record); });
+    state.save(store, ExportFormat::mbox, destination, report, last, size);
     return report;
+}
+
+// Adds the mailboxes exported under a shortened name to DIR/.mailsync-long-names (rewritten
+// beside itself and renamed, like every file export writes).
+void record_long_names(const fs::path& destination, const std::vector<MailboxExport>& mailboxes) {
+    const fs::path index = destination / long_names_index;
+    std::map<std::string, std::string> names;
+    {
+        std::ifstream in(index);
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto tab = line.find('\t');
+            if (tab != std::string::npos) names[line.substr(0, tab)] = line.substr(tab + 1);
+        }
+    }
+    bool added = false;
+    for (const MailboxExport& mailbox : mailboxes) {
+        if (!mailbox.shortened) continue;
+        added = names.insert_or_assign(mailbox.path.filename().string(), encode_mailbox_file_name(mailbox.mailbox)).second || added;
+    }
+    if (!added) return;
+    const fs::path staging = destination / (std::string(long_names_index) + ".mailsync-tmp");
+    {
+        FileDescriptor fd = create_file(staging);
+        FileWriter writer(fd.get(), staging);
+        writer.write("# mailbox file names shortened by mailsync export: short name, tab, full name (percent-encoded)\n");
+        for (const auto& [short_name, full] : names) writer.write(short_name + "\t" + full + "\n");
+        writer.flush();
+        store::sync_file(fd.get(), staging);
+    }
+    rename_file(staging, index);
 }
 
 }  // namespace
@@ -330,6 +409,12 @@ std::uint64_t ExportReport::renamed() const {
     return total;
 }
 
+std::uint64_t ExportReport::damaged() const {
+    std::uint64_t total = 0;
+    for (const auto& mailbox : mailboxes) total += mailbox.damaged.size();
+    return total;
+}
+
 ExportReport export_mail(store::Store& store, const ExportOptions& options) {
     make_directories(options.destination);
     std::error_code error;
@@ -349,161 +434,15 @@ ExportReport export_mail(store::Store& store, const ExportOptions& options) {
             }
         }
     }
-    for (const auto& mailbox : selected) {
-        if (encode_mailbox_file_name(mailbox.name).size() > max_file_name) {
-            throw Error(ErrorCategory::cannot_create,
-                        fmt::format("the mailbox name '{}' is too long for a file name once encoded", mailbox.name));
-        }
-    }
 
     ExportReport report;
     for (const auto& mailbox : selected) {
         report.mailboxes.push_back(options.format == ExportFormat::maildir ? export_maildir(store, mailbox, options, destination)
                                                                            : export_mbox(store, mailbox, destination));
+        // Recorded as soon as the mailbox is there: an interrupted run leaves no unexplained name.
+        if (report.mailboxes.back().shortened) record_long_names(destination, {report.mailboxes.back()});
     }
     return report;
-}
-
-// ---- names -----------------------------------------------------------------------------------
-
-std::string encode_mailbox_file_name(std::string_view mailbox) {
-    std::string out;
-    for (std::size_t i = 0; i < mailbox.size(); ++i) {
-        const auto byte = static_cast<unsigned char>(mailbox[i]);
-        const bool escape = byte < 0x20 || byte >= 0x7f || byte == '%' || byte == '/' || (i == 0 && byte == '.');
-        if (escape) out += fmt::format("%{:02X}", byte);
-        else out.push_back(static_cast<char>(byte));
-    }
-    return out;
-}
-
-std::optional<std::string> decode_mailbox_file_name(std::string_view file_name) {
-    if (file_name.empty() || file_name.front() == '.') return std::nullopt;
-    std::string out;
-    for (std::size_t i = 0; i < file_name.size(); ++i) {
-        const char c = file_name[i];
-        if (c != '%') {
-            out.push_back(c);
-            continue;
-        }
-        if (i + 2 >= file_name.size()) return std::nullopt;
-        const auto hex = [](char h) -> int {
-            if (h >= '0' && h <= '9') return h - '0';
-            if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-            return -1;
-        };
-        const int high = hex(file_name[i + 1]);
-        const int low = hex(file_name[i + 2]);
-        if (high < 0 || low < 0) return std::nullopt;
-        out.push_back(static_cast<char>(high * 16 + low));
-        i += 2;
-    }
-    if (encode_mailbox_file_name(out) != file_name) return std::nullopt;   // not canonical: not ours
-    return out;
-}
-
-std::string maildir_base_name(const MessageRecord& message, std::string_view tag) {
-    return fmt::format("{}.M{}.mailsync-{}", std::max<store::UnixTime>(message.internaldate, 0), message.id, sanitized_tag(tag));
-}
-
-std::optional<store::MessageId> maildir_message_id(std::string_view file_name, std::string_view tag) {
-    const std::string_view base = file_name.substr(0, file_name.find(':'));
-    const auto first = base.find('.');
-    if (first == std::string_view::npos) return std::nullopt;
-    const auto second = base.find('.', first + 1);
-    if (second == std::string_view::npos) return std::nullopt;
-    if (base.substr(second + 1) != "mailsync-" + sanitized_tag(tag)) return std::nullopt;
-    const std::string_view unique = base.substr(first + 1, second - first - 1);
-    if (unique.size() < 2 || unique.size() > 21 || unique.front() != 'M') return std::nullopt;
-    store::MessageId id = 0;
-    for (char c : unique.substr(1)) {
-        if (c < '0' || c > '9') return std::nullopt;
-        if (id > (UINT64_MAX - 9) / 10) return std::nullopt;
-        id = id * 10 + static_cast<store::MessageId>(c - '0');
-    }
-    return id == 0 ? std::nullopt : std::optional<store::MessageId>(id);
-}
-
-std::string mbox_from_line(const MessageRecord& message) {
-    static constexpr std::array<const char*, 7> days = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr std::array<const char*, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const std::time_t time = message.internaldate;
-    std::tm parts{};
-    if (::gmtime_r(&time, &parts) == nullptr) parts = std::tm{};
-    return fmt::format("From {} {} {} {:2} {:02}:{:02}:{:02} {}\n", envelope_sender(message.from),
-                       days.at(static_cast<std::size_t>(parts.tm_wday) % 7), months.at(static_cast<std::size_t>(parts.tm_mon) % 12),
-                       parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, parts.tm_year + 1900);
-}
-
-std::string mbox_status_lines(const std::vector<std::string>& flags, std::string_view line_ending) {
-    std::string x_status;
-    if (has_flag(flags, "\\Answered")) x_status.push_back('A');
-    if (has_flag(flags, "\\Flagged")) x_status.push_back('F');
-    if (has_flag(flags, "\\Draft")) x_status.push_back('T');
-    if (has_flag(flags, "\\Deleted")) x_status.push_back('D');
-    return fmt::format("Status: {}{}X-Status: {}{}", has_flag(flags, "\\Seen") ? "RO" : "O", line_ending, x_status, line_ending);
-}
-
-// ---- mboxrd quoting --------------------------------------------------------------------------
-
-void MboxrdQuoter::emit(std::string_view bytes) {
-    buffer_.append(bytes);
-    if (buffer_.size() >= chunk_size) {
-        sink_(buffer_);
-        buffer_.clear();
-    }
-}
-
-void MboxrdQuoter::flush_prefix() {
-    for (std::uint64_t i = 0; i < quotes_; ++i) emit(">");
-    emit(std::string_view("From ").substr(0, matched_));
-    if (quotes_ > 0 || matched_ > 0) last_ = matched_ > 0 ? "From "[matched_ - 1] : '>';
-    at_line_start_ = false;
-}
-
-void MboxrdQuoter::write(std::string_view chunk) {
-    static constexpr std::string_view from = "From ";
-    std::size_t i = 0;
-    while (i < chunk.size()) {
-        if (at_line_start_) {
-            const char c = chunk[i];
-            if (matched_ == 0 && c == '>') {
-                ++quotes_;
-                ++i;
-                continue;
-            }
-            if (c == from[matched_]) {
-                ++i;
-                if (++matched_ == from.size()) {
-                    emit(">");
-                    for (std::uint64_t q = 0; q < quotes_; ++q) emit(">");
-                    emit(from);
-                    last_ = ' ';
-                    at_line_start_ = false;
-                }
-                continue;
-            }
-            flush_prefix();
-        }
-        // The rest of the line, up to and including its LF, goes out as it is.
-        const auto newline = chunk.find('\n', i);
-        const std::size_t end = newline == std::string_view::npos ? chunk.size() : newline + 1;
-        emit(chunk.substr(i, end - i));
-        last_ = chunk[end - 1];
-        i = end;
-        if (newline != std::string_view::npos) {
-            at_line_start_ = true;
-            quotes_ = 0;
-            matched_ = 0;
-        }
-    }
-}
-
-void MboxrdQuoter::finish() {
-    if (at_line_start_ && (quotes_ > 0 || matched_ > 0)) flush_prefix();
-    if (!buffer_.empty()) sink_(buffer_);
-    buffer_.clear();
 }
 
 }  // namespace mailsync::sync

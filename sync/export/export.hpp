@@ -18,9 +18,8 @@
 //            lines mailsync added and undoes the mboxrd quoting gets the server's bytes back
 //            (except a message that does not end with a line break, which gets one).
 //
-// Mailbox names: the name as the server spells it (modified UTF-7 included), with '%', '/', bytes
-// below 0x20, 0x7f and above, and a leading '.' percent-encoded (%2F ...): reversible, never "." or
-// "..", never hidden. The hierarchy is flat: "Archive/2023" becomes "Archive%2F2023".
+// Mailbox names: sync/export/export_names.hpp (percent-encoded, reversible; a name too long for a
+// file is shortened with a hash suffix, recorded, and reported).
 //
 // Incremental: one ExportStateRecord per (format, destination, mailbox) in the store records the
 // highest message id written. A re-run writes only messages with a higher id (ids are never
@@ -35,6 +34,12 @@
 // never leaves a partial file under a final name.
 //
 // Messages the server deleted that backup mode keeps are exported too.
+//
+// Damaged bodies: every body is hashed as it is read. A message whose body file is missing or does
+// not have its SHA-256 is not written (its Maildir file is removed from tmp/, its mbox bytes cut
+// off again), the others are; it is reported (MailboxExport::damaged), put on the store's damaged
+// list so that the next sync fetches it again, and remembered in the export state so that a later
+// run writes it once its body is sound.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +52,8 @@
 
 #include "store/records.hpp"
 #include "store/store.hpp"
+#include "sync/export/export_names.hpp"
+#include "sync/export/mbox_format.hpp"
 #include "sync/view/maildir_names.hpp"   // maildir_info: one letter table for export and the view
 
 namespace mailsync::sync {
@@ -61,9 +68,19 @@ struct ExportOptions {
     std::string tag;                      // the account name, part of Maildir file names
 };
 
+// A message left out because its body file is damaged or missing.
+struct DamagedBody {
+    store::MessageId id = 0;
+    std::optional<store::Uid> uid;
+    std::filesystem::path file;           // the body file
+    bool missing = false;                 // else: present, with other bytes than its hash says
+};
+
 struct MailboxExport {
     std::string mailbox;
     std::filesystem::path path;           // the mailbox's directory or mbox file
+    bool shortened = false;               // the name was too long for a file (export_names.hpp)
+    std::vector<DamagedBody> damaged;     // not written by this run
     std::uint64_t written = 0;            // messages written by this run
     std::uint64_t renamed = 0;            // Maildir files renamed because their flags changed
     std::uint64_t bytes = 0;              // message bytes written by this run
@@ -73,49 +90,16 @@ struct ExportReport {
     std::vector<MailboxExport> mailboxes;
     std::uint64_t written() const;
     std::uint64_t renamed() const;
+    std::uint64_t damaged() const;
 };
 
 // Exports the store's mailboxes. Error(cannot_create) when DIR or a file in it cannot be created,
-// Error(bad_input) naming a mailbox the store does not have, Error(io) for failed reads and writes
-// (a missing body file included: run `mailsync verify`).
+// Error(bad_input) naming a mailbox the store does not have, Error(io) for failed reads and writes.
+// A damaged or missing body is no error: it is in the report (the caller decides the exit code).
 ExportReport export_mail(store::Store& store, const ExportOptions& options);
 
-// ---- pieces, public for tests
-
-// The file name a mailbox name is exported under, and back (nullopt: not one of ours).
-std::string encode_mailbox_file_name(std::string_view mailbox);
-std::optional<std::string> decode_mailbox_file_name(std::string_view file_name);
-
-// The Maildir base name (without ":2,...") of a message, and the id back from a file name that
-// export wrote with this tag (nullopt otherwise).
-std::string maildir_base_name(const store::MessageRecord& message, std::string_view tag);
-std::optional<store::MessageId> maildir_message_id(std::string_view file_name, std::string_view tag);
-
-// "From sender Www Mmm dd hh:mm:ss yyyy\n".
-std::string mbox_from_line(const store::MessageRecord& message);
-// The Status: and X-Status: lines, each ending with `line_ending`.
-std::string mbox_status_lines(const std::vector<std::string>& flags, std::string_view line_ending);
-
-// Streams a message through mboxrd quoting: every line matching ^>*From  gets one more '>'.
-// Memory is constant whatever the line lengths.
-class MboxrdQuoter {
-public:
-    explicit MboxrdQuoter(std::function<void(std::string_view)> sink) : sink_(std::move(sink)) {}
-    void write(std::string_view chunk);
-    // Flushes what is held back; afterwards ends_with_newline() says how the message ended.
-    void finish();
-    bool ends_with_newline() const { return last_ == '\n'; }
-
-private:
-    void flush_prefix();
-    void emit(std::string_view bytes);
-
-    std::function<void(std::string_view)> sink_;
-    bool at_line_start_ = true;
-    std::uint64_t quotes_ = 0;   // '>' seen at the start of the current line
-    std::size_t matched_ = 0;    // characters of "From " matched after them
-    std::string buffer_;
-    char last_ = '\n';
-};
+// The file in DIR that maps shortened mailbox file names back to the full names (one line each:
+// the short name, a tab, the plain encoding of the full name).
+inline constexpr const char* long_names_index = ".mailsync-long-names";
 
 }  // namespace mailsync::sync

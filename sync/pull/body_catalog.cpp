@@ -22,16 +22,20 @@ BodyCatalog::Key BodyCatalog::key_of(const MessageIdentity& identity) {
 std::vector<store::BodyHash> BodyCatalog::find(const store::ReadTxn& txn, const MessageIdentity& identity) {
     std::vector<store::BodyHash> hashes;
     if (!identity.usable()) return hashes;
+    // A body on the damaged list is never offered: the download of the message repairs it.
+    const std::vector<store::BodyHash> damaged = txn.damaged_bodies();
+    const auto offered = [&](const store::BodyHash& hash) {
+        return store_.has_body(hash) && std::find(damaged.begin(), damaged.end(), hash) == damaged.end();
+    };
     for (store::MessageId id : txn.messages_with_message_id(identity.message_id)) {
         auto record = txn.message(id);
-        if (record && identity_of(*record) == identity && store_.has_body(record->body_hash))
-            add_distinct(hashes, record->body_hash);
+        if (record && identity_of(*record) == identity && offered(record->body_hash)) add_distinct(hashes, record->body_hash);
     }
     std::lock_guard lock(mutex_);
     auto it = removed_.find(key_of(identity));
     if (it != removed_.end())
         for (const auto& hash : it->second)
-            if (store_.has_body(hash)) add_distinct(hashes, hash);
+            if (offered(hash)) add_distinct(hashes, hash);
     return hashes;
 }
 

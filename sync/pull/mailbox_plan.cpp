@@ -21,11 +21,13 @@ std::string special_use_of(const std::vector<std::string>& attributes) {
 }
 
 bool is_unchanged(const store::MailboxRecord& local, const ServerMailbox& server) {
-    return local.last_sync_method != store::SyncMethod::never && !local.deleted_on_server && server.has_status &&
-           server.highestmodseq && *server.highestmodseq != 0 &&
-           *server.highestmodseq == local.highestmodseq &&
-           server.uidvalidity == local.uidvalidity && server.uidnext == local.uidnext &&
-           server.messages == local.server_messages;
+    if (local.last_sync_method == store::SyncMethod::never || local.deleted_on_server || !server.has_status) return false;
+    if (server.uidvalidity != local.uidvalidity || server.uidnext != local.uidnext || server.messages != local.server_messages)
+        return false;
+    // Empty then and now, and no UID given out since: there is no message whose flags could have
+    // changed, so HIGHESTMODSEQ (missing without CONDSTORE) is not needed to know it.
+    if (server.messages == 0) return true;
+    return server.highestmodseq && *server.highestmodseq != 0 && *server.highestmodseq == local.highestmodseq;
 }
 
 MailboxPlan plan_mailboxes(const std::vector<ServerMailbox>& server, const std::vector<store::MailboxRecord>& local,

@@ -118,6 +118,22 @@ NewMessages::NewMessages(SharedPullState& context, imap::Session& session, Selec
       report_(report) {}
 
 void NewMessages::fetch(const imap::SequenceSet& uids) {
+    try {
+        fetch_all(uids);
+    } catch (...) {
+        // What is complete is kept: every message in the batch has its body file written and
+        // renamed, so a failure after it (a full disk, a cut connection, a server's garbage) must not
+        // make the next run download it again. A failure of this commit too (the disk is full)
+        // leaves the first error to be reported.
+        try {
+            commit_batch();
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
+void NewMessages::fetch_all(const imap::SequenceSet& uids) {
     if (uids.empty()) return;
     context_.progress.add_total(uids.count(), 0);
     for (const auto& chunk : chunk_by_count(uids, std::max<std::size_t>(1, context_.options.metadata_chunk))) {

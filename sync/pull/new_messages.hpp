@@ -34,9 +34,12 @@ public:
     NewMessages(SharedPullState& context, imap::Session& session, SelectedMailboxListener& events, store::MailboxId mailbox,
                 std::string mailbox_name, bool with_modseq, MailboxReport& report);
 
+    // Downloads (or reuses) the messages of `uids` and commits them in batches; when it fails, the
+    // messages complete so far are committed before the error goes on.
     void fetch(const imap::SequenceSet& uids);
 
 private:
+    void fetch_all(const imap::SequenceSet& uids);
     struct ReuseCandidate {
         store::MessageRecord record;
         std::vector<store::BodyHash> bodies;   // stored bodies of the same identity

@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "sync/pull/body_catalog.hpp"
+#include "sync/pull/body_repair.hpp"
 #include "sync/imap/mutf7.hpp"
 #include "sync/imap/tcp_transport.hpp"
 #include "sync/pull/mailbox_filter.hpp"
@@ -235,6 +236,16 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
             continue;
         }
         jobs.push_back(std::move(job));
+    }
+
+    // Bodies found damaged (by verify or export) are fetched again first, on the first connection
+    // before the workers take it over; a no-op sync with none listed reads one key (body_repair.hpp).
+    for (const BodyRepair& repair : repair_bodies(*first.session, store)) {
+        if (repair.result == RepairResult::already_sound) continue;
+        const auto entry = std::find_if(report.mailboxes.begin(), report.mailboxes.end(),
+                                        [&](const MailboxReport& m) { return m.name == repair.mailbox; });
+        if (entry != report.mailboxes.end()) entry->notes.push_back(describe(repair));
+        if (repair.result == RepairResult::repaired) ++report.bodies_refetched;
     }
 
     SerializedStore serialized_store(store);

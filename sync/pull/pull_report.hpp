@@ -91,6 +91,7 @@ struct PullReport {
     std::vector<std::string> removed_mailboxes;   // gone from the server (kept and marked in backup mode)
     unsigned examined = 0;                        // mailboxes selected (EXAMINE)
     unsigned connections = 0;                     // connections opened
+    std::uint64_t bodies_refetched = 0;           // damaged bodies fetched again (body_repair.hpp)
     std::uint64_t wire_bytes_sent = 0, wire_bytes_received = 0;
 
     std::uint64_t total_new() const;

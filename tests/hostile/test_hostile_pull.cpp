@@ -90,20 +90,41 @@ TEST_CASE("hostile pull: gigabytes announced and streamed, then cut: memory boun
     h.check_recovers();
 }
 
+namespace {
+
+// Bodies 1 and 2 whole, body 3 announced at 1000 bytes, 16 sent, then the server closes.
+void cut_in_third_body(Harness& h) {
+    h.account.hostile([](const std::string& command, Reply normal) {
+        if (!is_body_fetch(command)) return normal;
+        const auto third = normal.bytes.find("* 3 FETCH");
+        return Reply{normal.bytes.substr(0, third) + "* 3 FETCH (UID 3 BODY[] {1000}\r\nonly a few bytes",
+                     Reply::Then::close};
+    });
+}
+
+}  // namespace
+
 TEST_CASE("hostile pull: a body shorter than announced then EOF: earlier bodies kept, the cut one is not",
           "[hostile][pull]") {
     Harness h;
     h.options.commit_messages = 1;
     h.account.add("INBOX", 3);
-    h.account.hostile([](const std::string& command, Reply normal) {
-        if (!is_body_fetch(command)) return normal;
-        // Bodies 1 and 2 whole, body 3 announced at 1000 bytes, 16 sent, then the server closes.
-        const auto third = normal.bytes.find("* 3 FETCH");
-        return Reply{normal.bytes.substr(0, third) + "* 3 FETCH (UID 3 BODY[] {1000}\r\nonly a few bytes",
-                     Reply::Then::close};
-    });
+    cut_in_third_body(h);
     const std::string message = h.pull_error(ErrorCategory::unavailable);
     CHECK_THAT(message, Catch::Contains("cut short"));
+    const auto mirrored = h.mirror("INBOX");
+    CHECK(mirrored.count(1) == 1);
+    CHECK(mirrored.count(2) == 1);
+    CHECK(mirrored.count(3) == 0);
+    h.check_recovers();
+}
+
+TEST_CASE("hostile pull: a run that fails mid-batch keeps the bodies it completed (the next run does not download them)",
+          "[hostile][pull]") {
+    Harness h;   // batches of the default size: the failure comes before the first one fills
+    h.account.add("INBOX", 3);
+    cut_in_third_body(h);
+    h.pull_error(ErrorCategory::unavailable);
     const auto mirrored = h.mirror("INBOX");
     CHECK(mirrored.count(1) == 1);
     CHECK(mirrored.count(2) == 1);

@@ -299,3 +299,136 @@ TEST_CASE("export refuses a destination it cannot create", "[export]") {
     CHECK_THROWS_MATCHES(f.run(sync::ExportFormat::maildir, file / "sub"), Error,
                          Catch::Predicate<Error>([](const Error& e) { return e.category() == ErrorCategory::cannot_create; }));
 }
+
+namespace {
+
+// Changes one byte of a message's body file in place (the body the store names stays the same).
+void flip_body_byte(Fixture& f, store::MessageId id) {
+    const auto message = f.store.read([&](const store::ReadTxn& t) { return *t.message(id); });
+    const fs::path file = f.store.body_path(message.body_hash);
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+    std::fstream damaged(file, std::ios::in | std::ios::out | std::ios::binary);
+    damaged.seekp(3);
+    damaged.put('#');
+}
+
+void restore_body(Fixture& f, store::MessageId id) { f.store.put_body(f.bodies.at(id)); }
+
+store::BodyHash body_of(Fixture& f, store::MessageId id) {
+    return f.store.read([&](const store::ReadTxn& t) { return t.message(id)->body_hash; });
+}
+
+}  // namespace
+
+TEST_CASE("a damaged or missing body is left out of a Maildir export, reported, and written once sound", "[export]") {
+    Fixture f;
+    const auto a = f.add("INBOX", plain);
+    const auto b = f.add("INBOX", tricky);
+    const auto c = f.add("INBOX", unix_lines);
+    const auto d = f.add("Other", "Subject: d\r\n\r\nd\r\n");
+    flip_body_byte(f, b);
+    const fs::path out = f.temp.path() / "maildir";
+
+    const sync::ExportReport first = f.run(sync::ExportFormat::maildir, out);
+    CHECK(first.written() == 3);
+    REQUIRE(first.damaged() == 1);
+    const sync::DamagedBody& damaged = first.mailboxes.at(0).damaged.at(0);
+    CHECK(damaged.id == b);
+    CHECK_FALSE(damaged.missing);
+    CHECK(damaged.file == f.store.body_path(body_of(f, b)));
+    CHECK(readback("maildir", out / "INBOX", f.expected({a, c}, "sound")) == 0);
+    CHECK(readback("maildir", out / "Other", f.expected({d}, "other")) == 0);
+    CHECK(files_in(out / "INBOX" / "tmp").empty());   // the damaged copy is not left behind
+    // The next sync is told to fetch it again.
+    CHECK(f.store.read([](const store::ReadTxn& t) { return t.damaged_bodies(); }) == std::vector<store::BodyHash>{body_of(f, b)});
+
+    // Still damaged: still left out, still reported; a new message goes on being exported.
+    const auto e = f.add("INBOX", "Subject: e\r\n\r\ne\r\n");
+    const sync::ExportReport second = f.run(sync::ExportFormat::maildir, out);
+    CHECK(second.written() == 1);
+    CHECK(second.damaged() == 1);
+
+    // Sound again (a sync fetched it): the next run writes it, though its id is below the last one.
+    restore_body(f, b);
+    const sync::ExportReport third = f.run(sync::ExportFormat::maildir, out);
+    CHECK(third.written() == 1);
+    CHECK(third.damaged() == 0);
+    CHECK(readback("maildir", out / "INBOX", f.expected({a, b, c, e}, "all")) == 0);
+    CHECK(f.run(sync::ExportFormat::maildir, out).written() == 0);
+
+    SECTION("a missing body file is reported as missing") {
+        fs::remove(f.store.body_path(body_of(f, d)));
+        const sync::ExportReport gone = f.run(sync::ExportFormat::maildir, f.temp.path() / "again");
+        REQUIRE(gone.damaged() == 1);
+        CHECK(gone.mailboxes.at(1).damaged.at(0).missing);
+        CHECK(gone.written() == 4);
+    }
+}
+
+TEST_CASE("a damaged body is left out of an mbox export without a trace, and appended once sound", "[export]") {
+    Fixture f;
+    const auto a = f.add("INBOX", plain);
+    const auto b = f.add("INBOX", tricky);
+    const auto c = f.add("INBOX", unix_lines);
+    flip_body_byte(f, b);
+    const fs::path out = f.temp.path() / "mbox";
+
+    const sync::ExportReport first = f.run(sync::ExportFormat::mbox, out);
+    CHECK(first.written() == 2);
+    REQUIRE(first.damaged() == 1);
+    CHECK(first.mailboxes.at(0).damaged.at(0).id == b);
+    CHECK(readback("mbox", out / "INBOX", f.expected({a, c}, "sound")) == 0);
+    CHECK(test::read_file(out / "INBOX").find("#") == std::string::npos);   // none of its bytes got in
+
+    CHECK(f.run(sync::ExportFormat::mbox, out).damaged() == 1);
+    restore_body(f, b);
+    CHECK(f.run(sync::ExportFormat::mbox, out).written() == 1);
+    CHECK(readback("mbox", out / "INBOX", f.expected({a, b, c}, "all")) == 0);
+    CHECK(f.run(sync::ExportFormat::mbox, out).written() == 0);   // and never twice
+    CHECK(readback("mbox", out / "INBOX", f.expected({a, b, c}, "again")) == 0);
+}
+
+TEST_CASE("a mailbox name too long for a file is shortened reversibly, recorded, and found again", "[export]") {
+    const std::string long_name(300, 'L');
+    const std::string slashes = std::string(20, 'x') + std::string(150, '/');   // %2F escapes across the cut
+    for (const std::string& name : {long_name, slashes, std::string(240, 'a') + "/b", std::string(1000, '\xc3')}) {
+        const std::string file = sync::export_file_name(name);
+        CAPTURE(name.size(), file);
+        CHECK(file.size() <= sync::max_export_name);
+        CHECK(sync::is_shortened_name(file));
+        CHECK(sync::export_file_name(name) == file);                            // the same each time
+        CHECK(sync::export_file_name(name + "2") != file);                      // another name, another file
+        const std::string prefix = file.substr(0, file.size() - 18);
+        CHECK(sync::decode_mailbox_file_name(prefix).has_value());              // no escape cut in two
+        CHECK(sync::encode_mailbox_file_name(name).starts_with(prefix));
+        CHECK_FALSE(sync::decode_mailbox_file_name(file));                      // never taken for a plain name
+    }
+    CHECK(sync::export_file_name(std::string(240, 'a')) == std::string(240, 'a'));   // fits: not shortened
+    CHECK_FALSE(sync::is_shortened_name(std::string(240, 'a')));
+
+    for (const auto format : {sync::ExportFormat::maildir, sync::ExportFormat::mbox}) {
+        CAPTURE(sync::to_string(format));
+        Fixture f;
+        const auto a = f.add("INBOX", plain);
+        const auto b = f.add(long_name, tricky);
+        const fs::path out = f.temp.path() / "out";
+        const sync::ExportReport first = f.run(format, out);
+        REQUIRE(first.mailboxes.size() == 2);
+        CHECK(first.written() == 2);
+        const sync::MailboxExport& shortened = first.mailboxes.at(1);
+        CHECK(shortened.shortened);
+        CHECK(shortened.path == out / sync::export_file_name(long_name));
+        CHECK(readback(std::string(sync::to_string(format)), out / "INBOX", f.expected({a}, "inbox")) == 0);
+        CHECK(readback(std::string(sync::to_string(format)), shortened.path, f.expected({b}, "long")) == 0);
+        const std::string index = test::read_file(out / sync::long_names_index);
+        CHECK(index.find(shortened.path.filename().string() + "\t" + long_name + "\n") != std::string::npos);
+
+        // Incremental: the same file, only the new message.
+        const auto c = f.add(long_name, unix_lines);
+        const sync::ExportReport second = f.run(format, out);
+        CHECK(second.written() == 1);
+        CHECK(second.mailboxes.at(1).path == shortened.path);
+        CHECK(readback(std::string(sync::to_string(format)), shortened.path, f.expected({b, c}, "long2")) == 0);
+        CHECK(test::read_file(out / sync::long_names_index) == index);
+    }
+}

@@ -151,6 +151,22 @@ TEST_CASE("mailbox plan: unchanged means all four STATUS values as stored") {
     auto never = local;
     never.last_sync_method = store::SyncMethod::never;
     CHECK_FALSE(is_unchanged(never, server));
+
+    // Empty then and now, same UIDNEXT: unchanged even without HIGHESTMODSEQ (no CONDSTORE).
+    auto empty_local = local;
+    empty_local.server_messages = 0;
+    empty_local.highestmodseq = 0;
+    empty_local.last_sync_method = store::SyncMethod::plain;
+    auto empty = server;
+    empty.messages = 0;
+    empty.highestmodseq.reset();
+    CHECK(is_unchanged(empty_local, empty));
+    auto arrived_and_left = empty;   // a message came and was expunged: UIDNEXT moved
+    arrived_and_left.uidnext = 21;
+    CHECK_FALSE(is_unchanged(empty_local, arrived_and_left));
+    auto arrived = empty;
+    arrived.messages = 1;
+    CHECK_FALSE(is_unchanged(empty_local, arrived));
     CHECK(special_use_of({"\\HASNOCHILDREN", "\\SENT"}) == "\\Sent");
 }
 

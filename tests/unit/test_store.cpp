@@ -180,6 +180,22 @@ TEST_CASE("every record survives encode and decode", "[store][records]") {
     SECTION("conflict") { check_round_trip(full_conflict(), decode_conflict); }
     SECTION("export state") {
         check_round_trip(ExportStateRecord{"maildir", "/backup/mail", 999, 1700000000}, decode_export_state);
+        check_round_trip(ExportStateRecord{"mbox", "/backup", 999, 1700000000, "INBOX", 4096, "INBOX", {3, 7}}, decode_export_state);
+    }
+    SECTION("export state of version 2 (no file name, no skipped messages)") {
+        const ExportStateRecord current{"mbox", "/backup", 999, 1700000000, "INBOX", 4096, "", {}};
+        std::string old = encode(current);
+        old.resize(old.size() - 4 - 4);   // without the empty file name and the zero count
+        old[0] = 2;
+        CHECK(decode_export_state(old) == current);
+    }
+    SECTION("damaged bodies") {
+        const std::vector<BodyHash> hashes{Sha256::of("a"), Sha256::of("b")};
+        CHECK(decode_damaged_bodies(encode_damaged_bodies(hashes)) == hashes);
+        CHECK(decode_damaged_bodies(encode_damaged_bodies({})).empty());
+        std::string cut = encode_damaged_bodies(hashes);
+        cut.pop_back();
+        CHECK_THROWS_AS(decode_damaged_bodies(cut), Error);
     }
     SECTION("oauth token") { check_round_trip(OAuthTokenRecord{"ya29.token", 1700003600}, decode_oauth_token); }
     SECTION("sync run") {

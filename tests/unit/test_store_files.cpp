@@ -200,6 +200,38 @@ TEST_CASE("a body file that was changed or lost is found by check and verify", "
     CHECK(store.verify(false).size() == 1);
 }
 
+TEST_CASE("verify puts what it finds on the damaged list, and takes off what is sound again", "[store][blobs]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    const StoredBody first = store.put_body("first body");
+    const StoredBody second = store.put_body("second body");
+    store.write([&](WriteTxn& t) {
+        const auto inbox = t.add_mailbox(sample_mailbox("INBOX"));
+        t.add_message(sample_message(inbox, 1, first.hash));
+        t.add_message(sample_message(inbox, 2, second.hash));
+    });
+    const auto listed = [&] { return store.read([](const ReadTxn& t) { return t.damaged_bodies(); }); };
+    CHECK(listed().empty());
+    { std::ofstream(store.body_path(first.hash), std::ios::binary) << "tampered"; }
+    fs::remove(store.body_path(second.hash));
+    CHECK(store.verify(false).size() == 1);
+    CHECK(listed().empty());   // a check without re-hashing leaves the list alone
+    CHECK(store.verify(true).size() == 2);
+    CHECK(listed() == std::vector<BodyHash>{first.hash, second.hash});
+    CHECK(store.verify(true).size() == 2);
+    CHECK(listed().size() == 2);   // each once
+    store.put_body("first body");
+    CHECK(store.verify(true).size() == 1);
+    CHECK(listed() == std::vector<BodyHash>{second.hash});
+    store.write([&](WriteTxn& t) {
+        t.mark_body_sound(second.hash);
+        t.mark_body_sound(second.hash);   // not listed: nothing happens
+        t.mark_body_damaged(first.hash);
+        t.mark_body_damaged(first.hash);
+    });
+    CHECK(listed() == std::vector<BodyHash>{first.hash});
+}
+
 TEST_CASE("a truncated database is refused with a message, never read past its end", "[store][damage]") {
     TempDir dir;
     {
@@ -233,6 +265,54 @@ TEST_CASE("a truncated database is refused with a message, never read past its e
         std::ofstream(database, std::ios::binary | std::ios::trunc) << intact;
     }
     CHECK(open_and_read() == 0);
+}
+
+TEST_CASE("a damaged page of the database is refused, naming data.mdb", "[store][damage]") {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        const StoredBody body = store.put_body("a body");
+        store.write([&](WriteTxn& t) {
+            const auto inbox = t.add_mailbox(sample_mailbox("INBOX"));
+            for (Uid uid = 1; uid <= 200; ++uid) t.add_message(sample_message(inbox, uid, body.hash));
+        });
+    }
+    // Every page after the two meta pages zeroed: the header is sound, the tree is not.
+    const fs::path database = dir.store() / "data.mdb";
+    const auto size = fs::file_size(database);
+    REQUIRE(size > 3 * 4096);
+    {
+        std::fstream out(database, std::ios::in | std::ios::out | std::ios::binary);
+        out.seekp(2 * 4096);
+        const std::string zeros(size - 2 * 4096, '\0');
+        out.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    }
+    const auto read_all = [&] {
+        auto store = Store::open(dir.store(), Access::shared);
+        return store.read([](const ReadTxn& t) { return t.mailboxes().size(); });
+    };
+    CHECK_THROWS_MATCHES(read_all(), Error, Catch::Predicate<Error>([&](const Error& e) {
+                             const std::string text = e.what();
+                             return e.category() == ErrorCategory::io && text.find("data.mdb is damaged") != std::string::npos &&
+                                    text.find(dir.store().string()) != std::string::npos;
+                         }));
+}
+
+TEST_CASE("a database without the store's tables beside body files is refused, not taken for a new store", "[store][damage]") {
+    TempDir dir;
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        store.put_body("a body of a message the lost database named");
+    }
+    // A data.mdb LMDB accepts but that holds no table: what a damaged catalog of tables reads as.
+    const fs::path bare = dir.path() / "bare";
+    fs::create_directories(bare);
+    { lmdb::Env::open(bare, lmdb::EnvOptions{}); }
+    fs::copy_file(bare / "data.mdb", dir.store() / "data.mdb", fs::copy_options::overwrite_existing);
+    fs::remove(dir.store() / "lock.mdb");
+    CHECK_THROWS_MATCHES(Store::open(dir.store(), Access::shared), Error, Catch::Predicate<Error>([](const Error& e) {
+                             return e.category() == ErrorCategory::io && std::string(e.what()).find("no schema version") != std::string::npos;
+                         }));
 }
 
 TEST_CASE("an empty or missing database beside body files is refused, not taken for a new store", "[store][damage]") {
