@@ -8,8 +8,10 @@
 # BENCH_WORK (work directory). Mail from scripts/generate-mail.py, loaded by scripts/load-mail.sh
 # into INBOX of a throwaway Dovecot (bench/lib/work-dovecot.sh); two-way account on loopback.
 # Steps: sync without a view; 5 no-op syncs timed; `maildir:` added, a sync writes the view; 5
-# no-op syncs timed (each scans the view and compares it with the mirror). Disk: `du -sk` of store
-# and view together (du counts a file linked twice once) against the sum of the messages' sizes.
+# no-op syncs timed (each scans the view and compares it with the mirror). Beside it, in the same
+# run against the same server: mbsync (isync) two-way with its own Maildir (`Sync All`, what the
+# view replaces), its first sync and 5 no-op syncs timed. Disk: `du -sk` of store and view together
+# (du counts a file linked twice once) against the sum of the messages' sizes, and mbsync's Maildir.
 # Prints the figures.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +25,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "${MAILSYNC:-}" ] || { echo "view.sh: set MAILSYNC to the mailsync binary" >&2; exit 64; }
+"$ROOT/scripts/install-deps.sh" --bench
+command -v mbsync >/dev/null || { echo "view.sh: no mbsync after installing isync" >&2; exit 69; }
 CACHE=${BENCH_CACHE:-$ROOT/bench/.cache}
 MAIL=$CACHE/size-s$SEED-n$N   # the same mail as bench/store-size.sh's
 # shellcheck source=bench/lib/generated-mail.sh
@@ -41,18 +45,54 @@ config() {  # extra lines
     "$IMAP_PORT" "$u" "$d/password" "$d/store" "$1" >"$d/mailsync.yaml"
   chmod 600 "$d/mailsync.yaml"
 }
-noop_median() {  # -> median seconds of 5 no-op syncs
+noop_median() {  # COMMAND... -> median seconds of 5 runs of it
   for _ in 1 2 3 4 5; do
-    /usr/bin/time -f %e -o "$d/t" "$MAILSYNC" -c "$d/mailsync.yaml" sync; cat "$d/t"
+    /usr/bin/time -f %e -o "$d/t" "$@"; cat "$d/t"
   done | sort -n | sed -n 3p
+}
+mbsync_config() {
+  mkdir -p "$d/mbsync"
+  cat >"$d/mbsyncrc" <<EOF
+# bench/view.sh: mbsync two-way with its Maildir, the same account
+IMAPAccount view
+Host 127.0.0.1
+Port $IMAP_PORT
+User $u
+PassCmd "cat $d/password"
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account view
+
+MaildirStore near
+Path $d/mbsync/
+Inbox $d/mbsync/INBOX
+SubFolders Verbatim
+
+Channel view
+Far :far:
+Near :near:
+Patterns *
+Create Both
+Expunge Both
+Sync All
+SyncState *
+EOF
+  chmod 600 "$d/mbsyncrc"
 }
 config ""
 "$MAILSYNC" -c "$d/mailsync.yaml" sync
-without=$(noop_median)
+without=$(noop_median "$MAILSYNC" -c "$d/mailsync.yaml" sync)
 config "    maildir: $d/Mail
 "
 /usr/bin/time -f %e -o "$d/t" "$MAILSYNC" -c "$d/mailsync.yaml" sync; first=$(cat "$d/t")
-with=$(noop_median)
+with=$(noop_median "$MAILSYNC" -c "$d/mailsync.yaml" sync)
+mbsync_config
+/usr/bin/time -f %e -o "$d/t" mbsync -q -c "$d/mbsyncrc" -a; mbsync_first=$(cat "$d/t")
+mbsync_noop=$(noop_median mbsync -q -c "$d/mbsyncrc" -a)
+mbsync_files=$(find "$d/mbsync" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l)
+mbsync_kb=$(du -sk "$d/mbsync" | cut -f1)
 files=$(find "$d/Mail" -type f | wc -l)
 mail_kb=$(find "$MAIL" -name '*.eml' -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s / 1024 }')
 store_kb=$(du -sk "$d/store" | cut -f1)
@@ -61,3 +101,4 @@ echo "messages $N, view files $files, mail ${mail_kb} KB"
 echo "disk: store ${store_kb} KB, store + view ${both_kb} KB = $(awk -v a="$both_kb" -v b="$mail_kb" 'BEGIN { printf "%.3f", a / b }') x the mail"
 echo "sync writing the view: ${first} s"
 echo "no-op sync (median of 5): without a view ${without} s, with a view of $files files ${with} s"
+echo "mbsync two-way Maildir ($mbsync_files files, ${mbsync_kb} KB): first sync ${mbsync_first} s, no-op (median of 5) ${mbsync_noop} s"
