@@ -2,6 +2,7 @@
 // make, and what an interrupted update left is recognised and only recorded (never queued twice).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -91,6 +92,12 @@ TEST_CASE("scan: each client change is queued once, and a second scan finds noth
     CHECK(report.changes() == 0);
     CHECK(f.queue().size() == 4);
     CHECK(maildir_view_status(f.store, f.settings).problems.size() == 1);
+    // Until the update, the appended file is still the client's (its bytes, LF line ends, its mode):
+    // verify calls that out of date, not damage (an interrupted sync leaves the view so).
+    const ViewCheck before_update = check_maildir_view(f.store, f.settings, true);
+    CHECK(before_update.damage.empty());
+    CHECK(std::any_of(before_update.out_of_date.begin(), before_update.out_of_date.end(),
+                      [](const std::string& line) { return line.find("1800000000.R1.laptop") != std::string::npos; }));
 
     // The update names the appended file as ours, a link to the stored body; still nothing to queue.
     update_maildir_view(f.store, f.settings);
