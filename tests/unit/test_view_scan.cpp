@@ -149,3 +149,24 @@ TEST_CASE("scan: a missing view or INBOX folder queues nothing", "[view][scan]")
     CHECK(report.changes() == 0);
     CHECK(f.queue().empty());
 }
+
+// A no-op sync must not pay a commit (an fsync) for the view: a scan and an update that find
+// nothing to do write nothing. The state's `updated` is planted to tell a rewrite.
+TEST_CASE("scan and update: nothing changed, nothing written", "[view][scan]") {
+    ScanFixture f;
+    f.add(f.inbox, 1, "Subject: a\r\n\r\na\r\n");
+    f.add(f.archive, 2, "Subject: b\r\n\r\nb\r\n");
+    update_maildir_view(f.store, f.settings);
+    f.store.write([](store::WriteTxn& t) {
+        auto state = *t.view_state();
+        state.updated = 1;
+        t.put_view_state(state);
+    });
+    CHECK(scan_maildir_view(f.store, f.settings, now).changes() == 0);
+    CHECK(update_maildir_view(f.store, f.settings).changes() == 0);
+    CHECK(f.store.read([](const store::ReadTxn& t) { return t.view_state(); })->updated == 1);
+    // A change is still written, and dates the state again.
+    f.add(f.inbox, 3, "Subject: c\r\n\r\nc\r\n");
+    CHECK(update_maildir_view(f.store, f.settings).created == 1);
+    CHECK(f.store.read([](const store::ReadTxn& t) { return t.view_state(); })->updated > 1);
+}
