@@ -7,9 +7,13 @@
 # Environment: MAILSYNC (the binary; required), BENCH_CACHE (generated mail; default bench/.cache),
 # BENCH_WORK (work directory). Mail from scripts/generate-mail.py, loaded by scripts/load-mail.sh
 # into INBOX of a throwaway Dovecot (bench/lib/work-dovecot.sh); two-way account on loopback.
-# Steps: sync without a view; 5 no-op syncs timed; `maildir:` added, a sync writes the view; 5
-# no-op syncs timed (each scans the view and compares it with the mirror). Disk: `du -sk` of store
-# and view together (du counts a file linked twice once) against the sum of the messages' sizes.
+# Steps: a first sync without a view; then with `maildir:` added, a sync writes the view; mbsync
+# (isync) two-way with its own Maildir (`Sync All`, what the view replaces) makes its first sync of
+# the same account. Then 5 rounds of three no-op syncs, timed: mailsync without the view (the same
+# store, a configuration without `maildir:`), mailsync with it (scan of the view, comparison with
+# the mirror, update), mbsync. Interleaved, so that the machine's load (other work, the page cache)
+# weighs on the three alike; the medians are printed. Disk: `du -sk` of store and view together
+# (du counts a file linked twice once) against the sum of the messages' sizes, and mbsync's Maildir.
 # Prints the figures.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +27,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "${MAILSYNC:-}" ] || { echo "view.sh: set MAILSYNC to the mailsync binary" >&2; exit 64; }
+"$ROOT/scripts/install-deps.sh" --bench
+command -v mbsync >/dev/null || { echo "view.sh: no mbsync after installing isync" >&2; exit 69; }
 CACHE=${BENCH_CACHE:-$ROOT/bench/.cache}
 MAIL=$CACHE/size-s$SEED-n$N   # the same mail as bench/store-size.sh's
 # shellcheck source=bench/lib/generated-mail.sh
@@ -36,23 +42,63 @@ u=t_view_n$N
 d=$WORK/acct
 mkdir -p "$d"; chmod 700 "$d"
 (umask 077; printf '%s\n' "$u-pw" >"$d/password")
-config() {  # extra lines
+config() {  # FILE EXTRA-LINES
   printf 'accounts:\n  view:\n    host: 127.0.0.1\n    port: %s\n    tls: none\n    user: %s\n    password_file: %s\n    store: %s\n%s' \
-    "$IMAP_PORT" "$u" "$d/password" "$d/store" "$1" >"$d/mailsync.yaml"
-  chmod 600 "$d/mailsync.yaml"
+    "$IMAP_PORT" "$u" "$d/password" "$d/store" "$2" >"$1"
+  chmod 600 "$1"
 }
-noop_median() {  # -> median seconds of 5 no-op syncs
-  for _ in 1 2 3 4 5; do
-    /usr/bin/time -f %e -o "$d/t" "$MAILSYNC" -c "$d/mailsync.yaml" sync; cat "$d/t"
-  done | sort -n | sed -n 3p
+timed() {  # LOG COMMAND... : appends the command's wall seconds to LOG
+  /usr/bin/time -f %e -o "$d/t" "${@:2}"; cat "$d/t" >>"$1"
 }
-config ""
-"$MAILSYNC" -c "$d/mailsync.yaml" sync
-without=$(noop_median)
-config "    maildir: $d/Mail
+median() { sort -n "$1" | sed -n 3p; }
+mbsync_config() {
+  mkdir -p "$d/mbsync"
+  cat >"$d/mbsyncrc" <<EOF
+# bench/view.sh: mbsync two-way with its Maildir, the same account
+IMAPAccount view
+Host 127.0.0.1
+Port $IMAP_PORT
+User $u
+PassCmd "cat $d/password"
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account view
+
+MaildirStore near
+Path $d/mbsync/
+Inbox $d/mbsync/INBOX
+SubFolders Verbatim
+
+Channel view
+Far :far:
+Near :near:
+Patterns *
+Create Both
+Expunge Both
+Sync All
+SyncState *
+EOF
+  chmod 600 "$d/mbsyncrc"
+}
+config "$d/without-view.yaml" ""
+config "$d/with-view.yaml" "    maildir: $d/Mail
 "
-/usr/bin/time -f %e -o "$d/t" "$MAILSYNC" -c "$d/mailsync.yaml" sync; first=$(cat "$d/t")
-with=$(noop_median)
+"$MAILSYNC" -c "$d/without-view.yaml" sync
+rm -f "$d"/*.times
+timed "$d/first-view.times" "$MAILSYNC" -c "$d/with-view.yaml" sync
+mbsync_config
+timed "$d/first-mbsync.times" mbsync -q -c "$d/mbsyncrc" -a
+for _ in 1 2 3 4 5; do
+  timed "$d/without.times" "$MAILSYNC" -c "$d/without-view.yaml" sync
+  timed "$d/with.times" "$MAILSYNC" -c "$d/with-view.yaml" sync
+  timed "$d/mbsync.times" mbsync -q -c "$d/mbsyncrc" -a
+done
+first=$(cat "$d/first-view.times") mbsync_first=$(cat "$d/first-mbsync.times")
+without=$(median "$d/without.times") with=$(median "$d/with.times") mbsync_noop=$(median "$d/mbsync.times")
+mbsync_files=$(find "$d/mbsync" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l)
+mbsync_kb=$(du -sk "$d/mbsync" | cut -f1)
 files=$(find "$d/Mail" -type f | wc -l)
 mail_kb=$(find "$MAIL" -name '*.eml' -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s / 1024 }')
 store_kb=$(du -sk "$d/store" | cut -f1)
@@ -60,4 +106,5 @@ both_kb=$(du -sk "$d/store" "$d/Mail" | awk '{ s += $1 } END { print s }')
 echo "messages $N, view files $files, mail ${mail_kb} KB"
 echo "disk: store ${store_kb} KB, store + view ${both_kb} KB = $(awk -v a="$both_kb" -v b="$mail_kb" 'BEGIN { printf "%.3f", a / b }') x the mail"
 echo "sync writing the view: ${first} s"
-echo "no-op sync (median of 5): without a view ${without} s, with a view of $files files ${with} s"
+echo "no-op sync (median of 5, interleaved): mailsync without a view ${without} s, with a view of $files files ${with} s, mbsync ${mbsync_noop} s"
+echo "mbsync two-way Maildir ($mbsync_files files, ${mbsync_kb} KB): first sync ${mbsync_first} s"

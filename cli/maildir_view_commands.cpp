@@ -31,9 +31,9 @@ std::optional<sync::MaildirViewSettings> maildir_view_settings(const Account& ac
     return sync::MaildirViewSettings{*account.maildir, account.maildir_layout, this_host(), account.mode == SyncMode::two_way};
 }
 
-bool scan_view_before_sync(const Account& account, store::Store& store, Output& output) {
+ViewScanOutcome scan_view_before_sync(const Account& account, store::Store& store, Output& output) {
     const auto settings = maildir_view_settings(account);
-    if (!settings || !settings->two_way) return true;
+    if (!settings || !settings->two_way) return {};
     try {
         const sync::ViewScanReport report = sync::scan_maildir_view(store, *settings, unix_time_now());
         if (report.changes() > 0)
@@ -42,12 +42,47 @@ bool scan_view_before_sync(const Account& account, store::Store& store, Output& 
                                       account.name, report.flags, report.moves, report.copies, report.deletes, report.appends,
                                       report.folders_created, report.folders_renamed, report.folders_removed));
         for (const auto& problem : report.problems) output.warning(fmt::format("{}: Maildir view: {}", account.name, problem));
-        return !report.view_missing;
+        return {!report.view_missing, report};
     } catch (const Error& error) {
         output.warning(fmt::format("{}: the Maildir view {} could not be read, so it is not updated either: {}", account.name,
                                    settings->root.string(), error.what()));
-        return false;
+        return {false, std::nullopt};
     }
+}
+
+void view_sync_json(JsonWriter& json, const Account& account, const ViewScanOutcome& scan,
+                    const std::optional<sync::ViewUpdateReport>& update) {
+    json.key("maildir_view");
+    if (!account.maildir) {
+        json.null();
+        return;
+    }
+    json.begin_object().key("scan");
+    if (const auto& s = scan.report) {
+        json.begin_object()
+            .key("flags").value(s->flags).key("moves").value(s->moves).key("copies").value(s->copies)
+            .key("deletes").value(s->deletes).key("appends").value(s->appends)
+            .key("folders_created").value(s->folders_created).key("folders_renamed").value(s->folders_renamed)
+            .key("folders_removed").value(s->folders_removed).key("adopted").value(s->adopted)
+            .key("problems").begin_array();
+        for (const auto& problem : s->problems) json.value(problem);
+        json.end_array().end_object();
+    } else {
+        json.null();
+    }
+    json.key("update");
+    if (update) {
+        json.begin_object()
+            .key("created").value(update->created).key("renamed").value(update->renamed).key("removed").value(update->removed)
+            .key("folders_created").value(update->folders_created).key("folders_renamed").value(update->folders_renamed)
+            .key("folders_removed").value(update->folders_removed).key("copies").value(update->copies)
+            .key("notes").begin_array();
+        for (const auto& note : update->notes) json.value(note);
+        json.end_array().end_object();
+    } else {
+        json.null();
+    }
+    json.end_object();
 }
 
 std::optional<sync::ViewUpdateReport> update_view_after_sync(const Account& account, store::Store& store, Output& output) {
@@ -117,7 +152,7 @@ int run_view(const CommandContext& context, const ViewArguments& arguments) {
         // What clients did since the last sync is queued first: a rebuild loses none of it. A view
         // that is missing altogether has nothing to scan: a rebuild writes it again.
         const bool missing = !std::filesystem::is_directory(settings->root);
-        if (!scan_view_before_sync(*account, store, output) && !(arguments.rebuild && missing))
+        if (!scan_view_before_sync(*account, store, output).update && !(arguments.rebuild && missing))
             throw Error(ErrorCategory::io, fmt::format("the Maildir view {} could not be read; nothing was rewritten", settings->root.string()));
         const sync::ViewUpdateReport report =
             arguments.rebuild ? sync::rebuild_maildir_view(store, *settings) : sync::update_maildir_view(store, *settings);

@@ -124,10 +124,12 @@ std::optional<sync::ReplayReport> push(const Account& account, store::Store& sto
 }
 
 void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds,
-                       const std::optional<sync::ReplayReport>& pushed, const std::optional<store::SweepReport>& swept) {
+                       const std::optional<sync::ReplayReport>& pushed, const std::optional<store::SweepReport>& swept,
+                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update) {
     json.begin_object()
         .key("account").value(account.name);
     write_json_push(json, pushed);
+    view_sync_json(json, account, view_scan, view_update);
     json.key("swept");
     if (swept) json.begin_object().key("bodies").value(swept->orphan_bodies).key("bytes").value(swept->orphan_bytes).end_object();
     else json.null();
@@ -178,16 +180,18 @@ std::string summary_line(const Account& account, const sync::PullReport& report,
 int sync_opened(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
                 store::Store& store) {
     Output& output = context.output;
-    const bool view_scanned = scan_view_before_sync(account, store, output);
+    const ViewScanOutcome view_scan = scan_view_before_sync(account, store, output);
+    std::optional<sync::ViewUpdateReport> view_update;
     std::optional<sync::ReplayReport> pushed;
     if (!arguments.pull_only) pushed = push(account, store, output);
     const int push_code = pushed && pushed->failed > 0 ? exit_code::protocol : exit_code::ok;
     if (pushed && !output.json()) output.note(push_line(account, *pushed));
     if (arguments.push_only) {
-        if (view_scanned) update_view_after_sync(account, store, output);
+        if (view_scan.update) view_update = update_view_after_sync(account, store, output);
         if (output.json()) {
             json.begin_object().key("account").value(account.name);
             write_json_push(json, pushed);
+            view_sync_json(json, account, view_scan, view_update);
             json.end_object();
         } else if (!pushed) {
             output.note(fmt::format("{}: nothing to push", account.name));
@@ -206,10 +210,10 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
     const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
-    if (view_scanned) update_view_after_sync(account, store, output);
+    if (view_scan.update) view_update = update_view_after_sync(account, store, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (output.json()) write_json_report(json, account, report, seconds, pushed, swept);
+    if (output.json()) write_json_report(json, account, report, seconds, pushed, swept, view_scan, view_update);
     else output.note(summary_line(account, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)
@@ -330,9 +334,9 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     // The Maildir view: scanned before each pull and whenever inotify reports a change in it (what
     // the scan queues wakes the replay through the queue-changed file), written after each pull.
     hooks.pull = [&] {
-        const bool view_scanned = scan_view_before_sync(account, store, output);
+        const bool update_view = scan_view_before_sync(account, store, output).update;
         sync::PullReport report = sync::pull(factory, store, options);
-        if (view_scanned) update_view_after_sync(account, store, output);
+        if (update_view) update_view_after_sync(account, store, output);
         update_search_index(account, store, output);
         const auto now = std::chrono::steady_clock::now();
         if (!last_sweep || now - *last_sweep >= std::chrono::hours(1)) {

@@ -203,7 +203,7 @@ struct ViewStateRecord {
     std::string layout;
     std::vector<std::string> problems;
     std::uint64_t copies = 0;     // files written as copies, not hard links (another file system)
-    UnixTime updated = 0;
+    UnixTime updated = 0;         // when an update last changed the view
     friend bool operator==(const ViewStateRecord&, const ViewStateRecord&) = default;
 };
 

@@ -10,6 +10,7 @@
 
 #include "store/files.hpp"
 #include "sync/server/mailbox_names.hpp"
+#include "sync/view/maildir_names.hpp"
 #include "sync/view/maildir_view.hpp"
 #include "sync/view/view_model.hpp"
 
@@ -70,6 +71,14 @@ ViewCheck check_maildir_view(store::Store& store, const MaildirViewSettings& set
                 struct stat status {};
                 if (::lstat(path.c_str(), &status) != 0) {
                     check.out_of_date.push_back(fmt::format("message {}: {} was removed by a client", message.id, path.string()));
+                    return;
+                }
+                // A file a client wrote (the scan queued its append) keeps the client's bytes and
+                // mode until the update after its replay puts the stored body in its place: an
+                // interrupted sync leaves it so, which is not damage.
+                if (parse_maildir_file_name(path.filename().string()).id != message.id) {
+                    check.out_of_date.push_back(fmt::format("message {}: {} is still the client's file; the next sync puts the "
+                                                            "stored body in its place", message.id, path.string()));
                     return;
                 }
                 if (!S_ISREG(status.st_mode) || static_cast<std::uint64_t>(status.st_size) != message.size) {

@@ -434,7 +434,9 @@ private:
         return true;
     }
 
+    // Only when they changed: a scan that finds nothing new writes nothing (no commit, no fsync).
     void save_problems(store::ViewStateRecord state) {
+        if (state.problems == report_.problems) return;
         state.problems = report_.problems;
         store_.write([&](store::WriteTxn& txn) { txn.put_view_state(state); });
     }

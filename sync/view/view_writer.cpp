@@ -70,6 +70,7 @@ private:
             return;
         }
         problems_ = state->problems;
+        recorded_state_ = state;
         store_.read([&](const store::ReadTxn& txn) {
             for (auto& file : txn.view_files()) files_.emplace(file.message, std::move(file));
             for (auto& folder : txn.view_folders()) folders_.emplace(folder.mailbox, std::move(folder));
@@ -86,6 +87,7 @@ private:
         }
         std::sort(wanted.begin(), wanted.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
         std::set<MessageId> moved_files;
+        std::vector<MailboxId> changed_folders;
         for (const auto& [mailbox, path] : wanted) {
             auto known = folders_.find(mailbox.id);
             if (known != folders_.end() && known->second.path != path) {
@@ -102,12 +104,16 @@ private:
                 ++report_.folders_created;
             }
             make_maildir(absolute(path));
-            folders_[mailbox.id] = ViewFolderRecord{mailbox.id, path, inode_of(absolute(path)).value_or(0)};
+            const ViewFolderRecord record{mailbox.id, path, inode_of(absolute(path)).value_or(0)};
+            if (known == folders_.end() || known->second != record) changed_folders.push_back(mailbox.id);
+            folders_[mailbox.id] = record;
         }
-        store_.write([&](store::WriteTxn& txn) {
-            for (const auto& [mailbox, path] : wanted) txn.put_view_folder(folders_.at(mailbox.id));
-            for (MessageId id : moved_files) txn.put_view_file(files_.at(id));
-        });
+        // A no-op sync writes nothing (no commit, no fsync): only the records that changed.
+        if (!changed_folders.empty() || !moved_files.empty())
+            store_.write([&](store::WriteTxn& txn) {
+                for (MailboxId id : changed_folders) txn.put_view_folder(folders_.at(id));
+                for (MessageId id : moved_files) txn.put_view_file(files_.at(id));
+            });
         return wanted;
     }
 
@@ -219,6 +225,10 @@ private:
         state.copies = static_cast<std::uint64_t>(
             std::count_if(files_.begin(), files_.end(), [](const auto& entry) { return !entry.second.linked; }));
         report_.copies = state.copies;
+        // `updated` is when the view last changed: an update that changed nothing writes nothing.
+        if (recorded_state_ && report_.changes() == 0 && recorded_state_->problems == state.problems &&
+            recorded_state_->copies == state.copies)
+            return;
         store_.write([&](store::WriteTxn& txn) { txn.put_view_state(state); });
     }
 
@@ -230,6 +240,7 @@ private:
     std::set<MessageId> seen_;
     std::set<fs::path> touched_;
     std::vector<std::string> problems_;
+    std::optional<store::ViewStateRecord> recorded_state_;   // as start() found it (none: a fresh view)
     ViewUpdateReport report_;
 };
 

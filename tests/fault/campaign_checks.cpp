@@ -178,7 +178,9 @@ void print_table(std::ostream& out, const std::vector<Summary>& summaries) {
         out << s.name << ": uninterrupted run " << std::fixed << std::setprecision(2) << s.calibrated_seconds << " s, "
             << s.calibrated_total_bytes << " bytes through the proxy on " << s.calibrated_connections
             << " connection(s), " << s.calibrated_bytes << " of them to the client on the first (cuts and stalls "
-            << "hit that one)\n";
+            << "hit that one)"
+            << (s.calibrated_local_events ? ", " + std::to_string(s.calibrated_local_events) + " local file changes seen" : "")
+            << "\n";
     for (const auto& s : summaries)
         for (const auto& failure : s.failures) out << "FAILURE " << s.name << ": " << failure << "\n";
 }

@@ -22,6 +22,7 @@ Size size(const std::string& scenario) {
         const std::size_t n = std::max<std::size_t>(3, std::stoul(trials));
         const std::size_t kills = n * 40 / 100, stalls = std::max<std::size_t>(1, n * 13 / 100);
         const std::size_t messages = scenario != "first-sync" ? 0 : name == "long" ? 3000 : 1000;
+        if (scenario == "view") return {messages, kills - kills / 2, n - kills - stalls, stalls, kills / 2};
         return {messages, kills, n - kills - stalls, stalls};
     }
     // Short: at least two cuts everywhere, so that one of them cuts the client's bytes.
@@ -29,6 +30,13 @@ Size size(const std::string& scenario) {
         if (name == "long") return {3000, 40, 45, 10};
         if (name == "medium") return {1000, 10, 12, 3};
         return {300, 2, 3, 1};
+    }
+    // The view's runs do local work before and after the network: half the kills are timed by the
+    // local files' changes instead of bytes.
+    if (scenario == "view") {
+        if (name == "long") return {0, 42, 96, 24, 42};
+        if (name == "medium") return {0, 5, 12, 3, 5};
+        return {0, 1, 2, 1, 2};
     }
     if (name == "long") return {0, 84, 96, 24};
     if (name == "medium") return {0, 10, 12, 3};
@@ -48,7 +56,7 @@ void report(const Summary& summary) {
 
 void run_all(Campaign& campaign, const std::function<Account&()>& next_account, const Prepare& prepare, const Size& n) {
     campaign.calibrate(prepare, next_account());
-    const auto interrupts = campaign.plan(n.kills, n.cuts, n.stalls);
+    const auto interrupts = campaign.plan(n.kills, n.cuts, n.stalls, n.local_kills);
     for (const auto& interrupt : interrupts) campaign.trial(prepare, next_account(), interrupt);
     report(campaign.summary());
     const auto& s = campaign.summary();
@@ -59,7 +67,7 @@ void run_all(Campaign& campaign, const std::function<Account&()>& next_account, 
     CHECK(s.unverifiable == 0);
     CHECK(s.failed_convergence == 0);
     CHECK(s.trials == 1 + interrupts.size());
-    CHECK(s.kills + s.cuts + s.stalls == n.kills + n.cuts + n.stalls);
+    CHECK(s.kills + s.cuts + s.stalls == n.kills + n.local_kills + n.cuts + n.stalls);
 }
 
 std::function<Account&()> fresh_accounts(std::unique_ptr<Account>& current, const std::string& hint) {

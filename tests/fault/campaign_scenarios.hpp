@@ -17,6 +17,7 @@ namespace mailsync::test::campaign {
 
 struct Size {
     std::size_t messages = 0, kills = 0, cuts = 0, stalls = 0;
+    std::size_t local_kills = 0;  // kills timed by local file changes (Campaign::watch_local)
 };
 
 // The interruptions of `scenario` for $MAILSYNC_CAMPAIGN (short, medium, long) and

@@ -96,7 +96,9 @@ std::string Interrupt::describe() const {
     std::ostringstream text;
     switch (kind) {
         case Interruption::none: text << "uninterrupted"; break;
-        case Interruption::kill: text << "SIGKILL after " << offset << " bytes through the proxy"; break;
+        case Interruption::kill:
+            text << "SIGKILL after " << offset << (local_event ? " local file changes" : " bytes through the proxy");
+            break;
         case Interruption::cut:
             text << (every_connection ? "cut (each connection) after " : "cut after ") << offset
                  << (to_server ? " bytes to server" : " bytes to client");
@@ -134,7 +136,8 @@ void Account::write_config(std::uint16_t port, int timeout_seconds) const {
     const auto config = dir_ / "config.yaml";
     std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
                           << "\n    tls: none\n    user: " << user_.name << "\n    password: " << user_.password
-                          << "\n    store: " << store_dir().string() << "\n    timeout_seconds: " << timeout_seconds << "\n";
+                          << "\n    store: " << store_dir().string() << "\n    timeout_seconds: " << timeout_seconds << "\n"
+                          << extra_config_;
     std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::replace);
 }
@@ -277,7 +280,18 @@ void Campaign::calibrate(const Prepare& prepare, Account& account) {
     proxy.set_faults(link_.faults);
     account.write_config(proxy.port(), link_.timeout_seconds);
     const auto began = std::chrono::steady_clock::now();
-    const int status = account.run({"sync"});
+    int status = 0;
+    if (local_) {
+        std::string last = local_(account);
+        const auto count_changes = [&] {
+            if (auto now = local_(account); now != last) ++summary_.calibrated_local_events, last = std::move(now);
+            return false;
+        };
+        bool killed = false;
+        status = account.run_sync_killed_when(count_changes, killed);
+    } else {
+        status = account.run({"sync"});
+    }
     summary_.calibrated_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     const auto connections = proxy.connections();
     summary_.calibrated_connections = connections.size();
@@ -307,11 +321,17 @@ std::vector<std::uint64_t> even_offsets(std::uint64_t total, std::size_t count) 
 }
 }  // namespace
 
-std::vector<Interrupt> Campaign::plan(std::size_t kills, std::size_t cuts, std::size_t stalls) const {
+std::vector<Interrupt> Campaign::plan(std::size_t kills, std::size_t cuts, std::size_t stalls,
+                                      std::size_t local_kills) const {
     std::vector<Interrupt> interrupts;
     for (std::size_t k = 1; k <= kills; ++k)
         interrupts.push_back({.kind = Interruption::kill,
                               .offset = summary_.calibrated_total_bytes * k / (kills + 1)});
+    // At least the first change: a kill planned at change 0 would fire before the run did anything.
+    for (std::size_t k = 1; k <= local_kills && local_; ++k)
+        interrupts.push_back({.kind = Interruption::kill,
+                              .offset = std::max<std::uint64_t>(1, summary_.calibrated_local_events * k / (local_kills + 1)),
+                              .local_event = true});
     // Cuts of the client's bytes (an APPEND or UID STORE sent, its answer never read) in every
     // campaign that has two cuts or more.
     const std::size_t client_cuts = cuts >= 2 ? std::max<std::size_t>(1, cuts / 3) : 0;
@@ -346,8 +366,15 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
             ++summary_.kills;
             account.write_config(proxy.port(), link_.timeout_seconds);
             // The kill lands when the bytes exchanged (every connection, both ways) reach the
-            // offset: mailsync is then connected and mid-run, whatever its speed today.
+            // offset: mailsync is then connected and mid-run, whatever its speed today. A local
+            // kill lands at the offset-th change of the local files, counted as in calibrate().
+            std::string last = local_ && interrupt.local_event ? local_(account) : std::string();
+            std::uint64_t local_changes = 0;
             const auto fire = [&] {
+                if (interrupt.local_event) {
+                    if (auto now = local_(account); now != last) ++local_changes, last = std::move(now);
+                    return local_changes >= interrupt.offset;
+                }
                 std::uint64_t bytes = 0;
                 for (const auto& c : proxy.connections()) bytes += c.server_to_client + c.client_to_server;
                 return bytes >= interrupt.offset;

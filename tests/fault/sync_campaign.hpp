@@ -45,8 +45,10 @@ enum class Interruption { none, kill, cut, stall };
 
 struct Interrupt {
     Interruption kind = Interruption::none;
-    std::uint64_t offset = 0;   // kill: bytes through the proxy (all connections, both ways);
+    std::uint64_t offset = 0;   // kill: bytes through the proxy (all connections, both ways), or
+                                // with local_event the count of local file changes seen;
                                 // cut / stall: bytes of one direction of a connection
+    bool local_event = false;   // kill: timed by the local files' changes (Campaign::watch_local)
     bool to_server = false;     // cut: of the client's bytes instead of the server's
     bool every_connection = false;  // cut: every connection after `offset` bytes, not only the first
     std::string describe() const;
@@ -62,6 +64,7 @@ struct Summary {
     std::uint64_t calibrated_bytes = 0;        // server → client, first connection
     std::uint64_t calibrated_total_bytes = 0;  // both ways, every connection
     std::size_t calibrated_connections = 0;
+    std::uint64_t calibrated_local_events = 0;  // changes of the watched local files (watch_local)
     std::vector<std::string> failures;  // one line per problem, for the report
     bool clean() const { return lost + duplicated + unverifiable + failed_convergence == 0; }
     std::size_t fault_trials() const { return kills + cuts + stalls; }
@@ -85,6 +88,8 @@ public:
 
     const DovecotFixture::User& user() const { return user_; }
     const std::filesystem::path& dir() const { return dir_; }
+    // Lines added to the account's configuration from now on (e.g. "    maildir: PATH\n").
+    void set_extra_config(std::string lines) { extra_config_ = std::move(lines); }
     // timeout_seconds: 30 by default, below the 40 s hang bound, yet patient with a loaded machine
     // (at 10 s a Dovecot slowed by other work failed the set-up sync of a replay trial).
     void write_config(std::uint16_t port, int timeout_seconds = 30) const;
@@ -117,6 +122,7 @@ public:
 private:
     DovecotFixture::User user_;
     std::filesystem::path dir_;
+    std::string extra_config_;
 };
 
 // Loads `count` generated messages (unique Message-IDs, sizes varied, random flags) into a mailbox
@@ -144,6 +150,12 @@ struct Link {
     int timeout_seconds = 30;
 };
 
+// What a scenario's local files look like now (e.g. modification times of the store's database and
+// of the Maildir view's directories), for kills timed by local work rather than by bytes: the
+// phases of a run that touch no network (the view's scan before connecting, its update after the
+// pull) are reached by counting changes of this value.
+using LocalFingerprint = std::function<std::string(const Account&)>;
+
 // A campaign: one scenario, its trials and its tally. `prepare` sets the account up (server content,
 // store, offline changes; the config points at Dovecot directly) and returns what the server must
 // hold after convergence; then `mailsync sync` runs through a fresh FaultProxy with the
@@ -155,10 +167,14 @@ public:
     explicit Campaign(std::string name, Link link = {});
     // An uninterrupted run through the proxy (checked like a trial): duration and bytes received.
     void calibrate(const Prepare& prepare, Account& account);
+    // Counts the changes of `fingerprint` during the calibration run (polled like a kill's trigger),
+    // so that plan() can place kills among them.
+    void watch_local(LocalFingerprint fingerprint) { local_ = std::move(fingerprint); }
     // The interruptions of a campaign: kills at k/(N+1) of all bytes through the proxy, cuts spread
     // over the first connection's bytes (a third of them, at least one, of the client's bytes),
-    // stalls spread over the server's bytes.
-    std::vector<Interrupt> plan(std::size_t kills, std::size_t cuts, std::size_t stalls) const;
+    // stalls spread over the server's bytes, local kills at k/(N+1) of the local changes counted.
+    std::vector<Interrupt> plan(std::size_t kills, std::size_t cuts, std::size_t stalls,
+                                std::size_t local_kills = 0) const;
     void trial(const Prepare& prepare, Account& account, const Interrupt& interrupt);
     const Summary& summary() const { return summary_; }
     // For the self-test only: runs between the converging sync and the reading of mirror and
@@ -173,6 +189,7 @@ private:
     Link link_;
     std::uint64_t client_bytes_ = 0;
     std::function<void(Account&)> after_convergence_;
+    LocalFingerprint local_;
 };
 
 void print_table(std::ostream& out, const std::vector<Summary>& summaries);

@@ -11,6 +11,8 @@
 #include <regex>
 #include <thread>
 
+#include <yaml-cpp/yaml.h>
+
 #include "store/body_hash.hpp"
 #include "tests/integration/cli_test_support.hpp"
 #include "tests/integration/pull_test_support.hpp"
@@ -96,9 +98,22 @@ TEST_CASE("view scan: flags, trash, move, copy, delete, new file and new folder 
     for (const char* part : {"cur", "new", "tmp"}) fs::create_directories(mail / "Projects" / part);   // a new folder
     write_file(mail / "INBOX" / "new" / "1700000001.R43.laptop", "this is not a message");   // left alone
 
-    const Run sync = cli.run("-v sync");
+    const Run sync = cli.run("-v --json sync");
     CHECK(sync.code == 0);
     CHECK_THAT(cli.stderr_text(), Catch::Contains("not a message"));   // the file left alone is named
+    // --json says what the scan queued and what the update wrote.
+    const YAML::Node view = YAML::Load(sync.out)[0]["maildir_view"];
+    REQUIRE(view.IsMap());
+    const YAML::Node scanned = view["scan"];
+    CHECK(scanned["flags"].as<int>() == 2);
+    CHECK(scanned["moves"].as<int>() == 1);
+    CHECK(scanned["copies"].as<int>() == 1);
+    CHECK(scanned["deletes"].as<int>() == 1);
+    CHECK(scanned["appends"].as<int>() == 1);
+    CHECK(scanned["folders_created"].as<int>() == 1);
+    REQUIRE(scanned["problems"].size() == 1);
+    CHECK_THAT(scanned["problems"][0].as<std::string>(), Catch::Contains("not a message"));
+    CHECK(view["update"].IsMap());
 
     const auto inbox = server_messages(user, "INBOX");
     REQUIRE(inbox.size() == 2);

@@ -2,6 +2,7 @@
 // make, and what an interrupted update left is recognised and only recorded (never queued twice).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -91,6 +92,12 @@ TEST_CASE("scan: each client change is queued once, and a second scan finds noth
     CHECK(report.changes() == 0);
     CHECK(f.queue().size() == 4);
     CHECK(maildir_view_status(f.store, f.settings).problems.size() == 1);
+    // Until the update, the appended file is still the client's (its bytes, LF line ends, its mode):
+    // verify calls that out of date, not damage (an interrupted sync leaves the view so).
+    const ViewCheck before_update = check_maildir_view(f.store, f.settings, true);
+    CHECK(before_update.damage.empty());
+    CHECK(std::any_of(before_update.out_of_date.begin(), before_update.out_of_date.end(),
+                      [](const std::string& line) { return line.find("1800000000.R1.laptop") != std::string::npos; }));
 
     // The update names the appended file as ours, a link to the stored body; still nothing to queue.
     update_maildir_view(f.store, f.settings);
@@ -141,4 +148,25 @@ TEST_CASE("scan: a missing view or INBOX folder queues nothing", "[view][scan]")
     CHECK(report.view_missing);
     CHECK(report.changes() == 0);
     CHECK(f.queue().empty());
+}
+
+// A no-op sync must not pay a commit (an fsync) for the view: a scan and an update that find
+// nothing to do write nothing. The state's `updated` is planted to tell a rewrite.
+TEST_CASE("scan and update: nothing changed, nothing written", "[view][scan]") {
+    ScanFixture f;
+    f.add(f.inbox, 1, "Subject: a\r\n\r\na\r\n");
+    f.add(f.archive, 2, "Subject: b\r\n\r\nb\r\n");
+    update_maildir_view(f.store, f.settings);
+    f.store.write([](store::WriteTxn& t) {
+        auto state = *t.view_state();
+        state.updated = 1;
+        t.put_view_state(state);
+    });
+    CHECK(scan_maildir_view(f.store, f.settings, now).changes() == 0);
+    CHECK(update_maildir_view(f.store, f.settings).changes() == 0);
+    CHECK(f.store.read([](const store::ReadTxn& t) { return t.view_state(); })->updated == 1);
+    // A change is still written, and dates the state again.
+    f.add(f.inbox, 3, "Subject: c\r\n\r\nc\r\n");
+    CHECK(update_maildir_view(f.store, f.settings).created == 1);
+    CHECK(f.store.read([](const store::ReadTxn& t) { return t.view_state(); })->updated > 1);
 }
