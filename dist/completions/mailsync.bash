@@ -15,14 +15,14 @@ _mailsync() {
     local current=${COMP_WORDS[COMP_CWORD]}
     local previous=${COMP_WORDS[COMP_CWORD - 1]}
     local global_options="-c --config -a --account --json -q --quiet -v --verbose -h --help --version"
-    local commands="sync watch status mailboxes list show flag move copy delete append mkdir rename rmdir
-                    queue conflicts export verify view probe config"
+    local commands="sync watch status mailboxes list show search flag move copy delete append mkdir rename
+                    rmdir queue conflicts export verify view probe config"
 
     case $previous in
-        -c|--config) COMPREPLY=($(compgen -f -- "$current")); return ;;
+        -c|--config|-o|--output) COMPREPLY=($(compgen -f -- "$current")); return ;;
         -a|--account) COMPREPLY=($(compgen -W "$(_mailsync_accounts)" -- "$current")); return ;;
         --format) COMPREPLY=($(compgen -W "maildir mbox" -- "$current")); return ;;
-        --date|--flags|--drop) return ;;
+        --date|--flags|--drop|--from|--since|--limit|--part|--mailbox) return ;;
     esac
 
     # The command word: the first word that is neither an option nor an option's value.
@@ -47,12 +47,14 @@ _mailsync() {
     local options=""
     case $command in
         sync) options="--pull-only --push-only" ;;
-        list) options="--deleted" ;;
-        show) options="--raw" ;;
+        list) options="--wide --unseen --flagged --from --since --limit --deleted" ;;
+        show) options="--part -o --output --force --raw" ;;
+        search) options="--mailbox --limit --reindex" ;;
         append) options="--flags --date" ;;
         queue) options="--refused --drop" ;;
         conflicts) options="--clear" ;;
         export) options="--format" ;;
+        verify) options="--repair" ;;
         view) options="--rebuild" ;;
         flag)
             COMPREPLY=($(compgen -W "+seen -seen +answered -answered +flagged -flagged +deleted -deleted +draft -draft" \

@@ -1,7 +1,7 @@
 # fish completion for mailsync(1). tests/install/check-docs-drift.sh asks fish for every command
 # and option of the program.
 
-set -l commands sync watch status mailboxes list show flag move copy delete append mkdir rename rmdir queue conflicts export verify view probe config
+set -l commands sync watch status mailboxes list show search flag move copy delete append mkdir rename rmdir queue conflicts export verify view probe config
 
 function __mailsync_accounts
     set -l config
@@ -31,6 +31,7 @@ complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a status -d
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a mailboxes -d 'the mirrored mailboxes'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a list -d 'one line per message'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a show -d 'a message from the mirror'
+complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a search -d 'the messages that match a query (offline)'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a flag -d 'change flags (+seen -flagged ...)'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a move -d 'move messages to another mailbox'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a copy -d 'copy messages to another mailbox'
@@ -50,8 +51,20 @@ complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a config -d
 # Options of the commands
 complete -c mailsync -n '__fish_seen_subcommand_from sync' -l pull-only -d "only fetch the server's changes"
 complete -c mailsync -n '__fish_seen_subcommand_from sync' -l push-only -d 'only replay the offline queue'
+complete -c mailsync -n '__fish_seen_subcommand_from list' -l wide -d 'every field in full, however long the lines'
+complete -c mailsync -n '__fish_seen_subcommand_from list' -l unseen -d 'only messages not seen'
+complete -c mailsync -n '__fish_seen_subcommand_from list' -l flagged -d 'only flagged messages'
+complete -c mailsync -n '__fish_seen_subcommand_from list' -l from -x -d 'only messages whose sender contains TEXT'
+complete -c mailsync -n '__fish_seen_subcommand_from list' -l since -x -d 'only messages dated on or after DATE (YYYY-MM-DD or RFC 3339)'
+complete -c mailsync -n '__fish_seen_subcommand_from list' -l limit -x -d 'only the last N messages'
 complete -c mailsync -n '__fish_seen_subcommand_from list' -l deleted -d 'also messages the server deleted'
+complete -c mailsync -n '__fish_seen_subcommand_from show' -l part -x -d 'write MIME part N, decoded'
+complete -c mailsync -n '__fish_seen_subcommand_from show' -s o -l output -r -F -d 'with --part: write the part to FILE'
+complete -c mailsync -n '__fish_seen_subcommand_from show' -l force -d 'with -o: replace FILE if it exists'
 complete -c mailsync -n '__fish_seen_subcommand_from show' -l raw -d "write the message's exact bytes"
+complete -c mailsync -n '__fish_seen_subcommand_from search' -l mailbox -x -d 'only this mailbox'
+complete -c mailsync -n '__fish_seen_subcommand_from search' -l limit -x -d 'only the newest N matches'
+complete -c mailsync -n '__fish_seen_subcommand_from search' -l reindex -d 'build the index again from the mirror first'
 complete -c mailsync -n '__fish_seen_subcommand_from flag' -a '+seen -seen +answered -answered +flagged -flagged +deleted -deleted +draft -draft'
 complete -c mailsync -n '__fish_seen_subcommand_from append' -F
 complete -c mailsync -n '__fish_seen_subcommand_from append' -l flags -x -d 'flags, e.g. seen,draft'
@@ -61,4 +74,5 @@ complete -c mailsync -n '__fish_seen_subcommand_from queue' -l drop -x -d 'cance
 complete -c mailsync -n '__fish_seen_subcommand_from conflicts' -l clear -d 'forget the conflicts listed now'
 complete -c mailsync -n '__fish_seen_subcommand_from export' -F
 complete -c mailsync -n '__fish_seen_subcommand_from export' -l format -x -a 'maildir mbox' -d 'export format'
+complete -c mailsync -n '__fish_seen_subcommand_from verify' -l repair -d 'fetch damaged and missing bodies again from the server'
 complete -c mailsync -n '__fish_seen_subcommand_from view' -l rebuild -d 'write the view again from the mirror'

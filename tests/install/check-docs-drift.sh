@@ -99,7 +99,7 @@ for command in $commands; do
   [ -n "$command_options" ] || continue
   block=$(man1_block "$command")
   bash_options=${bash_answers["q$command -"]:-}
-  fish_options=${fish_answers["q$command --"]:-}
+  fish_options=${fish_answers["q$command -"]:-}${fish_answers["q$command --"]:-}
   branch=$(zsh_branch "$command")
   for option in $command_options; do
     grep -qE -- "^ +$option( |,|$)" <<<"$block" || miss "mailsync.1: option $option of '$command' is not documented under '$command'"
