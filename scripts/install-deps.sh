@@ -6,11 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ninja-build
   libssl-dev zlib1g-dev liblmdb-dev libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libfmt-dev catch2
-<<<<<<< HEAD
   libxapian-dev              # the search index (sync/search/)
-=======
   libgmime-3.0-dev           # MIME parsing for show and the search index (sync/mime/)
->>>>>>> reading
   dovecot-imapd openssl python3
   clang libclang-rt-14-dev   # libFuzzer and sanitizers
   notmuch neomutt tmux       # the Maildir view's tests with real mail clients
