@@ -127,23 +127,23 @@ std::string wide_lines(const std::vector<Row>& rows) {
 // `date` is INTERNALDATE, as it always was for scripts (`internaldate` says so by its name);
 // `header_date` is the Date header people see in the text lines.
 void row_json(JsonWriter& json, const Row& row, std::string_view mailbox_name) {
-        const auto& message = row.record;
-        const std::string internaldate = rfc3339(message.internaldate, message.internaldate_zone_minutes);
-        json.begin_object().key("id").value(message.id).key("uid").value(message.uid)
-            .key("mailbox").value(mailbox_name).key("flags").begin_array();
-        for (const auto& flag : message.flags) json.value(flag);
-        json.end_array()
-            .key("date").value(internaldate)
-            .key("internaldate").value(internaldate)
-            .key("header_date").value(rfc3339(row.date, row.date_zone_minutes))
-            .key("size").value(message.size)
-            .key("from").value(row.from)
-            .key("from_name").value(row.from_name)
-            .key("from_address").value(row.from_address)
-            .key("subject").value(row.subject)
-            .key("message_id").value(message.message_id)
-            .key("deleted_on_server").value(message.deleted_on_server.has_value())
-            .end_object();
+    const auto& message = row.record;
+    const std::string internaldate = rfc3339(message.internaldate, message.internaldate_zone_minutes);
+    json.begin_object().key("id").value(message.id).key("uid").value(message.uid)
+        .key("mailbox").value(mailbox_name).key("flags").begin_array();
+    for (const auto& flag : message.flags) json.value(flag);
+    json.end_array()
+        .key("date").value(internaldate)
+        .key("internaldate").value(internaldate)
+        .key("header_date").value(rfc3339(row.date, row.date_zone_minutes))
+        .key("size").value(message.size)
+        .key("from").value(row.from)
+        .key("from_name").value(row.from_name)
+        .key("from_address").value(row.from_address)
+        .key("subject").value(row.subject)
+        .key("message_id").value(message.message_id)
+        .key("deleted_on_server").value(message.deleted_on_server.has_value())
+        .end_object();
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -274,6 +275,21 @@ void load_messages(const Account& account, const std::string& mailbox, const std
 
 Campaign::Campaign(std::string name, Link link) : link_(std::move(link)) { summary_.name = std::move(name); }
 
+namespace {
+// Counts the changes of a scenario's local fingerprint, polled as a kill's trigger is.
+struct LocalChanges {
+    LocalChanges(const LocalFingerprint& of, const Account& watched) : fingerprint(of), account(watched), last(of(watched)) {}
+    std::uint64_t poll() {
+        if (auto now = fingerprint(account); now != last) ++count, last = std::move(now);
+        return count;
+    }
+    const LocalFingerprint& fingerprint;
+    const Account& account;
+    std::string last;
+    std::uint64_t count = 0;
+};
+}  // namespace
+
 void Campaign::calibrate(const Prepare& prepare, Account& account) {
     const Expected expected = prepare(account);
     FaultProxy proxy("127.0.0.1", DovecotFixture::get().imap_port);
@@ -282,13 +298,10 @@ void Campaign::calibrate(const Prepare& prepare, Account& account) {
     const auto began = std::chrono::steady_clock::now();
     int status = 0;
     if (local_) {
-        std::string last = local_(account);
-        const auto count_changes = [&] {
-            if (auto now = local_(account); now != last) ++summary_.calibrated_local_events, last = std::move(now);
-            return false;
-        };
+        LocalChanges changes(local_, account);
         bool killed = false;
-        status = account.run_sync_killed_when(count_changes, killed);
+        status = account.run_sync_killed_when([&] { return changes.poll(), false; }, killed);
+        summary_.calibrated_local_events = changes.count;
     } else {
         status = account.run({"sync"});
     }
@@ -368,13 +381,10 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
             // The kill lands when the bytes exchanged (every connection, both ways) reach the
             // offset: mailsync is then connected and mid-run, whatever its speed today. A local
             // kill lands at the offset-th change of the local files, counted as in calibrate().
-            std::string last = local_ && interrupt.local_event ? local_(account) : std::string();
-            std::uint64_t local_changes = 0;
+            std::optional<LocalChanges> local_changes;
+            if (interrupt.local_event) local_changes.emplace(local_, account);
             const auto fire = [&] {
-                if (interrupt.local_event) {
-                    if (auto now = local_(account); now != last) ++local_changes, last = std::move(now);
-                    return local_changes >= interrupt.offset;
-                }
+                if (local_changes) return local_changes->poll() >= interrupt.offset;
                 std::uint64_t bytes = 0;
                 for (const auto& c : proxy.connections()) bytes += c.server_to_client + c.client_to_server;
                 return bytes >= interrupt.offset;
