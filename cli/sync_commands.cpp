@@ -33,6 +33,7 @@
 #include "cli/search_index.hpp"
 #include "cli/progress.hpp"
 #include "cli/server.hpp"
+#include "cli/sync_summary.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
@@ -168,14 +169,6 @@ void write_json_report(JsonWriter& json, const Account& account, const sync::Pul
     json.end_array().end_object();
 }
 
-std::string summary_line(const Account& account, const sync::PullReport& report, double seconds) {
-    std::size_t synced = 0, skipped = 0;
-    for (const auto& mailbox : report.mailboxes) (mailbox.skipped ? skipped : synced) += 1;
-    return fmt::format("{}: mailboxes: {} synced, {} unchanged; messages: {} new, {} changed, {} expunged; {:.1f} MB in {:.1f} s",
-                       account.name, synced, skipped, report.total_new(), report.total_changed(), report.total_expunged(),
-                       static_cast<double>(report.total_bytes()) / 1e6, seconds);
-}
-
 // One account; returns its exit code (76 when a mailbox failed).
 int sync_opened(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
                 store::Store& store) {
@@ -214,7 +207,7 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     if (output.json()) write_json_report(json, account, report, seconds, pushed, swept, view_scan, view_update);
-    else output.note(summary_line(account, report, seconds));
+    else output.note(sync_summary_line(account.name, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)
             output.detail(fmt::format("{}: {}: {}", account.name, sync::mailbox_display_name(mailbox.name), note));
@@ -351,7 +344,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     hooks.on_event = [&](const sync::WatchEvent& event) {
         switch (event.kind) {
             case sync::WatchEvent::Kind::pulled:
-                if (event.pull) output.detail(summary_line(account, *event.pull, 0));
+                if (event.pull) output.detail(sync_summary_line(account.name, *event.pull, 0));
                 if (event.pull)
                     for (const auto& mailbox : event.pull->mailboxes)
                         if (mailbox.error)

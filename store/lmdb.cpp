@@ -3,6 +3,7 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@ bool is_damage(int rc) { return rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND |
 [[noreturn]] void fail(const char* what, int rc, MDB_env* env = nullptr) {
     std::string message = fmt::format("LMDB {} failed: {}", what, mdb_strerror(rc));
     if (rc == MDB_MAP_FULL) throw MapFullError(std::move(message));
+    if (rc == ENOSPC || rc == EDQUOT) throw DiskFullError(std::move(message));
     if (is_damage(rc)) {
         const char* directory = nullptr;
         if (env == nullptr || mdb_env_get_path(env, &directory) != MDB_SUCCESS || directory == nullptr) directory = "the store";

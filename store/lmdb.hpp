@@ -30,6 +30,13 @@ public:
     explicit MapFullError(std::string message) : Error(ErrorCategory::io, std::move(message)) {}
 };
 
+// Thrown when a write transaction's pages cannot be written because the disk is full (ENOSPC,
+// EDQUOT): the transaction is dead; the store frees its space reserve and starts over once.
+class DiskFullError : public Error {
+public:
+    explicit DiskFullError(std::string message) : Error(ErrorCategory::io, std::move(message)) {}
+};
+
 // Thrown when LMDB finds the file itself damaged (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INVALID):
 // the transaction is dead too, so a caller that goes on after a damaged record (verify) must not
 // go on after this.

@@ -1,5 +1,8 @@
 #include "store/store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 
@@ -15,13 +18,34 @@ constexpr unsigned max_tables = 16;
 // Doubling stops here: a mail store this large is more likely a runaway bug than mail.
 constexpr std::size_t max_map_size = std::size_t{1} << 40;
 
-// Runs attempt() (which begins, fills and commits one write transaction) until it fits in the map.
+constexpr std::uintmax_t space_reserve_bytes = 4u << 20;
+
+fs::path space_reserve_path(const fs::path& directory) { return directory / "space-reserve"; }
+
+// Sets the reserve aside when it is not there (header comment); no room for it is no error: the
+// run goes on without one, as it did before the disk filled.
+void keep_space_reserve(const fs::path& directory) {
+    const fs::path path = space_reserve_path(directory);
+    std::error_code error;
+    if (fs::file_size(path, error) == space_reserve_bytes && !error) return;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    const bool kept = ::posix_fallocate(fd, 0, static_cast<off_t>(space_reserve_bytes)) == 0;
+    ::close(fd);
+    if (!kept) fs::remove(path, error);
+}
+
+// Runs attempt() (which begins, fills and commits one write transaction) until it fits in the map;
+// on a full disk, once more after giving up the space reserve.
 template <class Attempt>
 void with_map_growth(lmdb::Env& env, const fs::path& directory, Attempt&& attempt) {
     for (;;) {
         try {
             attempt();
             return;
+        } catch (const lmdb::DiskFullError&) {
+            std::error_code error;
+            if (!fs::remove(space_reserve_path(directory), error)) throw;
         } catch (const lmdb::MapFullError&) {
             // The transaction has been aborted by now (its scope is gone): the map may be resized.
             std::size_t size = env.map_size();
@@ -84,6 +108,7 @@ Store Store::open(const fs::path& directory, Access access, const OpenOptions& o
     std::optional<AccountLock> lock;
     if (access == Access::exclusive) lock = AccountLock::acquire(directory);
     refuse_lost_database(directory);
+    if (lock) keep_space_reserve(directory);
 
     lmdb::Env env = lmdb::Env::open(directory, {options.initial_map_size, max_tables});
     const Schema& schema = *options.schema;

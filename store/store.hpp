@@ -6,6 +6,7 @@
 //     data.mdb, lock.mdb   LMDB (0600)
 //     bodies/ab/cdef...    message bodies by SHA-256 (0600)
 //     tmp/          bodies being written
+//     space-reserve 4 MiB held back for the database (below)
 //
 // Use:
 //   auto store = Store::open(dir, Access::exclusive);       // `sync`, `watch`
@@ -16,6 +17,11 @@
 // Access::exclusive holds the account lock for the Store's lifetime: a second exclusive open gets
 // Error(busy). Access::shared takes no lock: many readers (and short local writes such as `flag`,
 // which LMDB serialises) may run beside a sync.
+//
+// A full disk must not cost the run its progress: bodies fill the disk first, and the commit of the
+// rows that name them needs a few pages more. An exclusive open sets a file of 4 MiB aside
+// (space-reserve); a write transaction that fails for want of space removes it and tries once
+// more, so what is complete is committed. The next exclusive open with room takes it back.
 //
 // The store is used from one thread. Transactions live only inside read()/write(): never across
 // network I/O, and no read() may be running while write() runs (growing the map remaps it).
