@@ -61,6 +61,10 @@ MailboxPlan plan_mailboxes(const std::vector<ServerMailbox>& server, const std::
 // with the same UIDNEXT (an account of 200 000 mostly empty folders on a server without CONDSTORE
 // is not examined folder by folder at every sync).
 bool is_unchanged(const store::MailboxRecord& local, const ServerMailbox& server);
+// A mailbox never synced that STATUS says is empty, with nothing mirrored in it: there is nothing
+// to compare, so its state is taken from STATUS without an EXAMINE (a first sync of an account of
+// many empty folders selects none of them). `mirrored`: its messages in the store.
+bool settles_from_status(const store::MailboxRecord& local, std::uint32_t mirrored, const ServerMailbox& server);
 
 // "\SENT" (as the codec upper-cases it) → "\Sent"; empty when none of the RFC 6154 attributes.
 std::string special_use_of(const std::vector<std::string>& attributes);

@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/masked_dovecot.hpp"
 
 using namespace mailsync;
 using namespace mailsync::test;
@@ -99,6 +100,49 @@ TEST_CASE("pull: an unchanged account costs one LIST-STATUS round and selects no
     const auto third = pull_now(store, user);
     CHECK(third.examined == 1);
     CHECK(third.total_new() == 1);
+}
+
+namespace {
+
+// 25 new empty mailboxes beside an INBOX of one message: the first sync selects INBOX only. Without
+// CONDSTORE every sync selects INBOX (its flags may have changed: only a FETCH can tell).
+void check_first_sync_settles_empty_mailboxes(bool condstore) {
+    const unsigned inbox_again = condstore ? 0 : 1;
+    const auto user = unique_user("pull_empty");
+    seed(user.name, "INBOX", make_message("empty-inbox"));
+    for (int i = 0; i < 25; ++i) create_mailbox(user.name, "Empty/" + std::to_string(i));
+    TempDirectory dir;
+    auto store = store::Store::open(dir.path() / "store", store::Access::exclusive);
+    const auto first = pull_now(store, user);
+    CHECK(first.failed() == 0);
+    CHECK(first.examined == 1);   // INBOX; not the 25 nor the fixture's empty Sent, Trash, ...
+    const auto empty = report_of(first, "Empty/7");
+    REQUIRE(empty);
+    CHECK(empty->method == store::SyncMethod::plain);
+    const auto record = store.read([](const store::ReadTxn& txn) { return txn.mailbox_by_name("Empty/7"); });
+    REQUIRE(record);
+    CHECK(record->uidvalidity == status(user.name, "Empty/7").uidvalidity);
+    CHECK(record->uidnext == status(user.name, "Empty/7").uidnext);
+    CHECK(store.verify(true).empty());
+
+    CHECK(pull_now(store, user).examined == inbox_again);
+    // Mail arriving in one of them later is found, by the quick methods as by a full comparison.
+    seed(user.name, "Empty/7", make_message("empty-later"), {"\\Seen"});
+    const auto later = pull_now(store, user);
+    CHECK(later.examined == 1 + inbox_again);
+    CHECK(later.total_new() == 1);
+    check_mirror_matches_server(store, user, "Empty/7");
+}
+
+}  // namespace
+
+TEST_CASE("pull: a first sync takes the empty mailboxes from STATUS and selects none of them") {
+    check_first_sync_settles_empty_mailboxes(true);
+}
+
+TEST_CASE("pull: without LIST-STATUS and CONDSTORE too, a first sync settles the empty mailboxes from STATUS") {
+    const MaskedDovecot bare(capabilities_bare);   // first: the helpers below speak to it
+    check_first_sync_settles_empty_mailboxes(false);
 }
 
 TEST_CASE("pull: incremental changes arrive by every method") {
