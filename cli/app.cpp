@@ -138,6 +138,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     search_command->add_option("--mailbox", search.mailbox, "only this mailbox");
     search_command->add_option("--limit", search.limit, "only the newest N matches");
     search_command->add_flag("--reindex", search.reindex, "build the index again from the mirror first");
+    search_command->add_flag("--server", search.server,
+                             "ask the server (UID SEARCH) instead of the index: finds mail not mirrored too");
 
     ShowArguments show;
     std::string show_id;

@@ -105,6 +105,7 @@ struct SearchArguments {
     std::optional<std::string> mailbox;    // --mailbox: only this mailbox
     std::size_t limit = 0;                 // --limit: the newest N (0: all)
     bool reindex = false;                  // --reindex: build the index again first
+    bool server = false;                   // --server: ask the server (UID SEARCH), not the index
 };
 struct ProbeArguments {};
 struct ConfigArguments {};

@@ -129,7 +129,10 @@ std::string wide_lines(const std::vector<Row>& rows) {
 void row_json(JsonWriter& json, const Row& row, std::string_view mailbox_name) {
     const auto& message = row.record;
     const std::string internaldate = rfc3339(message.internaldate, message.internaldate_zone_minutes);
-    json.begin_object().key("id").value(message.id).key("uid").value(message.uid)
+    json.begin_object().key("id");
+    if (message.id != 0) json.value(message.id);
+    else json.null();   // a message on the server only (search --server)
+    json.key("uid").value(message.uid)
         .key("mailbox").value(mailbox_name).key("flags").begin_array();
     for (const auto& flag : message.flags) json.value(flag);
     json.end_array()

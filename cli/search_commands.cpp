@@ -1,6 +1,7 @@
 // `search`: the messages of the mirror that match a query, newest first, printed as `list` prints
 // them (cli/list_rows.hpp), from the account's search index; and the index's upkeep after the
 // commands that change the mirror (cli/search_index.hpp). Offline: no server is asked.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -13,9 +14,12 @@
 #include "cli/columns.hpp"
 #include "cli/list_rows.hpp"
 #include "cli/search_index.hpp"
+#include "cli/server.hpp"
+#include "cli/exit_codes.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "sync/local/local_changes.hpp"
+#include "sync/remote_search/remote_search.hpp"
 #include "sync/search/search.hpp"
 #include "sync/search/search_index.hpp"
 #include "sync/search/search_query.hpp"
@@ -103,9 +107,75 @@ void update_search_index_after(const Account& account, store::Store& store, cons
     keep_index(account, output, [&] { return sync::search::update_index_after(store, changed, state_before); });
 }
 
+namespace {
+
+// search --server (sync/remote_search): the mirror's matches as `list` prints them, then, under a
+// heading of their own, the matches the mirror does not hold, by UID.
+int run_server_search(const CommandContext& context, const SearchArguments& arguments, const std::string& text) {
+    const Account& account = *context.accounts.front();
+    Output& output = context.output;
+    store::Store store = store::Store::open(account.store, store::Access::shared);
+    sync::Connection connection = sync::connect(server_settings(account), secret_provider(account, &store));
+    std::vector<std::string> only;
+    if (arguments.mailbox) only.push_back(*arguments.mailbox);
+    auto found = sync::remote_search::search(connection, store, only, text);
+    connection.session->logout();
+
+    JsonWriter json;
+    json.begin_array();
+    std::string rows;
+    std::size_t shown = 0, failed = 0;
+    const auto newest_first = [](std::vector<store::MessageRecord>& records) {
+        std::sort(records.begin(), records.end(),
+                  [](const auto& a, const auto& b) { return a.internaldate > b.internaldate; });
+    };
+    const std::size_t width = output_width(output.interactive());
+    for (auto& matches : found) {
+        const std::string name = sync::mailbox_display_name(matches.mailbox);
+        if (matches.error) {
+            output.warning(fmt::format("{}: {}: not searched: {}", account.name, name, *matches.error));
+            ++failed;
+            continue;
+        }
+        newest_first(matches.mirrored);
+        newest_first(matches.not_mirrored);
+        for (auto* records : {&matches.mirrored, &matches.not_mirrored}) {
+            if (arguments.limit != 0 && records->size() > arguments.limit) records->resize(arguments.limit);
+            shown += records->size();
+            if (output.json()) {
+                for (const auto& record : *records) list_row_json(json, record, name);
+            } else if (!records->empty()) {
+                if (records == &matches.mirrored) {
+                    rows += fmt::format("{}:\n", name) + list_lines(*records, false, width);
+                    continue;
+                }
+                std::vector<store::MessageRecord> by_uid = *records;   // no id in the mirror: the UID shown
+                for (auto& record : by_uid) record.id = record.uid.value_or(0);
+                rows += fmt::format("{}, on the server only (first column: the UID; `mailsync sync` mirrors them):\n", name) +
+                        list_lines(by_uid, false, width);
+            }
+        }
+    }
+    json.end_array();
+    output.detail(fmt::format("{}: {} matches on the server in {} mailboxes", account.name, shown, found.size()));
+    if (output.json()) output.result(json.str());
+    else if (!rows.empty()) output.result(rows);
+    return failed > 0 ? exit_code::protocol : 0;
+}
+
+}  // namespace
+
 int run_search(const CommandContext& context, const SearchArguments& arguments) {
     const Account& account = *context.accounts.front();
     Output& output = context.output;
+    if (arguments.server) {
+        const std::string text = query_text(arguments.query);
+        if (text.empty()) throw Error(ErrorCategory::usage, "search --server needs a query, e.g. mailsync search --server from:alice");
+        if (!std::filesystem::exists(account.store / "data.mdb"))
+            throw Error(ErrorCategory::bad_input, fmt::format("account {} has no mirror yet (search --server asks the "
+                                                              "mailboxes it knows): run mailsync sync first", account.name));
+        return run_server_search(context, arguments, text);
+    }
     if (!account.search)
         throw Error(ErrorCategory::config, fmt::format("account {} keeps no search index (search: false in its configuration)",
                                                        account.name));

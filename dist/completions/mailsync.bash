@@ -49,7 +49,7 @@ _mailsync() {
         sync) options="--pull-only --push-only" ;;
         list) options="--wide --unseen --flagged --from --since --limit --deleted" ;;
         show) options="--part -o --output --force --raw" ;;
-        search) options="--mailbox --limit --reindex" ;;
+        search) options="--mailbox --limit --reindex --server" ;;
         append) options="--flags --date" ;;
         queue) options="--refused --drop" ;;
         conflicts) options="--clear" ;;

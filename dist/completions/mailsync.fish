@@ -65,6 +65,7 @@ complete -c mailsync -n '__fish_seen_subcommand_from show' -l raw -d "write the 
 complete -c mailsync -n '__fish_seen_subcommand_from search' -l mailbox -x -d 'only this mailbox'
 complete -c mailsync -n '__fish_seen_subcommand_from search' -l limit -x -d 'only the newest N matches'
 complete -c mailsync -n '__fish_seen_subcommand_from search' -l reindex -d 'build the index again from the mirror first'
+complete -c mailsync -n '__fish_seen_subcommand_from search' -l server -d 'ask the server (UID SEARCH) instead of the index'
 complete -c mailsync -n '__fish_seen_subcommand_from flag' -a '+seen -seen +answered -answered +flagged -flagged +deleted -deleted +draft -draft'
 complete -c mailsync -n '__fish_seen_subcommand_from append' -F
 complete -c mailsync -n '__fish_seen_subcommand_from append' -l flags -x -d 'flags, e.g. seen,draft'

@@ -288,20 +288,20 @@ struct BodyWriter {
     }
 
     void operator()(const cmd::UidSearch& c) const {
-        require(!c.criteria.empty() || c.header, mode, "UID SEARCH needs criteria");
+        require(!c.criteria.empty() || c.header || !c.keys.empty(), mode, "UID SEARCH needs criteria");
         w.raw("UID SEARCH");
         if (!c.return_options.empty()) {
             w.raw(" RETURN (");
             atoms(w, c.return_options, "search return option");
             w.raw(")");
         }
-        if (c.header) {
-            auto eight_bit = [](std::string_view text) {
-                return !all_of(text, [](unsigned char ch) { return ch < 0x80; });
-            };
-            // RFC 3501 §6.4.4: without a CHARSET the server assumes US-ASCII.
-            if (eight_bit(c.header->first) || eight_bit(c.header->second)) w.raw(" CHARSET UTF-8");
-        }
+        const auto eight_bit = [](std::string_view text) {
+            return !all_of(text, [](unsigned char ch) { return ch < 0x80; });
+        };
+        bool utf8 = c.header && (eight_bit(c.header->first) || eight_bit(c.header->second));
+        for (const auto& key : c.keys) utf8 = utf8 || (key.is_string && eight_bit(key.text));
+        // RFC 3501 §6.4.4: without a CHARSET the server assumes US-ASCII.
+        if (utf8) w.raw(" CHARSET UTF-8");
         if (!c.criteria.empty()) {
             bool safe = all_of(c.criteria, [](unsigned char ch) { return ch != '\r' && ch != '\n' && ch != 0; });
             w.space();
@@ -312,6 +312,19 @@ struct BodyWriter {
             w.astring(c.header->first);
             w.space();
             w.astring(c.header->second);
+        }
+        bool after_open = false;
+        for (const auto& key : c.keys) {
+            if (key.text != ")" && !after_open) w.space();
+            after_open = !key.is_string && key.text == "(";
+            if (key.is_string) {
+                w.string(key.text);
+                continue;
+            }
+            const bool atom = !key.text.empty() && all_of(key.text, [](unsigned char ch) {
+                return ch > ' ' && ch < 0x7f && ch != '"' && ch != '{' && ch != '%' && ch != '*' && ch != '\\';
+            });
+            w.token(key.text, atom, ErrorCategory::internal, "search key");
         }
     }
 

@@ -82,10 +82,17 @@ struct UidMove { SequenceSet uids; std::string mailbox; };
 struct UidExpunge { SequenceSet uids; };
 // UID SEARCH [RETURN (...)] criteria — criteria are trusted syntax built by the engine, e.g.
 // "UID 1:500", "HEADER Message-ID <x@y>" is NOT trusted: use search_header below.
+// A search key or argument of `keys`: an atom the engine built ("FROM", "(", "OR", "1024"), or a
+// user's string (encoded quoted or as a literal; 8-bit ones make the command say CHARSET UTF-8).
+struct SearchKey {
+    std::string text;
+    bool is_string = false;
+};
 struct UidSearch {
     std::vector<std::string> return_options;  // ESEARCH: {"ALL"}, {"MIN","COUNT"}; empty: plain SEARCH
     std::string criteria;                     // trusted
     std::optional<std::pair<std::string, std::string>> header;  // HEADER field value, encoded as strings
+    std::vector<SearchKey> keys;              // after criteria and header
 };
 struct Idle {};
 struct Done {};  // not a tagged command: the "DONE" line that ends IDLE
@@ -153,7 +160,8 @@ struct EncodedCommand {
 // - A mailbox named "inbox" in any case is sent as INBOX. LIST patterns are always quoted.
 // - Select: qresync wins over condstore (QRESYNC implies CONDSTORE, RFC 7162 §3.2.5).
 // - UidFetch::to_star replaces the end of the last range: {1} -> "1:*", {1:3,10:20} -> "1:3,10:*".
-// - UidSearch adds "CHARSET UTF-8" when the header field or value has 8-bit bytes.
+// - UidSearch adds "CHARSET UTF-8" when the header field or value, or a string key, has 8-bit bytes;
+//   keys are spaced as SEARCH wants them (none inside parentheses: "NOT (FROM \"a\" SEEN)").
 // - Done: the tag is ignored and EncodedCommand::tag is empty.
 // - Notify: Error(internal) for what RFC 5465 forbids: STATUS without groups, more than one
 //   selected/selected-delayed group, a mailbox event (MailboxName, SubscriptionChange) for the
