@@ -1,0 +1,142 @@
+// `mailsync restore` through the program against Dovecot: an account backed up (mode backup),
+// wiped on the server, restored, and the server — read by Python's imaplib — holds the same bytes
+// with the same flags, keywords and INTERNALDATEs; a dry run changes nothing; a re-run uploads
+// nothing; --deleted adds what the server had deleted; the journal lost, nothing is uploaded twice
+// either; restore into a second user (--to); an unreachable target exits 75.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "tests/integration/restore_test_support.hpp"
+#include "tests/support/closed_port.hpp"
+
+using namespace mailsync;
+using namespace mailsync::test;
+using namespace mailsync::test::restore;
+
+namespace {
+
+// The source backed up: seeded, synced, one message expunged on the server and synced again
+// (backup mode keeps it, deleted on the server). Returns the server's state then.
+Truth back_up(const RestoreSetup& setup, std::uint16_t port, const DovecotFixture::User& user, const std::string& tag) {
+    const std::uint32_t gone = seed_account(port, user, tag);
+    REQUIRE(setup.run({"-a", "src", "sync"}).code == 0);
+    expunge(user.name, "INBOX", gone);
+    REQUIRE(setup.run({"-a", "src", "sync"}).code == 0);
+    return read_truth(port, user);
+}
+
+const YAML::Node* mailbox_of(const Counts& counts, const std::string& name) {
+    static YAML::Node found;
+    for (const auto& mailbox : counts.json["mailboxes"])
+        if (mailbox["name"].as<std::string>() == name) return &(found = mailbox);
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("restore after a loss puts every message back byte for byte, with its flags and INTERNALDATE", "[restore]") {
+    const auto& dovecot = DovecotFixture::get();
+    const auto user = unique_user("restore");
+    const auto other = unique_user("restore_other");
+    RestoreSetup setup(dovecot.imap_port, user, dovecot.imap_port, other);
+    const Truth before = back_up(setup, dovecot.imap_port, user, user.name);
+    REQUIRE(message_count(before) == 8);
+    REQUIRE(before.contains("Archive/2024"));
+    REQUIRE(before.contains("Empty"));
+
+    reset_user(user.name);   // the loss: every mailbox but INBOX deleted, INBOX expunged
+    const Truth wiped = read_truth(dovecot.imap_port, user);
+    REQUIRE(message_count(wiped) == 0);
+    REQUIRE_FALSE(wiped.contains("Archive/2024"));
+
+    // A dry run says what it would do and does nothing.
+    const Counts dry = setup.run({"-a", "src", "--json", "restore", "--dry-run"});
+    INFO(setup.errors());
+    REQUIRE(dry.code == 0);
+    CHECK(dry.json["dry_run"].as<bool>());
+    CHECK(dry.get("uploaded") == 8);
+    CHECK(dry.get("failed") == 0);
+    REQUIRE(mailbox_of(dry, "Archive/2024"));
+    CHECK((*mailbox_of(dry, "Archive/2024"))["created"].as<bool>());
+    CHECK(read_truth(dovecot.imap_port, user) == wiped);
+    CHECK_FALSE(std::filesystem::exists(setup.journal_directory()));
+
+    const Counts restored = setup.run({"-a", "src", "--json", "restore"});
+    INFO(setup.errors());
+    REQUIRE(restored.code == 0);
+    CHECK(restored.get("uploaded") == 8);
+    CHECK(restored.get("skipped") == 0);
+    CHECK(restored.get("failed") == 0);
+    // Same mailboxes (the nested one, the empty one), same bytes, flags, keywords and dates; the
+    // message the server had deleted is not uploaded without --deleted.
+    CHECK(read_truth(dovecot.imap_port, user) == before);
+
+    // A re-run uploads nothing.
+    const Counts again = setup.run({"-a", "src", "--json", "restore"});
+    REQUIRE(again.code == 0);
+    CHECK(again.get("uploaded") == 0);
+    CHECK(again.get("skipped") == 8);
+    CHECK((*mailbox_of(again, "INBOX"))["restored_before"].as<std::uint64_t>() == 4);
+    CHECK(read_truth(dovecot.imap_port, user) == before);
+
+    // Without its journal it uploads nothing either: each message is found by size and header.
+    std::filesystem::remove_all(setup.journal_directory());
+    const Counts lost_journal = setup.run({"-a", "src", "--json", "restore"});
+    REQUIRE(lost_journal.code == 0);
+    CHECK(lost_journal.get("uploaded") == 0);
+    CHECK((*mailbox_of(lost_journal, "INBOX"))["already_there"].as<std::uint64_t>() == 4);
+    CHECK((*mailbox_of(lost_journal, "Archive/2024"))["already_there"].as<std::uint64_t>() == 4);
+    CHECK(read_truth(dovecot.imap_port, user) == before);
+
+    // Half the mail lost again (the journal names UIDs now gone): exactly that half goes up again.
+    const auto restored_uids = server_messages(user, "INBOX");
+    REQUIRE(restored_uids.size() == 4);
+    expunge(user.name, "INBOX", restored_uids.begin()->first);
+    expunge(user.name, "INBOX", std::next(restored_uids.begin())->first);
+    const Counts half = setup.run({"-a", "src", "--json", "restore", "inbox"});
+    REQUIRE(half.code == 0);
+    CHECK(half.get("uploaded") == 2);
+    CHECK(half.get("skipped") == 2);
+    CHECK(half.json["mailboxes"].size() == 1);
+    CHECK(read_truth(dovecot.imap_port, user) == before);
+
+    // --deleted: also the message the server had deleted (the backup kept it), once.
+    const Counts deleted = setup.run({"-a", "src", "--json", "restore", "--deleted"});
+    REQUIRE(deleted.code == 0);
+    CHECK(deleted.get("uploaded") == 1);
+    const Truth with_deleted = read_truth(dovecot.imap_port, user);
+    CHECK(with_deleted.at("INBOX").size() == 5);
+    CHECK(message_count(with_deleted) == 9);
+    CHECK(setup.run({"-a", "src", "--json", "restore", "--deleted"}).get("uploaded") == 0);
+
+    // A mailbox the mirror does not have is bad input, before anything is connected.
+    CHECK(setup.run({"-a", "src", "restore", "Nonexistent"}).code == 65);
+}
+
+TEST_CASE("restore --to uploads the mirror into a second user; an unreachable target exits 75", "[restore]") {
+    const auto& dovecot = DovecotFixture::get();
+    const auto user = unique_user("restore_from");
+    const auto target = unique_user("restore_to");
+    RestoreSetup setup(dovecot.imap_port, user, dovecot.imap_port, target);
+    const Truth before = back_up(setup, dovecot.imap_port, user, user.name);
+    const Truth target_before = read_truth(dovecot.imap_port, target);
+    REQUIRE(message_count(target_before) == 0);
+
+    const Counts migrated = setup.run({"-a", "src", "--json", "restore", "--to", "dst"});
+    INFO(setup.errors());
+    REQUIRE(migrated.code == 0);
+    CHECK(migrated.json["to"].as<std::string>() == "dst");
+    CHECK(migrated.get("uploaded") == 8);
+    CHECK(read_truth(dovecot.imap_port, target) == before);
+    // The source's server is untouched.
+    CHECK(read_truth(dovecot.imap_port, user) == before);
+    // The same again: nothing twice; a journal of its own per target.
+    CHECK(setup.run({"-a", "src", "--json", "restore", "--to", "dst"}).get("uploaded") == 0);
+    CHECK(read_truth(dovecot.imap_port, target) == before);
+
+    setup.write(dovecot.imap_port, static_cast<std::uint16_t>(closed_port()), target);
+    const Counts unreachable = setup.run({"-a", "src", "restore", "--to", "dst"});
+    CHECK(unreachable.code == 75);
+    CHECK(setup.errors().find("dst") != std::string::npos);
+}
