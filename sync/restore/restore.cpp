@@ -200,7 +200,10 @@ private:
                 RestoreFailure{source.id, fmt::format("message {} was not uploaded because {}", source.id, refused->why), true});
             return take_off_totals(source.size);
         }
-        journal_.placed(name, source.id, answer.uid ? answer.uidvalidity : uidvalidity, answer.uid.value_or(0));
+        // APPENDUID is taken only from a server that advertises UIDPLUS (RFC 4315): without it the
+        // next run finds the message by size and header, as on any server without UIDPLUS.
+        const bool placed_known = answer.uid && server_.has("UIDPLUS");
+        journal_.placed(name, source.id, placed_known ? answer.uidvalidity : uidvalidity, placed_known ? *answer.uid : 0);
         uploaded(report, source.size);
     }
 
