@@ -2,10 +2,12 @@
 // wiped on the server, restored, and the server — read by Python's imaplib — holds the same bytes
 // with the same flags, keywords and INTERNALDATEs; a dry run changes nothing; a re-run uploads
 // nothing; --deleted adds what the server had deleted; the journal lost, nothing is uploaded twice
-// either; restore into a second user (--to); an unreachable target exits 75.
+// either; restore into a second user (--to), a damaged body left out (exit 74) until it is
+// fetched again; an unreachable target exits 75.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/integration/restore_test_support.hpp"
 #include "tests/support/closed_port.hpp"
@@ -32,6 +34,21 @@ YAML::Node mailbox_of(const Counts& counts, const std::string& name) {
     for (std::size_t i = 0; i < mailboxes.size(); ++i)
         if (mailboxes[i]["name"].as<std::string>() == name) return mailboxes[i];
     return YAML::Node(YAML::NodeType::Undefined);
+}
+
+// Overwrites the body file of the mirror's message with this Message-ID tag (same length, other
+// bytes) and returns its path.
+std::filesystem::path damage_one_body(const RestoreSetup& setup, const std::string& tag) {
+    auto store = store::Store::open(setup.source_store(), store::Access::shared);
+    const auto path = store.read([&](const store::ReadTxn& txn) {
+        const auto ids = txn.messages_with_message_id("<" + tag + "@pull.mailsync.test>");
+        REQUIRE(ids.size() == 1);
+        return store.body_path(txn.message(ids.front())->body_hash);
+    });
+    const auto size = std::filesystem::file_size(path);
+    std::filesystem::permissions(path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(size, 'x');
+    return path;
 }
 
 }  // namespace
@@ -115,7 +132,7 @@ TEST_CASE("restore after a loss puts every message back byte for byte, with its 
     CHECK(setup.run({"-a", "src", "restore", "Nonexistent"}).code == 65);
 }
 
-TEST_CASE("restore --to uploads the mirror into a second user; an unreachable target exits 75", "[restore]") {
+TEST_CASE("restore --to uploads the mirror into a second user, and an unreachable target exits 75", "[restore]") {
     const auto& dovecot = DovecotFixture::get();
     const auto user = unique_user("restore_from");
     const auto target = unique_user("restore_to");
@@ -124,11 +141,22 @@ TEST_CASE("restore --to uploads the mirror into a second user; an unreachable ta
     const Truth target_before = read_truth(dovecot.imap_port, target);
     REQUIRE(message_count(target_before) == 0);
 
+    // One body file of the mirror damaged: that message is not uploaded (exit 74), the others are.
+    const std::filesystem::path damaged = damage_one_body(setup, user.name + "-4");
+    const Counts partly = setup.run({"-a", "src", "--json", "restore", "--to", "dst"});
+    CHECK(partly.code == 74);
+    CHECK(partly.get("uploaded") == 7);
+    CHECK(partly.get("failed") == 1);
+    CHECK(setup.errors().find(damaged.string()) != std::string::npos);
+    CHECK(message_count(read_truth(dovecot.imap_port, target)) == 7);
+    // Fetched again from the source's server, it goes up with the next run, alone.
+    REQUIRE(setup.run({"-a", "src", "verify", "--repair"}).code == 0);
     const Counts migrated = setup.run({"-a", "src", "--json", "restore", "--to", "dst"});
     INFO(setup.errors());
     REQUIRE(migrated.code == 0);
     CHECK(migrated.json["to"].as<std::string>() == "dst");
-    CHECK(migrated.get("uploaded") == 8);
+    CHECK(migrated.get("uploaded") == 1);
+    CHECK(migrated.get("skipped") == 7);
     CHECK(read_truth(dovecot.imap_port, target) == before);
     // The source's server is untouched.
     CHECK(read_truth(dovecot.imap_port, user) == before);
