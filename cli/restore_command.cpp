@@ -6,9 +6,9 @@
 // made offline and not yet replayed are left to `sync` (the queue uploads them); into another one
 // they are restored too.
 //
-// Output: one line per mailbox and a summary (on a terminal or with -v; --dry-run always prints
-// them, they are what it was asked for), each failure on stderr, a progress bar on a terminal;
-// --json: one document with the counts per mailbox. Exit 0 when everything was restored or was
+// Output: one line per mailbox that has mail or was created, and a summary (on a terminal or with
+// -v; --dry-run always prints them, they are what it was asked for), each failure on stderr, a
+// progress bar on a terminal; --json: one document with the counts per mailbox. Exit 0 when everything was restored or was
 // there already; 76 when the target refused a mailbox or a message (the others were restored); 74
 // when a body file was damaged or missing (not uploaded; the next sync fetches it again); 75 when
 // the target cannot be reached or the connection is lost (what was uploaded is journaled: the
@@ -130,6 +130,8 @@ int run_restore(const CommandContext& context, const RestoreArguments& arguments
         output.result(json.str());
     } else {
         for (const auto& mailbox : report.mailboxes) {
+            // A mailbox with nothing in it and nothing done says nothing.
+            if (mailbox.uploaded + mailbox.skipped() + mailbox.failures.size() == 0 && !mailbox.created) continue;
             const std::string line = fmt::format("{}: {}", target.name, mailbox_line(mailbox, options.dry_run));
             if (options.dry_run) output.result(line);
             else output.note(line);
