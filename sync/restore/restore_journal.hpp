@@ -15,8 +15,8 @@
 // final newline) or one that does not parse is ignored.
 //
 // The journal is a cache of what is known, never the truth: the server is. A `placed` entry counts
-// only while the target mailbox has the same UIDVALIDITY and still holds that UID with the
-// message's size (restore_plan.hpp); anything else — a `sending` left by an interrupted run (the
+// only while the target mailbox has the same UIDVALIDITY and still holds that UID
+// (restore_plan.hpp); anything else — a `sending` left by an interrupted run (the
 // APPEND whose tagged OK was lost), a `placed` without UID, a lost journal — is looked for on the
 // server by size and header section before it is uploaded again. So losing lines costs header
 // fetches, never a duplicate; and a target wiped again after a restore gets everything again.

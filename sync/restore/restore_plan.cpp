@@ -40,7 +40,8 @@ MatchPlan plan_matches(const std::vector<SourceMessage>& sources, const TargetMa
         const auto& journal = sources[i].journal;
         if (!journal || !journal->placed || journal->uid == 0 || journal->uidvalidity != target.uidvalidity) continue;
         const auto held = target.sizes.find(journal->uid);
-        if (held == target.sizes.end() || held->second != sources[i].size || plan.claimed.contains(journal->uid)) continue;
+        // A UID is never given twice under one UIDVALIDITY (RFC 3501 §2.3.1.1): held, it is ours.
+        if (held == target.sizes.end() || plan.claimed.contains(journal->uid)) continue;
         plan.claimed.insert(journal->uid);
         plan.matches[i] = Match{Verdict::restored_before, journal->uid};
     }

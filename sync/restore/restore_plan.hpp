@@ -5,7 +5,8 @@
 // it, each target message standing for at most one source message (a mailbox holding the same
 // message twice gets it twice). A target message is it when
 //   - the journal says so (`placed` with a UID, under the target mailbox's UIDVALIDITY now) and
-//     the target still holds that UID with the message's size: "restored before", no header read;
+//     the target still holds that UID (never reused under one UIDVALIDITY, so it is the message
+//     uploaded then, whatever the target made of its bytes): "restored before", no header read;
 //   - else, its RFC822.SIZE is the size of the message's bytes and its header section
 //     (BODY.PEEK[HEADER]) is byte-identical to the stored one's: the check the pull makes before it
 //     takes a server message for a stored one (sync/pull/message_identity.hpp). This finds an

@@ -49,13 +49,13 @@ TEST_CASE("a mailbox keeps its levels under the target's delimiter", "[restore]"
     CHECK(target_mailbox_name("Archive", "/", std::nullopt) == "Archive");
 }
 
-TEST_CASE("the journal's UID settles a message only while the target still holds it with its size", "[restore]") {
-    TargetMailbox target{7, {{1, 100}, {2, 200}, {5, 300}}};
+TEST_CASE("the journal's UID settles a message only while the target still holds it", "[restore]") {
+    TargetMailbox target{7, {{1, 100}, {2, 200}, {3, 1000}, {5, 300}}};
     std::vector<SourceMessage> sources{
         {10, 100, placed(7, 1)},   // there: restored before
         {11, 200, placed(6, 2)},   // another UIDVALIDITY: the mailbox was made again; header check
         {12, 300, placed(7, 4)},   // UID 4 gone (expunged since): UID 5 has its size, a header check decides
-        {13, 999, placed(7, 5)},   // UID 5 holds another size: not it
+        {13, 999, placed(7, 3)},   // UID 3 held with another size: the target changed the bytes, it is still ours
         {14, 400, sending(7)},     // in flight, nothing of its size: upload
         {15, 100, std::nullopt},   // never journaled, nothing of its size left unclaimed: upload
     };
@@ -63,8 +63,10 @@ TEST_CASE("the journal's UID settles a message only while the target still holds
     REQUIRE(plan.matches.size() == sources.size());
     CHECK(plan.matches[0].verdict == Verdict::restored_before);
     CHECK(plan.matches[0].uid == 1);
-    for (std::size_t i = 1; i < sources.size(); ++i) CHECK(plan.matches[i].verdict == Verdict::upload);
-    CHECK(plan.claimed == std::set<store::Uid>{1});
+    CHECK(plan.matches[3].verdict == Verdict::restored_before);
+    CHECK(plan.matches[3].uid == 3);
+    for (const std::size_t i : {1u, 2u, 4u, 5u}) CHECK(plan.matches[i].verdict == Verdict::upload);
+    CHECK(plan.claimed == std::set<store::Uid>{1, 3});
     // Only the unclaimed target messages of a size an unsettled source has need their header.
     CHECK(plan.sources_to_check == std::vector<std::size_t>{1, 2});
     CHECK(plan.targets_to_check == std::vector<store::Uid>{2, 5});
