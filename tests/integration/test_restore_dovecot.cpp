@@ -3,14 +3,17 @@
 // with the same flags, keywords and INTERNALDATEs; a dry run changes nothing; a re-run uploads
 // nothing; --deleted adds what the server had deleted; the journal lost, nothing is uploaded twice
 // either; restore into a second user (--to), a damaged body left out (exit 74) until it is
-// fetched again; an unreachable target exits 75.
+// fetched again; an unreachable target exits 75; into a server whose hierarchy delimiter is '.',
+// the mailboxes are made with it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "tests/integration/restore_test_support.hpp"
 #include "tests/support/closed_port.hpp"
+#include "tests/support/masked_dovecot.hpp"
 
 using namespace mailsync;
 using namespace mailsync::test;
@@ -168,4 +171,29 @@ TEST_CASE("restore --to uploads the mirror into a second user, and an unreachabl
     const Counts unreachable = setup.run({"-a", "src", "restore", "--to", "dst"});
     CHECK(unreachable.code == 75);
     CHECK(setup.errors().find("dst") != std::string::npos);
+}
+
+TEST_CASE("restore --to a server with another hierarchy delimiter makes the mailboxes with its own", "[restore]") {
+    // The shared fixture ('/') first, so that the helpers keep speaking to it; then a private
+    // Dovecot whose separator is '.'.
+    const auto& dovecot = DovecotFixture::get();
+    const auto user = unique_user("restore_slash");
+    const auto target = unique_user("restore_dot");
+    const MaskedDovecot dotted("", "namespace inbox {\n  separator = .\n}\n");
+    RestoreSetup setup(dovecot.imap_port, user, dotted.imap_port(), target);
+    const Truth before = back_up(setup, dovecot.imap_port, user, user.name);
+
+    const Counts migrated = setup.run({"-a", "src", "--json", "restore", "--to", "dst"});
+    INFO(setup.errors());
+    REQUIRE(migrated.code == 0);
+    CHECK(migrated.get("uploaded") == 8);
+    CHECK(mailbox_of(migrated, "Archive/2024")["target"].as<std::string>() == "Archive.2024");
+    Truth expected;
+    for (const auto& [name, messages] : before) {
+        std::string dotted_name = name;
+        std::replace(dotted_name.begin(), dotted_name.end(), '/', '.');
+        expected[dotted_name] = messages;
+    }
+    CHECK(read_truth(dotted.imap_port(), target) == expected);
+    CHECK(setup.run({"-a", "src", "--json", "restore", "--to", "dst"}).get("uploaded") == 0);
 }
