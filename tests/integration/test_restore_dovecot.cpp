@@ -4,7 +4,7 @@
 // nothing; --deleted adds what the server had deleted; the journal lost, nothing is uploaded twice
 // either; restore into a second user (--to), a damaged body left out (exit 74) until it is
 // fetched again; an unreachable target exits 75; into a server whose hierarchy delimiter is '.',
-// the mailboxes are made with it.
+// the mailboxes are made with it, and one whose name cannot be is a failure (exit 76).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -181,12 +181,18 @@ TEST_CASE("restore --to a server with another hierarchy delimiter makes the mail
     const auto target = unique_user("restore_dot");
     const MaskedDovecot dotted("", "namespace inbox {\n  separator = .\n}\n");
     RestoreSetup setup(dovecot.imap_port, user, dotted.imap_port(), target);
-    const Truth before = back_up(setup, dovecot.imap_port, user, user.name);
+    // A name with a '.' in one level cannot be written under '.': that mailbox fails, the rest goes up.
+    seed(user.name, "Reports 1.5", make_message(user.name + "-report"));
+    Truth before = back_up(setup, dovecot.imap_port, user, user.name);
+    REQUIRE(before.erase("Reports 1.5") == 1);
 
     const Counts migrated = setup.run({"-a", "src", "--json", "restore", "--to", "dst"});
     INFO(setup.errors());
-    REQUIRE(migrated.code == 0);
+    CHECK(migrated.code == 76);
     CHECK(migrated.get("uploaded") == 8);
+    CHECK(migrated.get("failed") == 1);
+    CHECK(mailbox_of(migrated, "Reports 1.5")["failed"].as<std::uint64_t>() == 1);
+    CHECK(setup.errors().find("Reports 1.5") != std::string::npos);
     CHECK(mailbox_of(migrated, "Archive/2024")["target"].as<std::string>() == "Archive.2024");
     Truth expected;
     for (const auto& [name, messages] : before) {
@@ -195,5 +201,8 @@ TEST_CASE("restore --to a server with another hierarchy delimiter makes the mail
         expected[dotted_name] = messages;
     }
     CHECK(read_truth(dotted.imap_port(), target) == expected);
-    CHECK(setup.run({"-a", "src", "--json", "restore", "--to", "dst"}).get("uploaded") == 0);
+    const Counts again = setup.run({"-a", "src", "--json", "restore", "--to", "dst"});
+    CHECK(again.code == 76);
+    CHECK(again.get("uploaded") == 0);
+    CHECK(again.get("skipped") == 8);
 }
