@@ -270,6 +270,16 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     VerifyArguments verify;
     add("verify", "re-hash every stored body and check the store's invariants", [&] { return CommandArguments(verify); })
         ->add_flag("--repair", verify.repair, "fetch damaged and missing bodies again from the server");
+    RestoreArguments restore;
+    auto* restore_command = add("restore",
+                                "upload the mirror into the account (after a loss) or into the account --to names (a "
+                                "migration): mailboxes created, flags, keywords and INTERNALDATE kept, nothing uploaded twice",
+                                [&] { return CommandArguments(restore); });
+    restore_command->add_option("MAILBOX", restore.mailboxes, "only these mailboxes");
+    restore_command->add_option("--to", restore.to, "upload into this account of the configuration instead")->type_name("ACCOUNT");
+    restore_command->add_flag("--deleted", restore.deleted, "also the messages and mailboxes the server deleted (kept in backup mode)");
+    restore_command->add_flag("--dry-run", restore.dry_run, "say what would be created and uploaded; change nothing");
+
     ViewArguments view;
     auto* view_command = add("view", "bring the Maildir view up to date from the mirror (offline)", [&] { return CommandArguments(view); });
     view_command->add_flag("--rebuild", view.rebuild, "forget the view's records and write it again from the mirror");

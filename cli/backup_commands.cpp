@@ -23,6 +23,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/maildir_view.hpp"
+#include "cli/view_support.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "cli/server.hpp"
@@ -30,21 +31,6 @@
 #include "sync/pull/body_repair.hpp"
 
 namespace mailsync::cli {
-
-namespace {
-
-// The account's store, which must already exist (export and verify never create an empty one).
-store::Store open_existing_store(const Account& account, store::Access access) {
-    std::error_code error;
-    if (!std::filesystem::exists(account.store / "data.mdb", error)) {
-        throw Error(ErrorCategory::bad_input,
-                    fmt::format("account {}: there is no mirror in {} yet; run `mailsync -a {} sync` first", account.name,
-                                account.store.string(), account.name));
-    }
-    return store::Store::open(account.store, access);
-}
-
-}  // namespace
 
 int run_export(const CommandContext& context, const ExportArguments& arguments) {
     Output& output = context.output;

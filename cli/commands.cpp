@@ -37,6 +37,7 @@ bool needs_single_account(const CommandArguments& arguments) {
                           [](const RenameArguments&) { return true; },
                           [](const RmdirArguments&) { return true; },
                           [](const SearchArguments&) { return true; },
+                          [](const RestoreArguments&) { return true; },
                           [](const QueueArguments& queue) { return queue.drop.has_value(); },   // ids are per account
                           [](const ConflictsArguments& conflicts) { return conflicts.id.has_value(); },
                           [](const auto&) { return false; },
@@ -86,6 +87,7 @@ int run_command(const CommandContext& context, const CommandArguments& arguments
                           [&](const ConfigArguments& a) { return run_config(context, a); },
                           [&](const ViewArguments& a) { return run_view(context, a); },
                           [&](const SearchArguments& a) { return run_search(context, a); },
+                          [&](const RestoreArguments& a) { return run_restore(context, a); },
                           [&](const ProbeArguments&) {
                               int worst = 0;
                               for (const Account* account : context.accounts) {

@@ -97,6 +97,12 @@ struct ExportArguments {
 struct VerifyArguments {
     bool repair = false;   // fetch the damaged and missing bodies again from the server
 };
+struct RestoreArguments {
+    std::optional<std::string> to;       // --to ACCOUNT: upload there (a migration); absent: the account itself
+    std::vector<std::string> mailboxes;  // empty: every mailbox of the mirror
+    bool deleted = false;                // --deleted: also what the server deleted (backup mode keeps it)
+    bool dry_run = false;                // --dry-run: say what would be uploaded, upload nothing
+};
 struct ViewArguments {
     bool rebuild = false;   // forget what the view recorded and write it again from the mirror
 };
@@ -114,7 +120,7 @@ using CommandArguments =
     std::variant<SyncArguments, WatchArguments, StatusArguments, MailboxesArguments, ListArguments, ShowArguments,
                  FlagArguments, MoveArguments, CopyArguments, DeleteArguments, AppendArguments, MkdirArguments,
                  RenameArguments, RmdirArguments, QueueArguments, ConflictsArguments, ExportArguments,
-                 VerifyArguments, ProbeArguments, ConfigArguments, ViewArguments, SearchArguments>;
+                 VerifyArguments, ProbeArguments, ConfigArguments, ViewArguments, SearchArguments, RestoreArguments>;
 
 // Whether the command works on one account (it names a mailbox or message of it) rather than on
 // every configured account when -a is absent.
@@ -155,6 +161,8 @@ int run_conflicts(const CommandContext& context, const ConflictsArguments& argum
 // backup_commands.cpp
 int run_export(const CommandContext& context, const ExportArguments& arguments);
 int run_verify(const CommandContext& context, const VerifyArguments& arguments);
+// restore_command.cpp: uploads the account's mirror into it, or into the account --to names.
+int run_restore(const CommandContext& context, const RestoreArguments& arguments);
 // maildir_view_commands.cpp: `view` brings the Maildir view up to date from the mirror (offline);
 // `view --rebuild` writes it again from scratch.
 int run_view(const CommandContext& context, const ViewArguments& arguments);

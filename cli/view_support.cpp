@@ -39,6 +39,16 @@ store::Store open_synced(const Account& account, const std::string& mailbox) {
     return std::move(*store);
 }
 
+store::Store open_existing_store(const Account& account, store::Access access) {
+    std::error_code error;
+    if (!std::filesystem::exists(account.store / "data.mdb", error)) {
+        throw Error(ErrorCategory::bad_input,
+                    fmt::format("account {}: there is no mirror in {} yet; run `mailsync -a {} sync` first", account.name,
+                                account.store.string(), account.name));
+    }
+    return store::Store::open(account.store, access);
+}
+
 store::MailboxRecord find_mailbox(const store::ReadTxn& txn, const Account& account, const std::string& name) {
     auto mailbox = sync::find_mailbox(txn, name);
     if (!mailbox)

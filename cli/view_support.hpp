@@ -22,6 +22,10 @@ std::optional<store::Store> open_for_view(const Account& account);
 // The store of an account that must have been synced: Error(bad_input) naming `mailbox` when not.
 store::Store open_synced(const Account& account, const std::string& mailbox);
 
+// The account's store, which must already exist (export, verify and restore never create an empty
+// one): Error(bad_input) saying to sync first when there is none.
+store::Store open_existing_store(const Account& account, store::Access access);
+
 // The mailbox a user named (UTF-8, or the wire form; INBOX in any case), through the one lookup of
 // sync/local (find_mailbox); Error(bad_input) when there is none.
 store::MailboxRecord find_mailbox(const store::ReadTxn& txn, const Account& account, const std::string& name);

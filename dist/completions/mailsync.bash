@@ -16,11 +16,11 @@ _mailsync() {
     local previous=${COMP_WORDS[COMP_CWORD - 1]}
     local global_options="-c --config -a --account --json -q --quiet -v --verbose -h --help --version"
     local commands="sync watch status mailboxes list show search flag move copy delete append mkdir rename
-                    rmdir queue conflicts export verify view probe config"
+                    rmdir queue conflicts export verify restore view probe config"
 
     case $previous in
         -c|--config|-o|--output) COMPREPLY=($(compgen -f -- "$current")); return ;;
-        -a|--account) COMPREPLY=($(compgen -W "$(_mailsync_accounts)" -- "$current")); return ;;
+        -a|--account|--to) COMPREPLY=($(compgen -W "$(_mailsync_accounts)" -- "$current")); return ;;
         --format) COMPREPLY=($(compgen -W "maildir mbox" -- "$current")); return ;;
         --date|--flags|--drop|--from|--since|--limit|--part|--mailbox) return ;;
     esac
@@ -55,6 +55,7 @@ _mailsync() {
         conflicts) options="--clear" ;;
         export) options="--format" ;;
         verify) options="--repair" ;;
+        restore) options="--to --deleted --dry-run" ;;
         view) options="--rebuild" ;;
         flag)
             COMPREPLY=($(compgen -W "+seen -seen +answered -answered +flagged -flagged +deleted -deleted +draft -draft" \

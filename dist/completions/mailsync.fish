@@ -1,7 +1,7 @@
 # fish completion for mailsync(1). tests/install/check-docs-drift.sh asks fish for every command
 # and option of the program.
 
-set -l commands sync watch status mailboxes list show search flag move copy delete append mkdir rename rmdir queue conflicts export verify view probe config
+set -l commands sync watch status mailboxes list show search flag move copy delete append mkdir rename rmdir queue conflicts export verify restore view probe config
 
 function __mailsync_accounts
     set -l config
@@ -44,6 +44,7 @@ complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a queue -d 
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a conflicts -d 'the conflicts met and how each was resolved'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a export -d 'incremental export to Maildir or mbox'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a verify -d 're-hash every body and check the store'
+complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a restore -d 'upload the mirror into the account, or another (--to)'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a view -d 'bring the Maildir view up to date'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a probe -d 'show what the server offers and try the login'
 complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a config -d 'check the configuration and show it'
@@ -76,4 +77,7 @@ complete -c mailsync -n '__fish_seen_subcommand_from conflicts' -l clear -d 'for
 complete -c mailsync -n '__fish_seen_subcommand_from export' -F
 complete -c mailsync -n '__fish_seen_subcommand_from export' -l format -x -a 'maildir mbox' -d 'export format'
 complete -c mailsync -n '__fish_seen_subcommand_from verify' -l repair -d 'fetch damaged and missing bodies again from the server'
+complete -c mailsync -n '__fish_seen_subcommand_from restore' -l to -x -a '(__mailsync_accounts)' -d 'upload into this account instead'
+complete -c mailsync -n '__fish_seen_subcommand_from restore' -l deleted -d 'also what the server deleted'
+complete -c mailsync -n '__fish_seen_subcommand_from restore' -l dry-run -d 'say what would be uploaded; change nothing'
 complete -c mailsync -n '__fish_seen_subcommand_from view' -l rebuild -d 'write the view again from the mirror'

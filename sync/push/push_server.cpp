@@ -273,6 +273,18 @@ bool PushServer::mailbox_exists(const std::string& name) {
     });
 }
 
+std::optional<char> PushServer::hierarchy_delimiter() {
+    std::optional<char> delimiter;
+    ExchangeHandler handler(session_, [&](const imap::Response& response) {
+        if (const auto* list = std::get_if<imap::ListData>(&response)) delimiter = list->delimiter;
+    });
+    imap::cmd::List list;
+    list.pattern = "";   // RFC 3501 §6.3.8: the delimiter and the root name, no mailbox
+    const auto response = session_.run(std::move(list));
+    if (response.status != imap::Status::ok) throw refused_by("LIST \"\" \"\"", response);
+    return delimiter;
+}
+
 std::optional<std::uint32_t> PushServer::message_count(const std::string& name) {
     std::uint32_t messages = 0;
     ExchangeHandler handler(session_, [&](const imap::Response& response) {
@@ -293,8 +305,8 @@ void PushServer::create(const std::string& name) {
     subscribe(name);
 }
 
-imap::StatusResponse PushServer::run_create(const std::string& name) {
-    return session_.run(imap::cmd::Create{name, std::nullopt});
+imap::StatusResponse PushServer::run_create(const std::string& name, std::optional<std::string> special_use) {
+    return session_.run(imap::cmd::Create{name, std::move(special_use)});
 }
 
 imap::StatusResponse PushServer::run_rename(const std::string& from, const std::string& to) {

@@ -116,13 +116,15 @@ public:
 
     // LIST: whether `name` exists as a selectable mailbox.
     bool mailbox_exists(const std::string& name);
+    // LIST "" "": the server's hierarchy delimiter; nullopt when it has none (a flat namespace).
+    std::optional<char> hierarchy_delimiter();
     // STATUS (MESSAGES); nullopt when the server refused (no such mailbox).
     std::optional<std::uint32_t> message_count(const std::string& name);
     // CREATE (then SUBSCRIBE), for a mailbox the server deleted while local changes still put mail
     // there; a CREATE refused because it exists meanwhile is success. Refused otherwise.
     void create(const std::string& name);
     // CREATE, RENAME, DELETE, SUBSCRIBE as they are: the tagged status.
-    imap::StatusResponse run_create(const std::string& name);
+    imap::StatusResponse run_create(const std::string& name, std::optional<std::string> special_use = std::nullopt);
     imap::StatusResponse run_rename(const std::string& from, const std::string& to);
     imap::StatusResponse run_delete(const std::string& name);
     void subscribe(const std::string& name);   // best effort

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""server_truth.py PORT USER PASSWORD: every message on the server, read without mailsync's code.
+"""server_truth.py [--dates] PORT USER PASSWORD: every message on the server, read without mailsync's code.
 server_truth.py --serve: the same for each line "PORT<tab>USER<tab>PASSWORD" read on stdin, each
 answer ended by a line "end" (or one line "error<tab>MESSAGE"): one interpreter for a whole campaign,
 as starting Python costs more than reading a small account.
@@ -12,12 +12,14 @@ Output, one line each, tab-separated:
     mailbox NAME                    (every selectable mailbox, also an empty one)
     message NAME UID SHA256 FLAGS   (FLAGS sorted and comma-joined, \\Recent left out: it belongs to
                                      the session, not the message)
+With --dates each message line ends in one more field: its INTERNALDATE as Unix seconds (restore's tests).
 Exit 1 with a message on stderr if the server cannot be read.
 """
 import hashlib
 import imaplib
 import re
 import sys
+import time
 
 LIST_LINE = re.compile(rb'\((?P<attributes>[^)]*)\) (?:"(?:[^"\\]|\\.)*"|NIL) (?P<name>.*)$')
 
@@ -52,7 +54,7 @@ def messages(imap, name):
         raise RuntimeError(f"EXAMINE {name} failed: {data}")
     if int(data[0]) == 0:
         return []
-    status, data = imap.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[])")
+    status, data = imap.uid("FETCH", "1:*", "(UID FLAGS INTERNALDATE BODY.PEEK[])")
     if status != "OK":
         raise RuntimeError(f"UID FETCH in {name} failed: {data}")
     # imaplib gives (text before the literal, literal) per message, then the text after it.
@@ -66,7 +68,10 @@ def messages(imap, name):
         if not uid or not flags:
             raise RuntimeError(f"FETCH response without UID or FLAGS in {name}: {text!r}")
         kept = sorted(f for f in flags.group(1).decode().split() if f != "\\Recent")
-        found.append((int(uid.group(1)), hashlib.sha256(body).hexdigest(), ",".join(kept)))
+        date = imaplib.Internaldate2tuple(text)
+        if date is None:
+            raise RuntimeError(f"FETCH response without INTERNALDATE in {name}: {text!r}")
+        found.append((int(uid.group(1)), hashlib.sha256(body).hexdigest(), ",".join(kept), int(time.mktime(date))))
 
     for item in data:
         if isinstance(item, tuple):
@@ -78,14 +83,14 @@ def messages(imap, name):
     return sorted(found)
 
 
-def read_server(port, user, password):
+def read_server(port, user, password, dates=False):
     imap = imaplib.IMAP4("127.0.0.1", port)
     imap.login(user, password)
     out = []
     for name in mailbox_names(imap):
         out.append(f"mailbox\t{name}")
-        for uid, sha, flags in messages(imap, name):
-            out.append(f"message\t{name}\t{uid}\t{sha}\t{flags}")
+        for uid, sha, flags, date in messages(imap, name):
+            out.append(f"message\t{name}\t{uid}\t{sha}\t{flags}" + (f"\t{date}" if dates else ""))
     imap.logout()
     return out
 
@@ -105,8 +110,12 @@ def main():
     if sys.argv[1:] == ["--serve"]:
         serve()
         return
-    port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    sys.stdout.write("\n".join(read_server(port, user, password)) + "\n")
+    arguments = sys.argv[1:]
+    dates = arguments[:1] == ["--dates"]
+    if dates:
+        arguments = arguments[1:]
+    port, user, password = int(arguments[0]), arguments[1], arguments[2]
+    sys.stdout.write("\n".join(read_server(port, user, password, dates)) + "\n")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -56,6 +57,15 @@ public:
     }
     MaskedDovecot(const MaskedDovecot&) = delete;
     MaskedDovecot& operator=(const MaskedDovecot&) = delete;
+
+    // Its plaintext IMAP port (from the fixture's env file), for a test that also speaks to the
+    // shared fixture (whose DovecotFixture::get() it called before starting this one).
+    std::uint16_t imap_port() const {
+        std::ifstream env(dir_ / "env");
+        for (std::string line; std::getline(env, line);)
+            if (line.starts_with("IMAP_PORT=")) return static_cast<std::uint16_t>(std::stoi(line.substr(10)));
+        throw std::runtime_error("no IMAP_PORT in " + (dir_ / "env").string());
+    }
 
 private:
     static std::string script() { return MAILSYNC_SOURCE_DIR "/tests/integration/dovecot-fixture.sh"; }
