@@ -14,15 +14,24 @@
 // hour) go, so a body that a concurrent local command (`append` beside a running `watch`) wrote but
 // has not yet named in its row is never taken. In backup mode the messages the server deleted keep
 // their rows (deleted_on_server), so their bodies stay named and are kept.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/connection_budget.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/failure_hints.hpp"
+#include "cli/line_stream.hpp"
 #include "cli/maildir_view.hpp"
 #include "cli/progress.hpp"
 #include "cli/search_index.hpp"
@@ -55,7 +64,7 @@ std::optional<sync::ReplayReport> push(const Account& account, store::Store& sto
 
 // One account; returns its exit code (76 when a mailbox failed).
 int sync_opened(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
-                store::Store& store) {
+                store::Store& store, bool progress_bar) {
     Output& output = context.output;
     const ViewScanOutcome view_scan = scan_view_before_sync(account, store, output);
     std::optional<sync::ViewUpdateReport> view_update;
@@ -83,7 +92,7 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<ProgressBar> bar;
-    if (output.shows_progress()) bar.emplace(output.err());
+    if (progress_bar && output.shows_progress()) bar.emplace(output.err());
     const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
     const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
@@ -126,7 +135,8 @@ std::variant<store::Store, WatchReply> open_or_ask_watch(const Account& account)
     }
 }
 
-int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json) {
+int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
+                 bool progress_bar) {
     std::variant<store::Store, WatchReply> opened = open_or_ask_watch(account);
     if (const auto* reply = std::get_if<WatchReply>(&opened)) {
         context.output.detail(fmt::format("{}: synced by the running `mailsync watch`", account.name));
@@ -135,7 +145,7 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
     store::Store& store = std::get<store::Store>(opened);
     const store::UnixTime started = unix_time_now();
     try {
-        const int code = sync_opened(context, account, arguments, json, store);
+        const int code = sync_opened(context, account, arguments, json, store, progress_bar);
         record_run(store, started, code == exit_code::ok ? "" : "some mailboxes or queued changes failed (see the sync output)");
         // Last, after the run's own record: the index then reflects the store as this run left it.
         update_search_index(account, store, context.output);
@@ -146,37 +156,127 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
     }
 }
 
-}  // namespace
+// Ctrl-C (SIGINT) or SIGTERM during sync: one clean line on stderr (the progress bar's line erased
+// first on a terminal), then the process ends by that signal, as a shell expects of an interrupted
+// program (exit status 130 for SIGINT, 143 for SIGTERM). Ending there is safe: whatever was
+// committed stays (bodies are renamed into place before their rows commit, LMDB commits are
+// atomic), an uncommitted batch is fetched again, and a queued change that was sent is found again
+// before it is re-sent, as after a crash -- so the next run resumes. The account lock goes with the
+// process.
+char interrupted_line[256];
+std::size_t interrupted_length = 0;
 
-int run_sync(const CommandContext& context, const SyncArguments& arguments) {
+extern "C" void on_interrupt(int signal_number) {
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, interrupted_line, interrupted_length);
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+}
+
+void say_resumes_when_interrupted() {
+    const std::string_view erase = ::isatty(STDERR_FILENO) ? "\r\x1b[K" : "";
+    const std::string line = fmt::format(
+        "{}mailsync: interrupted: what was synced is kept; the next `mailsync sync` resumes from there\n", erase);
+    interrupted_length = std::min(line.size(), sizeof interrupted_line);
+    std::memcpy(interrupted_line, line.data(), interrupted_length);
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+}
+
+struct AccountResult {
+    int code = exit_code::ok;
+    bool failed = false;   // an error ended it: no JSON object
+    std::string json;      // its object of `sync --json`
+};
+
+// One account, its failure turned into one line naming the account and what to do
+// (cli/failure_hints.hpp): one account that cannot be synced does not stop the others. With -q a
+// "try again later" (exit 75: offline, busy) prints nothing, so that cron does not mail it every run.
+AccountResult sync_reporting(const CommandContext& context, const Account& account, const SyncArguments& arguments,
+                             bool progress_bar) {
+    AccountResult result;
+    const bool quiet = context.output.verbosity() == Verbosity::quiet;
+    try {
+        JsonWriter json;
+        result.code = sync_account(context, account, arguments, json, progress_bar);
+        result.json = json.str();
+        if (result.code != exit_code::ok && quiet) {
+            context.output.err() << "mailsync: " << account.name << ": some mailboxes or queued changes failed "
+                                 << "(run `mailsync -a " << account.name << " sync` without -q to see which; "
+                                 << "`mailsync -a " << account.name << " queue --refused` lists refused changes)\n";
+        }
+    } catch (const Error& error) {
+        result.code = exit_code_for(error.category());
+        result.failed = true;
+        if (!(quiet && is_try_again_later(error)))
+            context.output.err() << "mailsync: " << account_failure_line(account.name, error, "sync") << '\n';
+    }
+    return result;
+}
+
+// "3 accounts: 2 synced, 1 to retry later (exit 75)"
+std::string accounts_summary(const std::vector<AccountResult>& results) {
+    std::size_t synced = 0, later = 0, failed = 0;
+    for (const auto& result : results) {
+        if (result.code == exit_code::ok) ++synced;
+        else if (result.code == exit_code::temporary) ++later;
+        else ++failed;
+    }
+    std::string line = fmt::format("{} accounts: {} synced", results.size(), synced);
+    if (later > 0) line += fmt::format(", {} to retry later (offline or busy)", later);
+    if (failed > 0) line += fmt::format(", {} failed", failed);
+    return line;
+}
+
+// Several accounts: in parallel within the connection budget (connection_budget.hpp), each with its
+// own output whose lines reach stdout and stderr whole (line_stream.hpp); no progress bar (whose
+// line would they share?). Then one summary; the exit code is the first account's, in file order,
+// that is not 0.
+int sync_accounts_in_parallel(const CommandContext& context, const SyncArguments& arguments) {
+    const std::vector<const Account*>& accounts = context.accounts;
+    std::vector<unsigned> needs;
+    for (const Account* account : accounts) needs.push_back(account->connections);
+    std::vector<AccountResult> results(accounts.size());
+    std::mutex stdout_mutex;
+    run_within_budget(needs, arguments.max_connections, [&](std::size_t i, unsigned connections) {
+        LineStream out(context.output.out(), stdout_mutex);
+        LineStream err(context.output.err(), stderr_mutex());
+        Output output(out, err, context.output.verbosity(), context.output.json(), context.output.interactive());
+        Account account = *accounts[i];
+        account.connections = connections;
+        const CommandContext one{context.config, {accounts[i]}, output};
+        results[i] = sync_reporting(one, account, arguments, false);
+    });
+    int worst = exit_code::ok;
     JsonWriter json;
     json.begin_array();
-    int worst = exit_code::ok;
-    const bool quiet = context.output.verbosity() == Verbosity::quiet;
-    for (const Account* account : context.accounts) {
-        int code = exit_code::ok;
-        // One account that cannot be synced does not stop the others; each failure is one line
-        // naming the account and what to do (cli/failure_hints.hpp). With -q a "try again later"
-        // (exit 75: offline, busy) prints nothing, so that cron does not mail it every run.
-        try {
-            code = sync_account(context, *account, arguments, json);
-            if (code != exit_code::ok && quiet) {
-                context.output.err() << "mailsync: " << account->name << ": some mailboxes or queued changes failed "
-                                     << "(run `mailsync -a " << account->name << " sync` without -q to see which; "
-                                     << "`mailsync -a " << account->name << " queue --refused` lists refused changes)\n";
-            }
-        } catch (const Error& error) {
-            code = exit_code_for(error.category());
-            if (!(quiet && is_try_again_later(error)))
-                context.output.err() << "mailsync: " << account_failure_line(account->name, error, "sync") << '\n';
-            // One account: no JSON document, as for any failed command.
-            if (context.accounts.size() == 1) return code;
-        }
-        if (worst == exit_code::ok) worst = code;
+    for (const auto& result : results) {
+        if (worst == exit_code::ok) worst = result.code;
+        if (!result.failed && !result.json.empty()) json.encoded(result.json);
     }
     json.end_array();
     if (context.output.json()) context.output.result(json.str());
+    else context.output.note(accounts_summary(results));
     return worst;
+}
+
+}  // namespace
+
+int run_sync(const CommandContext& context, const SyncArguments& arguments) {
+    say_resumes_when_interrupted();
+    if (context.accounts.size() > 1) return sync_accounts_in_parallel(context, arguments);
+    const AccountResult result = sync_reporting(context, *context.accounts.front(), arguments, true);
+    // A failed account: no JSON document, as for any failed command.
+    if (context.output.json() && !result.failed) {
+        JsonWriter json;
+        json.begin_array();
+        if (!result.json.empty()) json.encoded(result.json);
+        json.end_array();
+        context.output.result(json.str());
+    }
+    return result.code;
 }
 
 }  // namespace mailsync::cli

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -146,7 +147,9 @@ private:
                 MailboxReport& entry = report_.mailboxes[job.report];
                 try {
                     sync_mailbox(context_, *connection->session, job.id, job.server, entry);
+                    context_.progress.settle(job.server.name);
                 } catch (const Error& error) {
+                    context_.progress.settle(job.server.name);
                     if (error.category() != ErrorCategory::protocol) throw;
                     entry.error = error.what();
                     // The session may be in the middle of a response it could not parse: start afresh.
@@ -224,9 +227,15 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
             if (record.id == id) report.removed_mailboxes.push_back(record.name);
     std::vector<Job> all = apply_mailbox_plan(store, plan, report);
 
-    // Unchanged mailboxes are settled here, without a SELECT.
+    // Unchanged mailboxes are settled here, without a SELECT. The others are expected to bring as
+    // many new messages as the server counts beyond the mirror: the progress bar's first total.
     std::vector<Job> jobs;
-    const auto current = store.read([](const store::ReadTxn& txn) { return txn.mailboxes(); });
+    std::map<store::MailboxId, std::uint32_t> mirrored;
+    const auto current = store.read([&](const store::ReadTxn& txn) {
+        for (const auto& job : all) mirrored[job.id] = txn.counts(job.id).value_or(store::MailboxCounts{}).messages;
+        return txn.mailboxes();
+    });
+    std::vector<std::pair<std::string, std::uint64_t>> expected;
     for (auto& job : all) {
         MailboxReport& entry = report.mailboxes[job.report];
         const bool wanted = only.empty() || only.count(job.server.name) > 0;
@@ -235,6 +244,7 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
             entry.skipped = true;
             continue;
         }
+        if (job.server.messages > mirrored[job.id]) expected.emplace_back(job.server.name, job.server.messages - mirrored[job.id]);
         jobs.push_back(std::move(job));
     }
 
@@ -251,6 +261,8 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
     SerializedStore serialized_store(store);
     BodyCatalog catalog(serialized_store);
     WorkerProgress worker_progress(progress);
+    for (const auto& [name, messages] : expected) worker_progress.expect(name, messages);
+    worker_progress.announce();
     std::atomic<unsigned> examined{0};
     SharedPullState context{options, serialized_store, catalog, worker_progress, examined};
     Workers workers(connect, context, std::move(jobs), report);
