@@ -1,6 +1,7 @@
 // `sync` of several accounts through the mailsync program: in parallel within --max-connections,
-// one summary, lines never cut; and Ctrl-C during a sync leaves one clean line saying the next run
-// resumes, and the exit status of a program ended by SIGINT (130).
+// one summary, lines never cut; Ctrl-C during a sync leaves one clean line saying the next run
+// resumes, and the exit status of a program ended by SIGINT (130); on a terminal (script(1)'s
+// pty) the progress bar shows its message total before the first message arrives.
 //
 // Parallel is told from sequential by order: the first account's server accepts and never answers
 // (its sync fails at the 5 s timeout); run in parallel, the other accounts finish before it does.
@@ -9,6 +10,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -143,4 +145,30 @@ TEST_CASE("Ctrl-C during sync leaves one clean line saying the next run resumes,
     CHECK(sync.wait(10s) == 128 + SIGINT);
     const std::string err = test::read_file(err_file);
     CHECK(err == "mailsync: interrupted: what was synced is kept; the next `mailsync sync` resumes from there\n");
+}
+
+TEST_CASE("on a terminal the progress bar starts with the whole total, before the first message",
+          "[sync][cli][progress]") {
+    if (std::system("command -v script >/dev/null") != 0) {
+        WARN("skipped: script(1) is not installed");
+        return;
+    }
+    test::SilentServer silent;
+    Accounts accounts(silent.port(), 1, 30);
+    const auto typescript = accounts.dir.path() / "typescript";
+    // script(1) gives mailsync a pty for stdout and stderr, as a person's terminal would.
+    const std::string command = "script -qefc '" + test::mailsync_binary + " -c " + accounts.config.string() +
+                                " -a a1 sync' " + typescript.string() + " >/dev/null 2>&1";
+    CHECK(std::system(command.c_str()) == 0);
+    const std::string screen = test::read_file(typescript);
+    INFO("terminal:\n" << screen);
+    // Every drawn bar shows the total of 30; the first one shows it with nothing done yet.
+    const std::regex bar(R"((\d+)/(\d+) msgs)");
+    std::vector<std::pair<int, int>> bars;
+    for (auto it = std::sregex_iterator(screen.begin(), screen.end(), bar); it != std::sregex_iterator(); ++it)
+        bars.emplace_back(std::stoi((*it)[1].str()), std::stoi((*it)[2].str()));
+    REQUIRE_FALSE(bars.empty());
+    CHECK(bars.front() == std::pair(0, 30));
+    for (const auto& [done, total] : bars) CHECK(total == 30);
+    CHECK(screen.find("messages: 30 new") != std::string::npos);
 }
