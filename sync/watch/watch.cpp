@@ -192,6 +192,9 @@ void Watcher::answer_requests(const RequestedSync& outcome) {
 
 void Watcher::run() {
     open_control_socket();
+    // The Maildir view is watched from the start: a change a mail client makes while the server is
+    // away is queued and ends the wait for it (a watch started offline never reached a pull).
+    watch_local_directories();
     while (!stopping_) {
         try {
             session_loop();

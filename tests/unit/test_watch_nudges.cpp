@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <vector>
@@ -259,4 +260,26 @@ TEST_CASE("a sync request while the server is away makes watch retry at once and
     CHECK(std::chrono::steady_clock::now() - before < 10s);
     CHECK(watch.attempts == 2);
     CHECK(reply == std::optional<std::string>("failed: connection refused (test)\n"));
+}
+
+TEST_CASE("a mail client's change in the Maildir view while the server is away makes watch retry at once",
+          "[watch][nudge]") {
+    UnreachableWatch watch;
+    const auto folder = watch.dir.path() / "view" / "cur";
+    std::filesystem::create_directories(folder);
+    watch.hooks.local_directories = [&] { return std::vector<std::filesystem::path>{folder}; };
+    // As the CLI's hook does: the view's scan turns the client's change into a queued change, which
+    // (like every local change) rewrites the queue-changed file.
+    std::atomic<int> scans{0};
+    watch.hooks.local_files_changed = [&] {
+        ++scans;
+        sync::notify_queue_changed(watch.store.directory(), 1);
+    };
+    watch.start();
+    REQUIRE(watch.attempts_reach(1, 10s));
+    std::this_thread::sleep_for(300ms);
+    REQUIRE(watch.attempts == 1);
+    std::ofstream(folder / "1.mail:2,S") << "a client marked it seen\n";
+    CHECK(watch.attempts_reach(2, 5s));
+    CHECK(scans >= 1);
 }
