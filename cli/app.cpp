@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "cli/version.hpp"
 #include "common/error.hpp"
@@ -75,12 +76,13 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
 
     GlobalOptions global;
     std::string config_file;
-    std::string account;
+    std::vector<std::string> accounts;
     bool quiet = false;
     bool verbose = false;
     app.add_option("-c,--config", config_file, "configuration file (default: $MAILSYNC_CONFIG, else "
                                                "$XDG_CONFIG_HOME/mailsync/config.yaml)");
-    app.add_option("-a,--account", account, "work on this account only (default: all)");
+    app.add_option("-a,--account", accounts, "work on this account only (default: all); sync and status take several (-a A -a B, or -a A,B)")
+        ->delimiter(',');
     app.add_flag("--json", global.json, "write the result as one JSON document");
     auto* quiet_option = app.add_flag("-q,--quiet", quiet, "print nothing but results and errors; sync: nothing at all for exit 75 (offline, busy)");
     app.add_flag("-v,--verbose", verbose, "say more about what is done")->excludes(quiet_option);
@@ -97,6 +99,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     sync_command->add_option("MAILBOX", sync.mailboxes, "only these mailboxes");
     auto* pull_only = sync_command->add_flag("--pull-only", sync.pull_only, "only fetch the server's changes");
     sync_command->add_flag("--push-only", sync.push_only, "only replay the offline queue")->excludes(pull_only);
+    sync_command
+        ->add_option("--max-connections", sync.max_connections,
+                     "several accounts: sync them in parallel with at most N connections in all (default 16)")
+        ->check(CLI::Range(1, 1024));
 
     add("watch", "stay connected: sync on every change, replay the queue when the server is back",
         [] { return CommandArguments(WatchArguments{}); });
@@ -317,7 +323,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     }
 
     if (!config_file.empty()) global.config_file = config_file;
-    if (!account.empty()) global.account = account;
+    // Several are joined with commas, which no account name holds; select_accounts splits them.
+    if (!accounts.empty()) global.account = fmt::format("{}", fmt::join(accounts, ","));
     global.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
 
     const CLI::App* selected = app.get_subcommands().front();

@@ -1,5 +1,9 @@
 #include "cli/commands.hpp"
 
+#include <algorithm>
+#include <ranges>
+#include <string_view>
+
 #include <fmt/core.h>
 #include <fmt/format.h>
 
@@ -48,12 +52,20 @@ bool needs_single_account(const CommandArguments& arguments) {
 std::vector<const Account*> select_accounts(const Config& config, const std::optional<std::string>& account_name,
                                             std::string_view command_name, bool single) {
     if (account_name) {
-        const Account* account = config.find(*account_name);
-        if (account == nullptr) {
-            throw Error(ErrorCategory::config, fmt::format("no account \"{}\" in {}; its accounts are: {}", *account_name,
-                                                           config.path, account_names(config)));
+        // -a A,B (or -a A -a B): several accounts, in the order given, each once.
+        std::vector<const Account*> named;
+        for (const auto part : std::views::split(std::string_view(*account_name), ',')) {
+            const std::string name(part.begin(), part.end());
+            const Account* account = config.find(name);
+            if (account == nullptr) {
+                throw Error(ErrorCategory::config, fmt::format("no account \"{}\" in {}; its accounts are: {}", name,
+                                                               config.path, account_names(config)));
+            }
+            if (std::find(named.begin(), named.end(), account) == named.end()) named.push_back(account);
         }
-        return {account};
+        if (single && named.size() > 1)
+            throw Error(ErrorCategory::usage, fmt::format("{} works on one account: name only one with -a", command_name));
+        return named;
     }
     if (single && config.accounts.size() > 1) {
         throw Error(ErrorCategory::usage, fmt::format("{} works on one account: say which with -a ACCOUNT ({})",

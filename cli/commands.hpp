@@ -23,6 +23,9 @@ struct SyncArguments {
     std::vector<std::string> mailboxes;  // empty: all the account's mailboxes
     bool pull_only = false;
     bool push_only = false;
+    // Several accounts are synced in parallel while the connections they use stay within this
+    // (each account uses up to its `connections`); cli/connection_budget.hpp.
+    unsigned max_connections = 16;
 };
 struct WatchArguments {};
 struct StatusArguments {};

@@ -48,6 +48,8 @@
 //                                  #   reports it: in every mailbox where it offers NOTIFY
 //                                  #   (RFC 5465, e.g. Dovecot), else in INBOX only (IDLE), so
 //                                  #   there the other mailboxes wait for the full pull.
+//       watch_max_backoff: 60      # + `watch`: seconds, 1..3600: the longest wait between two
+//                                  #   reconnection attempts (1 s, doubling, jittered below it)
 //
 // Paths may start with "~/" and, when relative, are taken relative to the config file's directory
 // (cron runs in another working directory). Unknown keys are errors, with the nearest known key
@@ -118,6 +120,7 @@ struct Account {
     std::chrono::seconds timeout{60};
     sync::CompressMode compress = sync::CompressMode::automatic;
     std::chrono::minutes watch_full_pull{15};
+    std::chrono::seconds watch_max_backoff{60};
     std::optional<std::filesystem::path> maildir;   // the Maildir view; none when absent
     sync::MaildirLayout maildir_layout = sync::MaildirLayout::verbatim;
     bool search = true;   // keep the search index (sync/search/)

@@ -44,6 +44,7 @@ int run_config(const CommandContext& context, const ConfigArguments&) {
                 .key("timeout_seconds").value(static_cast<std::int64_t>(account->timeout.count()))
                 .key("compress").value(to_string(account->compress))
                 .key("watch_full_pull_minutes").value(static_cast<std::int64_t>(account->watch_full_pull.count()))
+                .key("watch_max_backoff").value(static_cast<std::int64_t>(account->watch_max_backoff.count()))
                 .key("maildir");
             if (account->maildir) json.value(account->maildir->string());
             else json.null();

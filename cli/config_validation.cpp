@@ -23,7 +23,7 @@ constexpr std::string_view account_keys[] = {
     "tls_fingerprint", "user",     "auth",          "password",           "password_command",
     "password_file",   "oauth2",   "store",         "mailboxes",          "mode",
     "connections",     "timeout_seconds", "compress", "watch_full_pull_minutes", "maildir", "maildir_layout",
-    "search",
+    "search",    "watch_max_backoff",
 };
 constexpr std::string_view oauth2_keys[] = {
     "token_command",         "token_endpoint",        "client_id",
@@ -359,6 +359,8 @@ private:
         if (const Field* full_pull = field("watch_full_pull_minutes")) {
             account.watch_full_pull = std::chrono::minutes(number_value(*full_pull, 1, 1440));
         }
+        if (const Field* backoff = field("watch_max_backoff"))
+            account.watch_max_backoff = std::chrono::seconds(number_value(*backoff, 1, 3600));
         if (const Field* search = field("search")) account.search = bool_value(*search);
         parse_maildir(account, field);
         account.endpoint.connect_timeout = account.timeout;

@@ -157,6 +157,12 @@ JsonWriter& JsonWriter::null() {
     return *this;
 }
 
+JsonWriter& JsonWriter::encoded(std::string_view document) {
+    before_value();
+    text_ += document;
+    return *this;
+}
+
 const std::string& JsonWriter::str() const {
     if (!container_has_items_.empty() || after_key_) throw Error(ErrorCategory::internal, "JsonWriter: unfinished document");
     return text_;

@@ -66,6 +66,8 @@ public:
     JsonWriter& value(unsigned number) { return value(static_cast<std::uint64_t>(number)); }
     JsonWriter& value(bool flag);
     JsonWriter& null();
+    // A value already encoded as JSON by another JsonWriter (e.g. one that `watch` sent).
+    JsonWriter& encoded(std::string_view document);
     template <typename T>
     JsonWriter& value(const std::optional<T>& maybe) {
         return maybe ? value(*maybe) : null();

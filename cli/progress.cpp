@@ -7,6 +7,9 @@
 namespace mailsync::cli {
 namespace {
 
+// Below this, the pace says little (connections opening, the first chunk's metadata).
+constexpr std::chrono::milliseconds minimum_for_eta{2000};
+
 std::string megabytes(std::uint64_t bytes) { return fmt::format("{:.1f}", static_cast<double>(bytes) / 1e6); }
 
 std::string duration(std::uint64_t seconds) {
@@ -23,13 +26,15 @@ std::string progress_line(const sync::PullCounts& counts, const std::string& mai
     const int filled = std::min(width, static_cast<int>(fraction * width));
     std::string bar = std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(width - filled), '-');
     const double seconds = static_cast<double>(elapsed.count()) / 1000.0;
-    const double rate = seconds > 0 ? static_cast<double>(counts.bytes_done) / seconds : 0.0;
-    std::string line = fmt::format("{:<16.16} [{}] {}/{} msgs  {}/{} MB", mailbox, bar, counts.messages_done,
-                                   counts.messages_total, megabytes(counts.bytes_done), megabytes(counts.bytes_total));
-    if (rate > 0) {
-        line += fmt::format("  {:.1f} MB/s", rate / 1e6);
-        if (counts.bytes_total > counts.bytes_done)
-            line += "  ETA " + duration(static_cast<std::uint64_t>(static_cast<double>(counts.bytes_total - counts.bytes_done) / rate));
+    std::string line = fmt::format("{:<16.16} [{}] {}/{} msgs  {} MB", mailbox, bar, counts.messages_done,
+                                   counts.messages_total, megabytes(counts.bytes_done));
+    if (seconds > 0 && counts.bytes_done > 0) line += fmt::format("  {:.1f} MB/s", static_cast<double>(counts.bytes_done) / seconds / 1e6);
+    // The ETA from messages, whose total is known from the start (the mailbox plan), at the pace of
+    // the run so far; not from bytes, whose total grows as message sizes are learnt, which made
+    // the remaining time look shorter than it was. None until there is a pace to go by.
+    if (counts.messages_done > 0 && counts.messages_total > counts.messages_done && elapsed >= minimum_for_eta) {
+        const double per_message = seconds / static_cast<double>(counts.messages_done);
+        line += "  ETA " + duration(static_cast<std::uint64_t>(per_message * static_cast<double>(counts.messages_total - counts.messages_done) + 0.5));
     }
     return line;
 }

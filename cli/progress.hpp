@@ -1,5 +1,8 @@
 // The progress bar `sync` draws on stderr when a person watches (Output::shows_progress()):
-//   INBOX  [########------------]  1234/5000 msgs  45.2/120.0 MB  3.1 MB/s  ETA 0:25
+//   INBOX  [########------------]  1234/5000 msgs  45.2 MB  3.1 MB/s  ETA 0:25
+// The message total is known before the first message arrives (the pull's mailbox plan: what
+// STATUS counts beyond the mirror), refined as each mailbox is examined; the ETA is the messages
+// left at the pace of the messages done so far, shown after two seconds.
 // Redrawn at most ten times a second on one line; cleared when done.
 #pragma once
 

@@ -1,9 +1,12 @@
-// sync and watch.
+// sync (watch is cli/watch_command.cpp).
 //
 // `sync` replays the offline queue (sync/push/replay.hpp; two-way accounts only) and then pulls the
 // server's changes; --push-only replays only, --pull-only pulls only. A server that cannot be
 // reached is Error(unavailable) (exit 75) and the queue stays as it was. The account's store is
-// opened exclusive, so a second `sync` of the same account fails at once with Error(busy) (exit 75).
+// opened exclusive, so a second `sync` of the same account fails at once with Error(busy) (exit 75)
+// -- unless the holder is a `watch`: then this sync asks it to sync now and waits for its answer
+// (sync/watch/control_socket.hpp), and reports that as its own (watch runs its usual replay and
+// pull of every mailbox, whatever --pull-only, --push-only or mailbox names asked).
 //
 // After a pull in which every mailbox synced (in `sync`; in `watch` after its first pull, then at
 // most hourly), body files that no message and no queued change names are removed (Store::sweep):
@@ -11,104 +14,39 @@
 // hour) go, so a body that a concurrent local command (`append` beside a running `watch`) wrote but
 // has not yet named in its row is never taken. In backup mode the messages the server deleted keep
 // their rows (deleted_on_server), so their bodies stay named and are kept.
-//
-// `watch` (sync/watch/watch.hpp) runs until SIGINT/SIGTERM: a self-pipe written by the signal handler
-// wakes its waits, and it ends with DONE, LOGOUT and exit 0.
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/connection_budget.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/failure_hints.hpp"
+#include "cli/line_stream.hpp"
 #include "cli/maildir_view.hpp"
-#include "cli/search_index.hpp"
 #include "cli/progress.hpp"
-#include "cli/server.hpp"
-#include "cli/sync_summary.hpp"
+#include "cli/search_index.hpp"
+#include "cli/sync_support.hpp"
+#include "cli/watch_requests.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "sync/pull/pull.hpp"
 #include "sync/push/replay.hpp"
 #include "sync/server/mailbox_names.hpp"
-#include "sync/watch/watch.hpp"
+#include "sync/watch/control_socket.hpp"
 
 namespace mailsync::cli {
 namespace {
-
-sync::PullMode pull_mode(SyncMode mode) {
-    switch (mode) {
-        case SyncMode::two_way: return sync::PullMode::two_way;
-        case SyncMode::pull: return sync::PullMode::pull;
-        case SyncMode::backup: return sync::PullMode::backup;
-    }
-    return sync::PullMode::two_way;
-}
-
-// Connections for the pull's workers. The secret is asked for once and shared: the provider may
-// run a command or use the store, which the workers' threads must not do at the same time.
-sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
-    struct Shared {
-        std::mutex mutex;
-        sync::SecretProvider provider;
-        std::string secret;
-    };
-    auto shared = std::make_shared<Shared>();
-    shared->provider = secret_provider(account, &store);
-    const sync::SecretProvider serialised = [shared](bool refresh) {
-        std::lock_guard lock(shared->mutex);
-        if (shared->secret.empty() || refresh) shared->secret = shared->provider(refresh);
-        return shared->secret;
-    };
-    return [settings = server_settings(account), serialised] { return sync::connect(settings, serialised); };
-}
-
-// Removes orphaned body files (header comment) after a pull with no failed mailbox; a failure to
-// sweep is a warning, never the sync's failure.
-std::optional<store::SweepReport> sweep_orphans(const Account& account, store::Store& store,
-                                               const sync::PullReport& report, Output& output) {
-    if (report.failed() > 0) return std::nullopt;
-    try {
-        const store::SweepReport swept = store.sweep();
-        if (swept.orphan_bodies > 0)
-            output.detail(fmt::format("{}: removed {} orphaned body files ({:.1f} MB)", account.name, swept.orphan_bodies,
-                                      static_cast<double>(swept.orphan_bytes) / 1e6));
-        return swept;
-    } catch (const Error& error) {
-        output.warning(fmt::format("{}: could not remove orphaned body files: {}", account.name, error.what()));
-        return std::nullopt;
-    }
-}
-
-void write_json_push(JsonWriter& json, const std::optional<sync::ReplayReport>& pushed) {
-    json.key("pushed");
-    if (!pushed) {
-        json.null();
-        return;
-    }
-    json.begin_object()
-        .key("confirmed").value(static_cast<std::uint64_t>(pushed->confirmed))
-        .key("conflicts").value(static_cast<std::uint64_t>(pushed->conflicts))
-        .key("failed").value(static_cast<std::uint64_t>(pushed->failed))
-        .key("left").value(static_cast<std::uint64_t>(pushed->left))
-        .key("failures").begin_array();
-    for (const auto& failure : pushed->failures) json.value(failure);
-    json.end_array().end_object();
-}
-
-std::string push_line(const Account& account, const sync::ReplayReport& pushed) {
-    return fmt::format("{}: queue: {} pushed, {} conflicts resolved, {} refused, {} left", account.name,
-                       pushed.confirmed, pushed.conflicts, pushed.failed, pushed.left);
-}
 
 // Replays the queue over a connection of its own (the pull opens its own ones afterwards).
 std::optional<sync::ReplayReport> push(const Account& account, store::Store& store, Output& output) {
@@ -124,54 +62,9 @@ std::optional<sync::ReplayReport> push(const Account& account, store::Store& sto
     return pushed;
 }
 
-void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds,
-                       const std::optional<sync::ReplayReport>& pushed, const std::optional<store::SweepReport>& swept,
-                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update) {
-    json.begin_object()
-        .key("account").value(account.name);
-    write_json_push(json, pushed);
-    view_sync_json(json, account, view_scan, view_update);
-    json.key("swept");
-    if (swept) json.begin_object().key("bodies").value(swept->orphan_bodies).key("bytes").value(swept->orphan_bytes).end_object();
-    else json.null();
-    json.key("new").value(report.total_new())
-        .key("changed").value(report.total_changed())
-        .key("expunged").value(report.total_expunged())
-        .key("bytes").value(report.total_bytes())
-        .key("examined").value(report.examined)
-        .key("connections").value(report.connections)
-        .key("seconds").value(static_cast<std::uint64_t>(seconds * 1000) / 1000)
-        .key("removed_mailboxes").begin_array();
-    for (const auto& name : report.removed_mailboxes) json.value(sync::mailbox_display_name(name));
-    json.end_array().key("mailboxes").begin_array();
-    for (const auto& mailbox : report.mailboxes) {
-        json.begin_object()
-            .key("name").value(sync::mailbox_display_name(mailbox.name))
-            .key("skipped").value(mailbox.skipped)
-            .key("method").value(store::name_of(mailbox.method))
-            .key("created").value(mailbox.created);
-        json.key("renamed_from");
-        if (mailbox.renamed_from) json.value(sync::mailbox_display_name(*mailbox.renamed_from));
-        else json.null();
-        json.key("uidvalidity_changed").value(mailbox.uidvalidity_changed)
-            .key("new").value(mailbox.new_messages)
-            .key("changed").value(mailbox.changed)
-            .key("expunged").value(mailbox.expunged)
-            .key("downloaded").value(mailbox.downloaded)
-            .key("reused").value(mailbox.reused)
-            .key("reuse_rejected").value(mailbox.reuse_rejected)
-            .key("repaired").value(mailbox.repaired)
-            .key("bytes").value(mailbox.bytes)
-            .key("notes").begin_array();
-        for (const auto& note : mailbox.notes) json.value(note);
-        json.end_array().key("error").value(mailbox.error).end_object();
-    }
-    json.end_array().end_object();
-}
-
 // One account; returns its exit code (76 when a mailbox failed).
 int sync_opened(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
-                store::Store& store) {
+                store::Store& store, bool progress_bar) {
     Output& output = context.output;
     const ViewScanOutcome view_scan = scan_view_before_sync(account, store, output);
     std::optional<sync::ViewUpdateReport> view_update;
@@ -199,7 +92,7 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<ProgressBar> bar;
-    if (output.shows_progress()) bar.emplace(output.err());
+    if (progress_bar && output.shows_progress()) bar.emplace(output.err());
     const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
     const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
@@ -207,7 +100,7 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     if (output.json()) write_json_report(json, account, report, seconds, pushed, swept, view_scan, view_update);
-    else output.note(sync_summary_line(account.name, report, seconds));
+    else output.note(summary_line(account, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)
             output.detail(fmt::format("{}: {}: {}", account.name, sync::mailbox_display_name(mailbox.name), note));
@@ -217,26 +110,42 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     return report.failed() > 0 ? exit_code::protocol : push_code;
 }
 
-// Keeps how this run went in the store, for `status` (and monitoring through `status --json`).
-void record_run(store::Store& store, store::UnixTime started, const std::string& error) {
+// The account is held by a `watch`: its answer, printed as this sync's own output would be.
+int relay_watch_reply(const CommandContext& context, const WatchReply& reply, JsonWriter& json) {
+    if (reply.error) throw *reply.error;
+    if (context.output.json()) {
+        if (!reply.json.empty()) json.encoded(reply.json);
+    } else {
+        for (const auto& note : reply.notes) context.output.note(note);
+    }
+    for (const auto& warning : reply.warnings) context.output.warning(warning);
+    return reply.code;
+}
+
+// The store opened for this process alone; when a `watch` holds it, the watch's answer to a
+// request to sync now (sync/watch/control_socket.hpp) instead, or the busy error when none listens.
+std::variant<store::Store, WatchReply> open_or_ask_watch(const Account& account) {
     try {
-        store.write([&](store::WriteTxn& txn) {
-            store::SyncRunRecord run = txn.sync_run().value_or(store::SyncRunRecord{});
-            run.last_attempt = started;
-            run.last_error = error;
-            if (error.empty()) run.last_success = started;
-            txn.put_sync_run(run);
-        });
-    } catch (const Error&) {
-        // The run's own outcome matters more than its record: never hide it behind this one.
+        return store::Store::open(account.store, store::Access::exclusive);
+    } catch (const Error& error) {
+        if (error.category() != ErrorCategory::busy) throw;
+        std::optional<std::string> reply = sync::ask_watch_to_sync(account.store);
+        if (!reply) throw;
+        return decode_watch_reply(*reply);
     }
 }
 
-int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json) {
-    store::Store store = store::Store::open(account.store, store::Access::exclusive);
+int sync_account(const CommandContext& context, const Account& account, const SyncArguments& arguments, JsonWriter& json,
+                 bool progress_bar) {
+    std::variant<store::Store, WatchReply> opened = open_or_ask_watch(account);
+    if (const auto* reply = std::get_if<WatchReply>(&opened)) {
+        context.output.detail(fmt::format("{}: synced by the running `mailsync watch`", account.name));
+        return relay_watch_reply(context, *reply, json);
+    }
+    store::Store& store = std::get<store::Store>(opened);
     const store::UnixTime started = unix_time_now();
     try {
-        const int code = sync_opened(context, account, arguments, json, store);
+        const int code = sync_opened(context, account, arguments, json, store, progress_bar);
         record_run(store, started, code == exit_code::ok ? "" : "some mailboxes or queued changes failed (see the sync output)");
         // Last, after the run's own record: the index then reflects the store as this run left it.
         update_search_index(account, store, context.output);
@@ -247,134 +156,127 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
     }
 }
 
-}  // namespace
+// Ctrl-C (SIGINT) or SIGTERM during sync: one clean line on stderr (the progress bar's line erased
+// first on a terminal), then the process ends by that signal, as a shell expects of an interrupted
+// program (exit status 130 for SIGINT, 143 for SIGTERM). Ending there is safe: whatever was
+// committed stays (bodies are renamed into place before their rows commit, LMDB commits are
+// atomic), an uncommitted batch is fetched again, and a queued change that was sent is found again
+// before it is re-sent, as after a crash -- so the next run resumes. The account lock goes with the
+// process.
+char interrupted_line[256];
+std::size_t interrupted_length = 0;
 
-int run_sync(const CommandContext& context, const SyncArguments& arguments) {
-    JsonWriter json;
-    json.begin_array();
-    int worst = exit_code::ok;
-    const bool quiet = context.output.verbosity() == Verbosity::quiet;
-    for (const Account* account : context.accounts) {
-        int code = exit_code::ok;
-        // One account that cannot be synced does not stop the others; each failure is one line
-        // naming the account and what to do (cli/failure_hints.hpp). With -q a "try again later"
-        // (exit 75: offline, busy) prints nothing, so that cron does not mail it every run.
-        try {
-            code = sync_account(context, *account, arguments, json);
-            if (code != exit_code::ok && quiet) {
-                context.output.err() << "mailsync: " << account->name << ": some mailboxes or queued changes failed "
-                                     << "(run `mailsync -a " << account->name << " sync` without -q to see which; "
-                                     << "`mailsync -a " << account->name << " queue --refused` lists refused changes)\n";
-            }
-        } catch (const Error& error) {
-            code = exit_code_for(error.category());
-            if (!(quiet && is_try_again_later(error)))
-                context.output.err() << "mailsync: " << account_failure_line(account->name, error, "sync") << '\n';
-            // One account: no JSON document, as for any failed command.
-            if (context.accounts.size() == 1) return code;
-        }
-        if (worst == exit_code::ok) worst = code;
-    }
-    json.end_array();
-    if (context.output.json()) context.output.result(json.str());
-    return worst;
+extern "C" void on_interrupt(int signal_number) {
+    [[maybe_unused]] const ssize_t ignored = ::write(STDERR_FILENO, interrupted_line, interrupted_length);
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
 }
 
-namespace {
-
-// SIGINT/SIGTERM write a byte here; watch polls the read end.
-int stop_pipe[2] = {-1, -1};
-
-extern "C" void on_stop_signal(int) {
-    const int saved = errno;
-    const char byte = 's';
-    [[maybe_unused]] const ssize_t ignored = ::write(stop_pipe[1], &byte, 1);
-    errno = saved;
-}
-
-void install_stop_handlers() {
-    if (stop_pipe[0] >= 0) return;
-    if (::pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        throw Error(ErrorCategory::io, fmt::format("pipe: {}", std::strerror(errno)));
+void say_resumes_when_interrupted() {
+    const std::string_view erase = ::isatty(STDERR_FILENO) ? "\r\x1b[K" : "";
+    const std::string line = fmt::format(
+        "{}mailsync: interrupted: what was synced is kept; the next `mailsync sync` resumes from there\n", erase);
+    interrupted_length = std::min(line.size(), sizeof interrupted_line);
+    std::memcpy(interrupted_line, line.data(), interrupted_length);
     struct sigaction action {};
-    action.sa_handler = on_stop_signal;
+    action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
 }
 
+struct AccountResult {
+    int code = exit_code::ok;
+    bool failed = false;   // an error ended it: no JSON object
+    std::string json;      // its object of `sync --json`
+};
+
+// One account, its failure turned into one line naming the account and what to do
+// (cli/failure_hints.hpp): one account that cannot be synced does not stop the others. With -q a
+// "try again later" (exit 75: offline, busy) prints nothing, so that cron does not mail it every run.
+AccountResult sync_reporting(const CommandContext& context, const Account& account, const SyncArguments& arguments,
+                             bool progress_bar) {
+    AccountResult result;
+    const bool quiet = context.output.verbosity() == Verbosity::quiet;
+    try {
+        JsonWriter json;
+        result.code = sync_account(context, account, arguments, json, progress_bar);
+        result.json = json.str();
+        if (result.code != exit_code::ok && quiet) {
+            context.output.err() << "mailsync: " << account.name << ": some mailboxes or queued changes failed "
+                                 << "(run `mailsync -a " << account.name << " sync` without -q to see which; "
+                                 << "`mailsync -a " << account.name << " queue --refused` lists refused changes)\n";
+        }
+    } catch (const Error& error) {
+        result.code = exit_code_for(error.category());
+        result.failed = true;
+        if (!(quiet && is_try_again_later(error)))
+            context.output.err() << "mailsync: " << account_failure_line(account.name, error, "sync") << '\n';
+    }
+    return result;
+}
+
+// "3 accounts: 2 synced, 1 to retry later (exit 75)"
+std::string accounts_summary(const std::vector<AccountResult>& results) {
+    std::size_t synced = 0, later = 0, failed = 0;
+    for (const auto& result : results) {
+        if (result.code == exit_code::ok) ++synced;
+        else if (result.code == exit_code::temporary) ++later;
+        else ++failed;
+    }
+    std::string line = fmt::format("{} accounts: {} synced", results.size(), synced);
+    if (later > 0) line += fmt::format(", {} to retry later (offline or busy)", later);
+    if (failed > 0) line += fmt::format(", {} failed", failed);
+    return line;
+}
+
+// Several accounts: in parallel within the connection budget (connection_budget.hpp), each with its
+// own output whose lines reach stdout and stderr whole (line_stream.hpp); no progress bar (whose
+// line would they share?). Then one summary; the exit code is the first account's, in file order,
+// that is not 0.
+int sync_accounts_in_parallel(const CommandContext& context, const SyncArguments& arguments) {
+    const std::vector<const Account*>& accounts = context.accounts;
+    std::vector<unsigned> needs;
+    for (const Account* account : accounts) needs.push_back(account->connections);
+    std::vector<AccountResult> results(accounts.size());
+    std::mutex stdout_mutex;
+    run_within_budget(needs, arguments.max_connections, [&](std::size_t i, unsigned connections) {
+        LineStream out(context.output.out(), stdout_mutex);
+        LineStream err(context.output.err(), stderr_mutex());
+        Output output(out, err, context.output.verbosity(), context.output.json(), context.output.interactive());
+        Account account = *accounts[i];
+        account.connections = connections;
+        const CommandContext one{context.config, {accounts[i]}, output};
+        results[i] = sync_reporting(one, account, arguments, false);
+    });
+    int worst = exit_code::ok;
+    JsonWriter json;
+    json.begin_array();
+    for (const auto& result : results) {
+        if (worst == exit_code::ok) worst = result.code;
+        if (!result.failed && !result.json.empty()) json.encoded(result.json);
+    }
+    json.end_array();
+    if (context.output.json()) context.output.result(json.str());
+    else context.output.note(accounts_summary(results));
+    return worst;
+}
+
 }  // namespace
 
-int run_watch(const CommandContext& context, const WatchArguments&) {
-    if (context.accounts.size() != 1)
-        throw Error(ErrorCategory::usage, "watch follows one account: name it with -a");
-    const Account& account = *context.accounts.front();
-    Output& output = context.output;
-    store::Store store = store::Store::open(account.store, store::Access::exclusive);
-    install_stop_handlers();
-
-    sync::PullOptions options;
-    options.mode = pull_mode(account.mode);
-    options.patterns = account.mailboxes;
-    options.connections = account.connections;
-    const sync::ConnectionFactory factory = connection_factory(account, store);
-    sync::WatchHooks hooks;
-    hooks.connect = factory;
-    // The sweep lists every body file: after watch's first pull, then at most once an hour, not
-    // after each of the small pulls that IDLE's events trigger.
-    std::optional<std::chrono::steady_clock::time_point> last_sweep;
-    // The Maildir view: scanned before each pull and whenever inotify reports a change in it (what
-    // the scan queues wakes the replay through the queue-changed file), written after each pull.
-    hooks.pull = [&] {
-        const bool update_view = scan_view_before_sync(account, store, output).update;
-        sync::PullReport report = sync::pull(factory, store, options);
-        if (update_view) update_view_after_sync(account, store, output);
-        update_search_index(account, store, output);
-        const auto now = std::chrono::steady_clock::now();
-        if (!last_sweep || now - *last_sweep >= std::chrono::hours(1)) {
-            if (sweep_orphans(account, store, report, output)) last_sweep = now;
-        }
-        return report;
-    };
-    if (const auto view = maildir_view_settings(account); view && view->two_way) {
-        hooks.local_directories = [&store, view] { return sync::maildir_view_directories(store, *view); };
-        hooks.local_files_changed = [&] { scan_view_before_sync(account, store, output); };
+int run_sync(const CommandContext& context, const SyncArguments& arguments) {
+    say_resumes_when_interrupted();
+    if (context.accounts.size() > 1) return sync_accounts_in_parallel(context, arguments);
+    const AccountResult result = sync_reporting(context, *context.accounts.front(), arguments, true);
+    // A failed account: no JSON document, as for any failed command.
+    if (context.output.json() && !result.failed) {
+        JsonWriter json;
+        json.begin_array();
+        if (!result.json.empty()) json.encoded(result.json);
+        json.end_array();
+        context.output.result(json.str());
     }
-    hooks.on_event = [&](const sync::WatchEvent& event) {
-        switch (event.kind) {
-            case sync::WatchEvent::Kind::pulled:
-                if (event.pull) output.detail(sync_summary_line(account.name, *event.pull, 0));
-                if (event.pull)
-                    for (const auto& mailbox : event.pull->mailboxes)
-                        if (mailbox.error)
-                            output.warning(fmt::format("{}: {}: not synced: {}", account.name,
-                                                       sync::mailbox_display_name(mailbox.name), *mailbox.error));
-                return;
-            case sync::WatchEvent::Kind::replayed:
-                if (event.replay) {
-                    output.note(push_line(account, *event.replay));
-                    for (const auto& failure : event.replay->failures)
-                        output.warning(fmt::format("{}: {}", account.name, failure));
-                }
-                return;
-            case sync::WatchEvent::Kind::connection_lost:
-                output.warning(fmt::format("{}: {}", account.name, event.text));
-                return;
-            case sync::WatchEvent::Kind::connected:
-            case sync::WatchEvent::Kind::idling:
-            case sync::WatchEvent::Kind::retrying:
-            case sync::WatchEvent::Kind::stopping:
-                output.detail(fmt::format("{}: {}", account.name, event.text));
-                return;
-        }
-    };
-    // In a mode other than two-way the queue is not pushed: watch only pulls.
-    sync::WatchOptions watch_options;
-    watch_options.push = account.mode == SyncMode::two_way;
-    watch_options.full_pull_interval = account.watch_full_pull;
-    sync::watch(store, hooks, stop_pipe[0], watch_options);
-    return exit_code::ok;
+    return result.code;
 }
 
 }  // namespace mailsync::cli

@@ -18,14 +18,16 @@ mailsync_installed_path(MAILSYNC_UNIT_DIR "${MAILSYNC_UNITDIR}")
 mailsync_installed_path(data_dir "${MAILSYNC_DATADIR}")
 set(MAILSYNC_BINARY "${bin_dir}/mailsync")
 
-foreach(page man/mailsync.1 man/mailsync.yaml.5 systemd/mailsync-sync.service systemd/mailsync-watch.service)
+foreach(page man/mailsync.1 man/mailsync.yaml.5 systemd/mailsync-sync.service systemd/mailsync-watch.service
+             systemd/mailsync@.service)
   configure_file("${MAILSYNC_DIST_DIR}/${page}.in" "${MAILSYNC_STAGE_DIR}/${page}" @ONLY)
 endforeach()
 file(INSTALL DESTINATION "${man_dir}/man1" TYPE FILE FILES "${MAILSYNC_STAGE_DIR}/man/mailsync.1")
 file(INSTALL DESTINATION "${man_dir}/man5" TYPE FILE FILES "${MAILSYNC_STAGE_DIR}/man/mailsync.yaml.5")
 file(INSTALL DESTINATION "${MAILSYNC_UNIT_DIR}" TYPE FILE FILES
      "${MAILSYNC_STAGE_DIR}/systemd/mailsync-sync.service" "${MAILSYNC_STAGE_DIR}/systemd/mailsync-watch.service"
-     "${MAILSYNC_DIST_DIR}/systemd/mailsync-sync.timer")
+     "${MAILSYNC_DIST_DIR}/systemd/mailsync-sync.timer"
+     "${MAILSYNC_STAGE_DIR}/systemd/mailsync@.service" "${MAILSYNC_DIST_DIR}/systemd/mailsync@.timer")
 
 # zsh looks in $prefix/share/zsh/site-functions; Debian's zsh, for packages under /usr, in
 # /usr/share/zsh/vendor-completions (and /usr/local/share/zsh/site-functions for the rest).

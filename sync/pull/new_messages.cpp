@@ -135,7 +135,7 @@ void NewMessages::fetch(const imap::SequenceSet& uids) {
 
 void NewMessages::fetch_all(const imap::SequenceSet& uids) {
     if (uids.empty()) return;
-    context_.progress.add_total(uids.count(), 0);
+    context_.progress.learn_total(mailbox_name_, uids.count());
     for (const auto& chunk : chunk_by_count(uids, std::max<std::size_t>(1, context_.options.metadata_chunk))) {
         context_.progress.check_stop();
         std::vector<store::MessageRecord> records = fetch_metadata(chunk);

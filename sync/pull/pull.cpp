@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -167,7 +168,9 @@ private:
                 MailboxReport& entry = report_.mailboxes[job.report];
                 try {
                     sync_mailbox(context_, *connection->session, job.id, job.server, entry);
+                    context_.progress.settle(job.server.name);
                 } catch (const Error& error) {
+                    context_.progress.settle(job.server.name);
                     if (error.category() != ErrorCategory::protocol) throw;
                     entry.error = error.what();
                     // The session may be in the middle of a response it could not parse: start afresh.
@@ -246,21 +249,25 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
     std::vector<Job> all = apply_mailbox_plan(store, plan, report);
 
     // Unchanged mailboxes, and new ones STATUS says are empty, are settled here, without a SELECT.
+    // The others are expected to bring as many new messages as the server counts beyond the
+    // mirror: the progress bar's first total.
     std::vector<Job> jobs;
     std::vector<const Job*> empty_new;
+    std::vector<std::pair<std::string, std::uint64_t>> expected;
     store.read([&](const store::ReadTxn& txn) {
         const auto current = txn.mailboxes();
         for (auto& job : all) {
             MailboxReport& entry = report.mailboxes[job.report];
             const bool wanted = only.empty() || only.count(job.server.name) > 0;
             const auto record = std::find_if(current.begin(), current.end(), [&](const auto& r) { return r.id == job.id; });
+            const std::uint32_t mirrored = txn.counts(job.id).value_or(store::MailboxCounts{}).messages;
             if (!wanted || (record != current.end() && is_unchanged(*record, job.server))) {
                 entry.skipped = true;
-            } else if (record != current.end() &&
-                       settles_from_status(*record, txn.counts(job.id).value_or(store::MailboxCounts{}).messages, job.server)) {
+            } else if (record != current.end() && settles_from_status(*record, mirrored, job.server)) {
                 entry.method = store::SyncMethod::plain;
                 empty_new.push_back(&job);
             } else {
+                if (job.server.messages > mirrored) expected.emplace_back(job.server.name, job.server.messages - mirrored);
                 jobs.push_back(std::move(job));
             }
         }
@@ -280,6 +287,8 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
     SerializedStore serialized_store(store);
     BodyCatalog catalog(serialized_store);
     WorkerProgress worker_progress(progress);
+    for (const auto& [name, messages] : expected) worker_progress.expect(name, messages);
+    worker_progress.announce();
     std::atomic<unsigned> examined{0};
     SharedPullState context{options, serialized_store, catalog, worker_progress, examined};
     Workers workers(connect, context, std::move(jobs), report);

@@ -4,6 +4,31 @@
 
 namespace mailsync::sync {
 
+void WorkerProgress::expect(const std::string& mailbox, std::uint64_t messages) {
+    if (messages == 0) return;
+    std::lock_guard lock(mutex_);
+    expected_[mailbox] += messages;
+    counts_.messages_total += messages;
+}
+
+void WorkerProgress::learn_total(const std::string& mailbox, std::uint64_t messages) {
+    settle(mailbox);
+    add_total(messages, 0);
+}
+
+void WorkerProgress::settle(const std::string& mailbox) {
+    std::lock_guard lock(mutex_);
+    const auto estimate = expected_.find(mailbox);
+    if (estimate == expected_.end()) return;
+    counts_.messages_total -= std::min(estimate->second, counts_.messages_total);
+    expected_.erase(estimate);
+}
+
+void WorkerProgress::announce() {
+    std::lock_guard lock(mutex_);
+    if (progress_ && counts_.messages_total > 0) progress_->on_progress(counts_, "");
+}
+
 void WorkerProgress::add_total(std::uint64_t messages, std::uint64_t bytes) {
     std::lock_guard lock(mutex_);
     counts_.messages_total += messages;

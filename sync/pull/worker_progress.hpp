@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -16,6 +17,15 @@ struct PullStopped {};
 class WorkerProgress {
 public:
     explicit WorkerProgress(PullProgress* progress) : progress_(progress) {}
+
+    // The total before any mailbox is examined: each mailbox to sync is expected to bring this many
+    // new messages (what the server's STATUS counts beyond the mirror's), so that the bar starts with
+    // its total. The mailbox's worker replaces the estimate with what it finds (learn_total) or drops
+    // it when done (settle). `announce` shows the planned total before any work is done.
+    void expect(const std::string& mailbox, std::uint64_t messages);
+    void learn_total(const std::string& mailbox, std::uint64_t messages);
+    void settle(const std::string& mailbox);
+    void announce();
 
     void add_total(std::uint64_t messages, std::uint64_t bytes);
     // Messages counted in a total that turned out not to exist (expunged meanwhile, or UIDs of a
@@ -32,6 +42,7 @@ private:
     PullProgress* progress_;
     std::mutex mutex_;
     PullCounts counts_;
+    std::map<std::string, std::uint64_t> expected_;   // wire name → messages still estimated
     std::atomic<bool> stopped_{false};
 };
 

@@ -1,20 +1,21 @@
 #include "sync/watch/watch.hpp"
 
 #include <poll.h>
-#include <sys/inotify.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <random>
-#include <set>
 
 #include <fmt/format.h>
 
 #include "common/error.hpp"
 #include "sync/local/local_changes.hpp"
+#include "sync/watch/control_socket.hpp"
+#include "sync/watch/local_events.hpp"
+#include "sync/watch/network_events.hpp"
 
 namespace mailsync::sync {
 namespace {
@@ -22,66 +23,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// DIR/queue-changed, closed after a write by a local command; and the directories of local files
-// a mail client changes (the Maildir view's folders), any change in them.
-struct Drained {
-    bool queue = false;
-    bool files = false;
-};
-
-class QueueWatch {
-public:
-    explicit QueueWatch(const std::filesystem::path& directory) {
-        fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (fd_ < 0) throw Error(ErrorCategory::io, fmt::format("inotify: {}", std::strerror(errno)));
-        if (::inotify_add_watch(fd_, directory.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
-            const int saved = errno;
-            ::close(fd_);
-            throw Error(ErrorCategory::io, fmt::format("cannot watch {}: {}", directory.string(), std::strerror(saved)));
-        }
-    }
-    ~QueueWatch() { ::close(fd_); }
-    QueueWatch(const QueueWatch&) = delete;
-    QueueWatch& operator=(const QueueWatch&) = delete;
-    int fd() const { return fd_; }
-
-    // Adds these directories (those missing are skipped; watching one again is harmless).
-    void watch_files(const std::vector<std::filesystem::path>& directories) {
-        for (const auto& directory : directories) {
-            const int wd = ::inotify_add_watch(fd_, directory.c_str(),
-                                               IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR);
-            if (wd >= 0) file_watches_.insert(wd);
-        }
-    }
-
-    // Reads what is pending: whether the queue-changed file was among it, and local files changed.
-    Drained drain() {
-        Drained changed;
-        alignas(inotify_event) std::array<char, 4096> buffer;
-        while (true) {
-            const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
-            if (n <= 0) break;
-            for (ssize_t at = 0; at < n;) {
-                inotify_event event;
-                std::memcpy(&event, buffer.data() + at, sizeof event);
-                if (file_watches_.contains(event.wd)) {
-                    changed.files = true;
-                } else if (event.len > 0) {
-                    const char* name = buffer.data() + at + static_cast<ssize_t>(sizeof event);
-                    if (std::string_view(name) == queue_changed_file_name) changed.queue = true;
-                }
-                at += static_cast<ssize_t>(sizeof event + event.len);
-            }
-        }
-        return changed;
-    }
-
-private:
-    int fd_ = -1;
-    std::set<int> file_watches_;
-};
-
-enum class Wake { timeout, stop, queue };
+// Why a wait ended, most urgent first: a stop, a `mailsync sync` asking for a sync, a local change
+// to push, the network coming back.
+enum class Wake { timeout, stop, request, queue, network };
 
 // NOTIFY on this connection: the server lacks it, it is (to be) kept active, or it was given up.
 enum class NotifyUse { unavailable, wanted, given_up };
@@ -151,15 +95,19 @@ public:
 class Watcher {
 public:
     Watcher(store::Store& store, const WatchHooks& hooks, int stop_fd, const WatchOptions& options)
-        : store_(store), hooks_(hooks), stop_fd_(stop_fd), options_(options), queue_(store.directory()),
+        : store_(store), hooks_(hooks), stop_fd_(stop_fd), options_(options), local_(store.directory()),
           random_(std::random_device{}()) {}
 
     void run();
 
 private:
     void session_loop();
-    bool replay_now(imap::Session& session);
-    void pull_now();
+    std::optional<ReplayReport> replay_now(imap::Session& session);
+    PullReport pull_now();
+    // Replays and pulls, then answers the `mailsync sync` requests waiting.
+    void sync_now(imap::Session& session);
+    void answer_requests(const RequestedSync& outcome);
+    void open_control_socket();
     void watch_local_directories();
     Wake wait_fds(milliseconds timeout);
     bool stop_requested();
@@ -178,14 +126,19 @@ private:
     const WatchHooks& hooks_;
     int stop_fd_;
     const WatchOptions& options_;
-    QueueWatch queue_;
+    LocalEventWatch local_;
+    NetworkEvents network_;
+    std::optional<ControlSocket> control_;
     std::mt19937_64 random_;
+    unsigned attempt_ = 0;   // failed connections since the last that succeeded
     bool stopping_ = false;
 };
 
-// Polls the stop fd and the inotify fd; timeout 0 checks without waiting.
+// Polls the stop fd, the inotify fd, the control socket and the netlink socket (the last two may
+// be -1: poll ignores them); timeout 0 checks without waiting.
 Wake Watcher::wait_fds(milliseconds timeout) {
-    std::array<pollfd, 2> fds{pollfd{stop_fd_, POLLIN, 0}, pollfd{queue_.fd(), POLLIN, 0}};
+    std::array<pollfd, 4> fds{pollfd{stop_fd_, POLLIN, 0}, pollfd{local_.fd(), POLLIN, 0},
+                              pollfd{control_ ? control_->fd() : -1, POLLIN, 0}, pollfd{network_.fd(), POLLIN, 0}};
     const auto deadline = Clock::now() + timeout;
     while (true) {
         const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -196,8 +149,9 @@ Wake Watcher::wait_fds(milliseconds timeout) {
             stopping_ = true;
             return Wake::stop;
         }
+        if (fds[2].revents != 0 && control_->accept_requests()) return Wake::request;
         if (fds[1].revents != 0) {
-            const Drained drained = queue_.drain();
+            const LocalEvents drained = local_.drain();
             // A client changed local files: the hook turns that into queued changes, whose
             // queue-changed event wakes the replay at the next poll.
             if (drained.files && hooks_.local_files_changed) {
@@ -206,6 +160,7 @@ Wake Watcher::wait_fds(milliseconds timeout) {
             }
             if (drained.queue) return Wake::queue;
         }
+        if (fds[3].revents != 0 && network_.drain()) return Wake::network;
         if (ready == 0 || Clock::now() >= deadline) return Wake::timeout;
     }
 }
@@ -220,52 +175,99 @@ bool Watcher::stop_requested() {
     return stopping_;
 }
 
+void Watcher::open_control_socket() {
+    if (!hooks_.answer_sync_request) return;
+    try {
+        control_.emplace(store_.directory());
+    } catch (const Error& error) {
+        emit(WatchEvent::Kind::note, fmt::format("`mailsync sync` cannot ask this watch to sync ({}): it exits 75 "
+                                                 "while watch runs",
+                                                 error.what()));
+    }
+}
+
+void Watcher::answer_requests(const RequestedSync& outcome) {
+    if (control_ && control_->has_waiting()) control_->answer_waiting(hooks_.answer_sync_request(outcome));
+}
+
 void Watcher::run() {
-    unsigned attempt = 0;
+    open_control_socket();
+    // The Maildir view is watched from the start: a change a mail client makes while the server is
+    // away is queued and ends the wait for it (a watch started offline never reached a pull).
+    watch_local_directories();
     while (!stopping_) {
         try {
             session_loop();
-            attempt = 0;
         } catch (const Error& error) {
+            RequestedSync failed;
+            failed.error = &error;
+            answer_requests(failed);
             if (error.category() != ErrorCategory::unavailable) throw;
             emit(WatchEvent::Kind::connection_lost, error.what());
             const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-            const milliseconds delay = backoff_delay(attempt, options_.backoff_initial, options_.backoff_max, jitter);
-            ++attempt;
+            const milliseconds delay = backoff_delay(attempt_, options_.backoff_initial, options_.backoff_max, jitter);
+            ++attempt_;
             emit(WatchEvent::Kind::retrying, fmt::format("retrying in {:.1f} s", static_cast<double>(delay.count()) / 1000));
-            // A local change while the server is away changes nothing: it is replayed on return.
+            // What can make a retry succeed, or must reach the server, ends the wait at once: a
+            // `mailsync sync` asking, a local change to push, the network coming back.
             const auto until = Clock::now() + delay;
-            while (!stopping_ && Clock::now() < until)
-                wait_fds(std::chrono::duration_cast<milliseconds>(until - Clock::now()));
+            while (!stopping_ && Clock::now() < until) {
+                const Wake wake = wait_fds(std::chrono::duration_cast<milliseconds>(until - Clock::now()));
+                const char* reason = wake == Wake::request                     ? "`mailsync sync` asked for a sync"
+                                     : wake == Wake::queue && options_.push    ? "a local change is queued"
+                                     : wake == Wake::network                   ? "the network changed"
+                                                                               : nullptr;
+                if (reason) {
+                    emit(WatchEvent::Kind::nudged, fmt::format("{}: retrying now", reason));
+                    break;
+                }
+            }
         }
     }
+    const Error stopped(ErrorCategory::unavailable, "watch stopped before it synced");
+    RequestedSync failed;
+    failed.error = &stopped;
+    answer_requests(failed);
     emit(WatchEvent::Kind::stopping, "stopping");
 }
 
-// Whether a replay ran (it used the connection: another mailbox may be selected now).
-bool Watcher::replay_now(imap::Session& session) {
-    if (!options_.push || !has_outstanding_changes(store_)) return false;
-    const ReplayReport report = replay(session, store_, options_.replay);
+// The replay's report when one ran (it used the connection: another mailbox may be selected now).
+std::optional<ReplayReport> Watcher::replay_now(imap::Session& session) {
+    if (!options_.push || !has_outstanding_changes(store_)) return std::nullopt;
+    ReplayReport report = replay(session, store_, options_.replay);
     emit(WatchEvent::Kind::replayed,
          fmt::format("{} changes pushed, {} conflicts, {} failed, {} left", report.confirmed, report.conflicts,
                      report.failed, report.left),
          &report);
-    return true;
+    return report;
 }
 
-void Watcher::pull_now() {
-    const PullReport report = hooks_.pull();
+PullReport Watcher::pull_now() {
+    PullReport report = hooks_.pull();
     watch_local_directories();   // the pull may have made folders
     emit(WatchEvent::Kind::pulled, "pulled", nullptr, &report);
+    return report;
+}
+
+void Watcher::sync_now(imap::Session& session) {
+    const auto start = Clock::now();
+    const std::optional<ReplayReport> replayed = replay_now(session);
+    const PullReport pulled = pull_now();
+    RequestedSync done;
+    done.replay = replayed ? &*replayed : nullptr;
+    done.pull = &pulled;
+    done.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    answer_requests(done);
 }
 
 void Watcher::watch_local_directories() {
-    if (hooks_.local_directories) queue_.watch_files(hooks_.local_directories());
+    if (hooks_.local_directories) local_.watch_files(hooks_.local_directories());
 }
 
 // One connection's life: returns when stopping; throws Error(unavailable) when the connection is lost.
 void Watcher::session_loop() {
     Connection connection = hooks_.connect();
+    attempt_ = 0;
     imap::Session& session = *connection.session;
     ServerReports reports;
     struct HandlerReset {
@@ -274,9 +276,8 @@ void Watcher::session_loop() {
     } reset{session};
     emit(WatchEvent::Kind::connected, "connected");
     watch_local_directories();
-    queue_.drain();   // what is queued now is replayed below
-    replay_now(session);
-    pull_now();
+    local_.drain();   // what is queued now is replayed below
+    sync_now(session);
     const bool idle = session.has_capability("IDLE");
     NotifyUse notify = session.has_capability("NOTIFY") ? NotifyUse::wanted : NotifyUse::unavailable;
     std::string notify_note = "the server has no NOTIFY";
@@ -350,6 +351,8 @@ void Watcher::session_loop() {
         }
         if (idle) session.idle_done();   // a dead connection fails here, within the session timeout
         if (wake == Wake::stop) break;
+        if (wake == Wake::request) emit(WatchEvent::Kind::nudged, "`mailsync sync` asked for a sync");
+        if (wake == Wake::network) emit(WatchEvent::Kind::nudged, "the network changed: checking the connection");
         // NOOP: a connection that went silent fails the session deadline; without IDLE, the server
         // reports what changed meanwhile as untagged data (to `reports`).
         session.run_ok(imap::cmd::Noop{});
@@ -361,16 +364,22 @@ void Watcher::session_loop() {
                 notify_note = "the server dropped NOTIFY too often (NOTIFICATIONOVERFLOW)";
             }
         }
-        bool replayed = false;
-        if (wake == Wake::queue) replayed = replay_now(session);
         const bool full = Clock::now() >= next_full;
-        if (full) replayed = replay_now(session) || replayed;
-        if (replayed) examined = false;
-        // After a replay, pull too: what the server reported while the replay had the connection
-        // went to the replay, and INBOX was not watched meanwhile.
-        if (full || server_event || replayed) {
-            reports.changed = false;   // the pull sees it
-            pull_now();
+        if (wake == Wake::request || (control_ && control_->has_waiting())) {
+            // Asked by `mailsync sync`: a replay and a pull whatever happened, then the answer.
+            reports.changed = false;
+            sync_now(session);
+            examined = false;
+        } else {
+            bool replayed = false;
+            if (wake == Wake::queue || full) replayed = replay_now(session).has_value();
+            if (replayed) examined = false;
+            // After a replay, pull too: what the server reported while the replay had the connection
+            // went to the replay, and INBOX was not watched meanwhile.
+            if (full || server_event || replayed) {
+                reports.changed = false;   // the pull sees it
+                pull_now();
+            }
         }
         if (full) next_full = Clock::now() + options_.full_pull_interval;
     }
@@ -389,7 +398,8 @@ std::chrono::milliseconds backoff_delay(unsigned attempt, std::chrono::milliseco
     double base = static_cast<double>(initial.count());
     for (unsigned i = 0; i < attempt && base < static_cast<double>(max.count()); ++i) base *= 2;
     base = std::min(base, static_cast<double>(max.count()));
-    const double jittered = base * (0.75 + 0.5 * std::clamp(random01, 0.0, 1.0));
+    // The cap holds after the jitter too: "at most max" is what a user configures.
+    const double jittered = std::min(base * (0.75 + 0.5 * std::clamp(random01, 0.0, 1.0)), static_cast<double>(max.count()));
     return milliseconds(static_cast<milliseconds::rep>(jittered));
 }
 

@@ -34,17 +34,25 @@
 //     no IDLE on the server                                   → NOOP every poll_interval (60 s),
 //                                                               pull when it reported a change
 //                                                               (NOTIFY's reports arrive there too)
-//   connection lost, server down (Error(unavailable))         → wait 1 s, doubling to 5 min, with
-//                                                               ±25 % jitter; then start again
-//                                                               (replay first: the server is back;
-//                                                               NOTIFY is asked for again)
+//     the network changed (netlink: an address or route added; → DONE, NOOP: a connection the
+//       network_events.hpp)                                       change left dead fails it
+//     `mailsync sync` asks through DIR/watch.sock               → DONE, replay, pull, answer it
+//       (control_socket.hpp)
+//   connection lost, server down (Error(unavailable))         → wait 1 s, doubling to backoff_max
+//                                                               (60 s; the account key
+//                                                               watch_max_backoff), with ±25 %
+//                                                               jitter below the cap; then start
+//                                                               again (replay first: the server is
+//                                                               back; NOTIFY is asked for again)
+//     while waiting: a local change queued (two-way), a      → retry at once (the next failure
+//       `mailsync sync` request, the network changed            waits one step longer)
 //   the stop fd readable (the CLI's self-pipe for SIGINT/SIGTERM) → DONE, LOGOUT, return.
 //
 // The NOTIFY command and why each event is (not) asked for: notify_command() in watch.cpp.
 //
 // Waking. The session's transport blocks in poll() on its socket only, so the IDLE wait runs in
-// slices of at most `slice` (500 ms): between slices the stop fd and the inotify fd are polled
-// without blocking. Backoff sleeps poll both fds for the whole wait, so a stop is immediate there.
+// slices of at most `slice` (500 ms): between slices the stop fd, the inotify fd, the control
+// socket and the netlink socket are polled without blocking. Backoff sleeps poll both fds for the whole wait, so a stop is immediate there.
 // Reaction time to a local change or a signal is therefore at most one slice; nothing busy-polls
 // the store (the inotify fd is read only when it is readable).
 //
@@ -58,6 +66,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.hpp"
 #include "store/store.hpp"
 #include "sync/pull/pull.hpp"
 #include "sync/push/replay.hpp"
@@ -70,18 +79,29 @@ struct WatchOptions {
     std::chrono::milliseconds full_pull_interval{std::chrono::minutes(15)};
     std::chrono::milliseconds poll_interval{std::chrono::seconds(60)};
     std::chrono::milliseconds backoff_initial{std::chrono::seconds(1)};
-    std::chrono::milliseconds backoff_max{std::chrono::minutes(5)};
+    std::chrono::milliseconds backoff_max{std::chrono::seconds(60)};
     std::chrono::milliseconds slice{500};
     ReplayOptions replay;
     bool push = true;   // false: the queue is not replayed (accounts in pull or backup mode)
 };
 
 struct WatchEvent {
-    enum class Kind { connected, replayed, pulled, idling, connection_lost, retrying, stopping };
+    // nudged: something ended a wait early (a local change, a sync request, the network);
+    // note: a remark for the log (e.g. why there is no control socket).
+    enum class Kind { connected, replayed, pulled, idling, connection_lost, retrying, nudged, note, stopping };
     Kind kind = Kind::connected;
     std::string text;   // in words, for the log
     const ReplayReport* replay = nullptr;   // replayed
     const PullReport* pull = nullptr;       // pulled
+};
+
+// How the sync a `mailsync sync` asked for went: the replay's report when one ran and the pull's,
+// or the error that ended it (the connection failed, or watch stopped first).
+struct RequestedSync {
+    const ReplayReport* replay = nullptr;
+    const PullReport* pull = nullptr;
+    const Error* error = nullptr;
+    double seconds = 0;   // how long the replay and pull took
 };
 
 struct WatchHooks {
@@ -93,6 +113,9 @@ struct WatchHooks {
     // (inotify) calls local_files_changed, which turns it into queued changes (the view's scan).
     std::function<std::vector<std::filesystem::path>()> local_directories;
     std::function<void()> local_files_changed;
+    // Optional: the reply to a `mailsync sync` that asked for a sync (control_socket.hpp). Without
+    // it watch opens no control socket.
+    std::function<std::string(const RequestedSync&)> answer_sync_request;
 };
 
 // Runs until stop_fd becomes readable. Throws what cannot be retried (see above).

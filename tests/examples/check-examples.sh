@@ -40,4 +40,8 @@ grep -q '^[^#]*mailsync .*sync --quiet' "$examples/crontab.txt" || fail "crontab
 echo "ok: crontab.txt"
 sh -n "$examples/backup.sh" && echo "ok: backup.sh"
 
-# The systemd units live in dist/systemd/ and are verified as installed by tests/install/check-install.sh.
+# One account per job on Kubernetes: isolation per account, a configuration mailsync accepts.
+python3 "$(dirname "$0")/check-kubernetes.py" "$mailsync" "$examples/kubernetes/mailsync-cronjob.yaml"
+
+# The systemd units (the template mailsync@.service/.timer for one job per account too) live in
+# dist/systemd/ and are verified as installed by tests/install/check-install.sh.

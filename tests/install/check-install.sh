@@ -21,6 +21,7 @@ expected=(
   share/fish/vendor_completions.d/mailsync.fish
   share/doc/mailsync/config.yaml.example share/doc/mailsync/examples/crontab.txt
   lib/systemd/user/mailsync-sync.service lib/systemd/user/mailsync-sync.timer lib/systemd/user/mailsync-watch.service
+  lib/systemd/user/mailsync@.service lib/systemd/user/mailsync@.timer
 )
 for file in "${expected[@]}"; do [ -s "$prefix/$file" ] || fail "not installed: $file"; done
 echo "ok: ${#expected[@]} files installed"
@@ -76,12 +77,14 @@ echo "ok: config.yaml.example is accepted"
 # Documentation=man: pages are looked up (MANPATH points at the prefix, as /usr/share/man would).
 units=$prefix/lib/systemd/user
 grep -qx "ExecStart=$prefix/bin/mailsync sync --quiet" "$units/mailsync-sync.service" || fail "mailsync-sync.service: ExecStart does not name the installed binary"
+grep -qx "ExecStart=$prefix/bin/mailsync -a %i sync --quiet" "$units/mailsync@.service" || fail "mailsync@.service: ExecStart does not sync the instance's account with the installed binary"
 ! grep -n '^[^#]*network-online' "$units"/*.service || fail "a user unit names network-online.target, which a user manager cannot see"
 grep -q '^OnCalendar=' "$units/mailsync-sync.timer" || fail "mailsync-sync.timer: Persistent=true needs OnCalendar="
 command -v systemd-analyze >/dev/null || fail "systemd-analyze is not installed (scripts/install-deps.sh installs systemd)"
 mkdir -m 700 "$scratch/runtime"
 if ! out=$(cd "$units" && XDG_RUNTIME_DIR=$scratch/runtime MANPATH=$prefix/share/man SYSTEMD_LOG_LEVEL=notice \
-             systemd-analyze --user verify ./mailsync-sync.service ./mailsync-sync.timer ./mailsync-watch.service 2>&1); then
+             systemd-analyze --user verify ./mailsync-sync.service ./mailsync-sync.timer ./mailsync-watch.service \
+               ./mailsync@.service ./mailsync@.timer 2>&1); then
   echo "$out" >&2; fail "systemd-analyze verify failed on the installed units"
 fi
 if grep -E 'mailsync' <<<"$out"; then fail "systemd-analyze complains about an installed unit"; fi
@@ -109,7 +112,8 @@ dpkg --root="$root" -s mailsync | grep -q '^Status: install ok installed' || fai
 for file in usr/bin/mailsync usr/share/man/man1/mailsync.1 usr/share/man/man5/mailsync.yaml.5 \
             usr/share/bash-completion/completions/mailsync usr/share/zsh/vendor-completions/_mailsync \
             usr/share/fish/vendor_completions.d/mailsync.fish usr/share/doc/mailsync/config.yaml.example \
-            usr/lib/systemd/user/mailsync-sync.service usr/lib/systemd/user/mailsync-sync.timer usr/lib/systemd/user/mailsync-watch.service; do
+            usr/lib/systemd/user/mailsync-sync.service usr/lib/systemd/user/mailsync-sync.timer usr/lib/systemd/user/mailsync-watch.service \
+            usr/lib/systemd/user/mailsync@.service usr/lib/systemd/user/mailsync@.timer; do
   dpkg --root="$root" -L mailsync | grep -qx "/$file" || fail ".deb does not install /$file"
 done
 grep -qx 'ExecStart=/usr/bin/mailsync sync --quiet' "$root/usr/lib/systemd/user/mailsync-sync.service" || fail ".deb unit does not name /usr/bin/mailsync"

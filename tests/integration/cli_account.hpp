@@ -22,11 +22,12 @@ struct CliAccount {
     std::filesystem::path config = dir.path() / "config.yaml";
     std::filesystem::path log = dir.path() / "output.log";
 
-    explicit CliAccount(int port) { write_config(port); }
+    // `extra`: more lines of the account's configuration ("    watch_max_backoff: 2\n").
+    explicit CliAccount(int port, std::string extra = {}) : extra_(std::move(extra)) { write_config(port); }
     void write_config(int port) const {
         std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
                               << "\n    tls: none\n    user: " << user.name << "\n    password: " << user.password
-                              << "\n    store: " << store_dir.string() << "\n    timeout_seconds: 10\n";
+                              << "\n    store: " << store_dir.string() << "\n    timeout_seconds: 10\n" << extra_;
         std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                      std::filesystem::perm_options::replace);
     }
@@ -71,6 +72,7 @@ struct CliAccount {
     }
 
 private:
+    std::string extra_;
     static std::string read(const std::filesystem::path& path) {
         std::ifstream in(path);
         std::stringstream text;

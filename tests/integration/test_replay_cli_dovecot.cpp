@@ -24,6 +24,7 @@
 #include "tests/integration/cli_account.hpp"
 #include "tests/support/program.hpp"
 #include "tests/support/closed_port.hpp"
+#include "tests/support/private_dovecot.hpp"
 
 using namespace mailsync;
 using test::DovecotFixture;
@@ -37,6 +38,7 @@ using test::Program;
 using test::closed_port;
 
 using Cli = test::CliAccount;
+using test::PrivateDovecot;
 
 std::string sha_of(const std::string& tag, std::size_t padding = 0) {
     store::Sha256 hasher;
@@ -132,39 +134,6 @@ TEST_CASE("sync --push-only killed at many moments loses and duplicates nothing"
 }
 
 namespace {
-
-// A Dovecot of this test's own, so that stopping it disturbs no other test.
-struct PrivateDovecot {
-    std::filesystem::path dir;
-    int imap_port = 0, imaps_port = 0;
-    PrivateDovecot() {
-        std::string pattern = "/tmp/msw-XXXXXX";
-        REQUIRE(::mkdtemp(pattern.data()));
-        dir = pattern;
-        start("");
-    }
-    ~PrivateDovecot() {
-        stop();
-        std::error_code ignored;
-        std::filesystem::remove_all(dir, ignored);
-    }
-    static std::string script() { return MAILSYNC_SOURCE_DIR "/tests/integration/dovecot-fixture.sh"; }
-    void start(const std::string& ports) {
-        const std::string env = ports.empty() ? "" : "DOVECOT_FIXTURE_FIRST_PORTS='" + ports + "' ";
-        REQUIRE(std::system((env + script() + " start " + dir.string() + " >/dev/null").c_str()) == 0);
-        std::ifstream in(dir / "env");
-        std::string line;
-        while (std::getline(in, line)) {
-            if (line.rfind("IMAP_PORT=", 0) == 0) imap_port = std::stoi(line.substr(10));
-            if (line.rfind("IMAPS_PORT=", 0) == 0) imaps_port = std::stoi(line.substr(11));
-        }
-    }
-    void stop() { [[maybe_unused]] int ignored = std::system((script() + " stop " + dir.string() + " >/dev/null 2>&1").c_str()); }
-    void restart() {
-        const std::string ports = std::to_string(imap_port) + " " + std::to_string(imaps_port);
-        start(ports);
-    }
-};
 
 std::optional<sync::Connection> try_connect(int port, const DovecotFixture::User& user) {
     sync::ServerSettings settings;

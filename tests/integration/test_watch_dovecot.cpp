@@ -18,34 +18,20 @@
 #include <thread>
 
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/program.hpp"
 
 using namespace mailsync;
 using test::DovecotFixture;
 using namespace std::chrono_literals;
+using test::eventually;
+using test::read_file;
 
 namespace {
 
 using test::Program;
 const std::string& binary = test::mailsync_binary;
-
-// Polls `condition` every 100 ms until it holds or `limit` passes.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(100ms);
-    }
-    return condition();
-}
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 std::size_t occurrences(const std::string& text, const std::string& what) {
     std::size_t count = 0;

@@ -5,6 +5,8 @@
 
 #include "cli/app.hpp"
 #include "cli/arguments.hpp"
+#include "cli/commands.hpp"
+#include "cli/config.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/output.hpp"
 #include "common/error.hpp"
@@ -274,5 +276,41 @@ TEST_CASE("command line: usage errors and bad values", "[cli]") {
         parse_command_line({"frobnicate"});
     } catch (const Error& error) {
         CHECK_THAT(error.what(), Catch::Contains("unknown command \"frobnicate\""));
+    }
+}
+
+TEST_CASE("several accounts: -a A -a B or -a A,B for sync, one only for a one-account command", "[cli]") {
+    const ParsedCommandLine repeated = parse({"-a", "work", "-a", "home", "sync"});
+    REQUIRE(repeated.invocation);
+    CHECK(repeated.invocation->global.account == "work,home");
+    const ParsedCommandLine listed = parse({"-a", "work,home", "sync"});
+    REQUIRE(listed.invocation);
+    CHECK(listed.invocation->global.account == "work,home");
+
+    Environment environment;
+    environment.home = "/home/tester";
+    const Config config = parse_config("accounts:\n"
+                                       "  home:\n    host: a.example\n    user: u\n    password_command: p\n"
+                                       "  work:\n    host: b.example\n    user: u\n    password_command: p\n"
+                                       "  other:\n    host: c.example\n    user: u\n    password_command: p\n",
+                                       "/etc/test/config.yaml", environment);
+    // In the order given, each once.
+    const auto selected = select_accounts(config, std::string("work,home,work"), "sync", false);
+    REQUIRE(selected.size() == 2);
+    CHECK(selected[0]->name == "work");
+    CHECK(selected[1]->name == "home");
+    CHECK(select_accounts(config, std::nullopt, "sync", false).size() == 3);
+    try {
+        select_accounts(config, std::string("work,home"), "list", true);
+        FAIL("two accounts accepted for a one-account command");
+    } catch (const Error& error) {
+        CHECK(error.category() == ErrorCategory::usage);
+    }
+    try {
+        select_accounts(config, std::string("work,nope"), "sync", false);
+        FAIL("an unknown account accepted");
+    } catch (const Error& error) {
+        CHECK(error.category() == ErrorCategory::config);
+        CHECK(std::string(error.what()).find("no account \"nope\"") != std::string::npos);
     }
 }

@@ -1,13 +1,19 @@
 // The per-account line of `sync -v`: a failed mailbox is never counted as synced.
 #include <catch2/catch.hpp>
 
-#include "cli/sync_summary.hpp"
+#include "cli/sync_support.hpp"
 
-using mailsync::cli::sync_summary_line;
+using mailsync::cli::summary_line;
 using mailsync::sync::MailboxReport;
 using mailsync::sync::PullReport;
 
 namespace {
+
+std::string sync_summary_line(const std::string& name, const PullReport& report, double seconds) {
+    mailsync::cli::Account account;
+    account.name = name;
+    return summary_line(account, report, seconds);
+}
 
 MailboxReport mailbox(const std::string& name, bool skipped, std::optional<std::string> error = std::nullopt) {
     MailboxReport report;

@@ -1,0 +1,72 @@
+// What sync and watch share: connections, the sweep of orphaned bodies, the record of a run.
+#include "cli/sync_support.hpp"
+
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "cli/server.hpp"
+#include "common/error.hpp"
+
+namespace mailsync::cli {
+
+sync::PullMode pull_mode(SyncMode mode) {
+    switch (mode) {
+        case SyncMode::two_way: return sync::PullMode::two_way;
+        case SyncMode::pull: return sync::PullMode::pull;
+        case SyncMode::backup: return sync::PullMode::backup;
+    }
+    return sync::PullMode::two_way;
+}
+
+// Connections for the pull's workers (sync_support.hpp).
+sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
+    struct Shared {
+        std::mutex mutex;
+        sync::SecretProvider provider;
+        std::string secret;
+    };
+    auto shared = std::make_shared<Shared>();
+    shared->provider = secret_provider(account, &store);
+    const sync::SecretProvider serialised = [shared](bool refresh) {
+        std::lock_guard lock(shared->mutex);
+        if (shared->secret.empty() || refresh) shared->secret = shared->provider(refresh);
+        return shared->secret;
+    };
+    return [settings = server_settings(account), serialised] { return sync::connect(settings, serialised); };
+}
+
+// Removes orphaned body files (header comment) after a pull with no failed mailbox; a failure to
+// sweep is a warning, never the sync's failure.
+std::optional<store::SweepReport> sweep_orphans(const Account& account, store::Store& store,
+                                               const sync::PullReport& report, Output& output) {
+    if (report.failed() > 0) return std::nullopt;
+    try {
+        const store::SweepReport swept = store.sweep();
+        if (swept.orphan_bodies > 0)
+            output.detail(fmt::format("{}: removed {} orphaned body files ({:.1f} MB)", account.name, swept.orphan_bodies,
+                                      static_cast<double>(swept.orphan_bytes) / 1e6));
+        return swept;
+    } catch (const Error& error) {
+        output.warning(fmt::format("{}: could not remove orphaned body files: {}", account.name, error.what()));
+        return std::nullopt;
+    }
+}
+
+// Keeps how this run went in the store, for `status` (and monitoring through `status --json`).
+void record_run(store::Store& store, store::UnixTime started, const std::string& error) {
+    try {
+        store.write([&](store::WriteTxn& txn) {
+            store::SyncRunRecord run = txn.sync_run().value_or(store::SyncRunRecord{});
+            run.last_attempt = started;
+            run.last_error = error;
+            if (error.empty()) run.last_success = started;
+            txn.put_sync_run(run);
+        });
+    } catch (const Error&) {
+        // The run's own outcome matters more than its record: never hide it behind this one.
+    }
+}
+
+}  // namespace mailsync::cli
