@@ -23,6 +23,7 @@ struct SyncArguments {
     std::vector<std::string> mailboxes;  // empty: all the account's mailboxes
     bool pull_only = false;
     bool push_only = false;
+    bool bodies = false;   // also download every body mirrored as headers only (headers first)
 };
 struct WatchArguments {};
 struct StatusArguments {};

@@ -30,6 +30,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/failure_hints.hpp"
 #include "cli/maildir_view.hpp"
+#include "cli/partial_bodies.hpp"
 #include "cli/search_index.hpp"
 #include "cli/progress.hpp"
 #include "cli/server.hpp"
@@ -125,9 +126,15 @@ std::optional<sync::ReplayReport> push(const Account& account, store::Store& sto
 
 void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds,
                        const std::optional<sync::ReplayReport>& pushed, const std::optional<store::SweepReport>& swept,
-                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update) {
+                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update,
+                       const std::optional<sync::CompletionReport>& completed) {
     json.begin_object()
         .key("account").value(account.name);
+    std::uint64_t headers_only = 0;
+    for (const auto& mailbox : report.mailboxes) headers_only += mailbox.headers_only;
+    json.key("headers_only").value(headers_only).key("bodies_completed");
+    if (completed) json.begin_object().key("messages").value(completed->completed).key("bytes").value(completed->bytes).end_object();
+    else json.null();
     write_json_push(json, pushed);
     view_sync_json(json, account, view_scan, view_update);
     json.key("swept");
@@ -161,6 +168,7 @@ void write_json_report(JsonWriter& json, const Account& account, const sync::Pul
             .key("reuse_rejected").value(mailbox.reuse_rejected)
             .key("repaired").value(mailbox.repaired)
             .key("bytes").value(mailbox.bytes)
+            .key("headers_only").value(mailbox.headers_only)
             .key("notes").begin_array();
         for (const auto& note : mailbox.notes) json.value(note);
         json.end_array().key("error").value(mailbox.error).end_object();
@@ -203,17 +211,24 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     options.patterns = account.mailboxes;
     options.only = arguments.mailboxes;
     options.connections = account.connections;
+    options.body_rule = body_rule_of(account);
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<ProgressBar> bar;
     if (output.shows_progress()) bar.emplace(output.err());
     const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
+    // Headers first: `--bodies`, or a rule that changed since it was last applied (partial_bodies.hpp).
+    std::optional<sync::CompletionReport> completed;
+    if (report.failed() == 0) completed = complete_partial_bodies(account, store, arguments.bodies, arguments.mailboxes);
+    if (completed && completed->completed > 0)
+        output.detail(fmt::format("{}: {} bodies downloaded for messages mirrored as headers only ({:.1f} MB)", account.name,
+                                  completed->completed, static_cast<double>(completed->bytes) / 1e6));
     const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
     if (view_scan.update) view_update = update_view_after_sync(account, store, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (output.json()) write_json_report(json, account, report, seconds, pushed, swept, view_scan, view_update);
+    if (output.json()) write_json_report(json, account, report, seconds, pushed, swept, view_scan, view_update, completed);
     else output.note(summary_line(account, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)
@@ -325,6 +340,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     options.mode = pull_mode(account.mode);
     options.patterns = account.mailboxes;
     options.connections = account.connections;
+    options.body_rule = body_rule_of(account);
     const sync::ConnectionFactory factory = connection_factory(account, store);
     sync::WatchHooks hooks;
     hooks.connect = factory;
@@ -336,6 +352,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     hooks.pull = [&] {
         const bool update_view = scan_view_before_sync(account, store, output).update;
         sync::PullReport report = sync::pull(factory, store, options);
+        if (report.failed() == 0) complete_partial_bodies(account, store, false, {});
         if (update_view) update_view_after_sync(account, store, output);
         update_search_index(account, store, output);
         const auto now = std::chrono::steady_clock::now();
