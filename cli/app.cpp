@@ -98,7 +98,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& original_ar
     auto* sync_command = add("sync", "replay the offline queue, then pull the server's changes", [&] { return CommandArguments(sync); });
     sync_command->add_option("MAILBOX", sync.mailboxes, "only these mailboxes");
     auto* pull_only = sync_command->add_flag("--pull-only", sync.pull_only, "only fetch the server's changes");
-    sync_command->add_flag("--push-only", sync.push_only, "only replay the offline queue")->excludes(pull_only);
+    auto* push_only = sync_command->add_flag("--push-only", sync.push_only, "only replay the offline queue")->excludes(pull_only);
+    sync_command->add_flag("--bodies", sync.bodies, "also download every body mirrored as headers only (bodies:, max_size:)")
+        ->excludes(push_only);
     sync_command
         ->add_option("--max-connections", sync.max_connections,
                      "several accounts: sync them in parallel with at most N connections in all (default 16)")

@@ -5,7 +5,10 @@
 //         Exit 0; 73 when DIR or a file in it cannot be created; 65 for an unknown mailbox; 74 when a
 //         message was left out because its body file is damaged or missing (every other message
 //         is exported; each left out is named on stderr, and the next sync fetches it again). A
-//         mailbox name too long for a file is exported under a shortened name, said on stderr.
+//         mailbox name too long for a file is exported under a shortened name, said on stderr. A
+//         message mirrored as headers only (headers first) is not exported: one line on stderr
+//         per mailbox says how many and how to get their bodies (`sync --bodies`); a later export
+//         writes them. That is no failure (exit 0): the account's rule chose it.
 // verify  opens the store exclusively (a sync running beside it would be racing it: exit 75),
 //         re-hashes every body and checks every invariant. Exit 0 when sound, 65 (EX_DATAERR: the
 //         data is wrong, the program and the disk worked) when anything is wrong, each problem on
@@ -63,7 +66,14 @@ int run_export(const CommandContext& context, const ExportArguments& arguments) 
                 .key("shortened").value(mailbox.shortened)
                 .key("damaged").begin_array();
             for (const sync::DamagedBody& body : mailbox.damaged) json.value(body.id);
+            json.end_array().key("headers_only").begin_array();
+            for (const store::MessageId id : mailbox.headers_only) json.value(id);
             json.end_array().end_object();
+            if (!mailbox.headers_only.empty()) {
+                output.warning(fmt::format("{}: {}: {} message(s) mirrored as headers only were not exported; "
+                                           "`mailsync -a {} sync --bodies` downloads their bodies, and a later export writes them",
+                                           account->name, mailbox.mailbox, mailbox.headers_only.size(), account->name));
+            }
             if (mailbox.shortened) {
                 output.warning(fmt::format("{}: the mailbox name '{}' is too long for a file: exported as {} ({} in {} maps it back)",
                                            account->name, mailbox.mailbox, mailbox.path.filename().string(),

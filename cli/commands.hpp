@@ -26,6 +26,7 @@ struct SyncArguments {
     // Several accounts are synced in parallel while the connections they use stay within this
     // (each account uses up to its `connections`); cli/connection_budget.hpp.
     unsigned max_connections = 16;
+    bool bodies = false;   // also download every body mirrored as headers only (headers first)
 };
 struct WatchArguments {};
 struct StatusArguments {};

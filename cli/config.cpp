@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -226,6 +227,34 @@ bool is_loopback_host(std::string_view host) {
         return IN6_IS_ADDR_V4MAPPED(&ipv6) && ipv6.s6_addr[12] == 127;
     }
     return false;
+}
+
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 15) return std::nullopt;
+    const std::uint64_t number = std::stoull(std::string(text.substr(0, digits)));
+    std::string unit = ascii::to_lower(text.substr(digits));
+    if (unit.ends_with("ib")) unit.resize(unit.size() - 2);
+    else if (unit.size() > 1 && unit.ends_with("b")) unit.resize(unit.size() - 1);
+    unsigned shift = 0;
+    if (unit.empty() || unit == "b") shift = 0;
+    else if (unit == "k") shift = 10;
+    else if (unit == "m") shift = 20;
+    else if (unit == "g") shift = 30;
+    else return std::nullopt;
+    if (number > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
+    return number << shift;
+}
+
+std::optional<std::int64_t> parse_age(std::string_view text) {
+    if (text.size() < 2 || text.size() > 7) return std::nullopt;
+    const char unit = ascii::to_lower(text.back());
+    const std::string_view number = text.substr(0, text.size() - 1);
+    if (!std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    const std::int64_t days = std::stoll(std::string(number)) * (unit == 'w' ? 7 : 1);
+    if ((unit != 'd' && unit != 'w') || days < 1 || days > 100000) return std::nullopt;
+    return days * 86400;
 }
 
 }  // namespace mailsync::cli

@@ -41,6 +41,13 @@
 //       maildir: ~/Mail/work       # the two-way Maildir view for mail clients (sync/view/README.md);
 //                                  #   off when absent. Must not be the store or inside it.
 //       maildir_layout: verbatim   # verbatim | maildir++ (only with maildir)
+//       bodies: all                # all | headers | {newer-than: 90d}: which new messages are
+//                                  #   mirrored whole; the others as headers and structure only,
+//                                  #   their body fetched by `show` (online) or `sync --bodies`
+//                                  #   (sync/pull/body_rule.hpp). Ages: Nd or Nw. Not with backup.
+//       max_size: 10MB             # no body larger than this is downloaded (mbsync's MaxSize):
+//                                  #   bytes, or with k/kB/KiB, M/MB/MiB, G/GB/GiB (1024-based);
+//                                  #   default no limit. Not with mode: backup.
 //       search: true               # + the full-text index of the mirror (`mailsync search`),
 //                                  #   kept up to date by every sync and local command
 //       watch_full_pull_minutes: 15  # + `watch`: every mailbox is pulled this often, 1..1440.
@@ -66,6 +73,7 @@
 #include <variant>
 #include <vector>
 
+#include "sync/pull/body_rule.hpp"
 #include "sync/server/connect.hpp"
 #include "sync/server/endpoint.hpp"
 #include "sync/view/maildir_names.hpp"
@@ -124,6 +132,7 @@ struct Account {
     std::optional<std::filesystem::path> maildir;   // the Maildir view; none when absent
     sync::MaildirLayout maildir_layout = sync::MaildirLayout::verbatim;
     bool search = true;   // keep the search index (sync/search/)
+    sync::BodyRule body_rule;   // bodies: and max_size: (headers first); backup mode: always all
     std::vector<std::string> warnings;  // for the caller to show (e.g. a password in a shared file)
 };
 
@@ -164,5 +173,11 @@ std::optional<std::vector<std::string>> split_command_line(std::string_view comm
 std::optional<std::string> normalize_sha256_fingerprint(std::string_view text);
 
 bool is_loopback_host(std::string_view host);
+
+// "10MB", "500k", "1GiB", "2048" → bytes (k, M, G 1024-based, with an optional B or iB);
+// std::nullopt when it is not that or overflows.
+std::optional<std::uint64_t> parse_byte_size(std::string_view text);
+// "90d", "12w" → seconds; std::nullopt when it is not a number of days or weeks (1 to 100 000 days).
+std::optional<std::int64_t> parse_age(std::string_view text);
 
 }  // namespace mailsync::cli

@@ -48,7 +48,8 @@ int run_config(const CommandContext& context, const ConfigArguments&) {
                 .key("maildir");
             if (account->maildir) json.value(account->maildir->string());
             else json.null();
-            json.key("maildir_layout").value(sync::to_string(account->maildir_layout)).end_object();
+            json.key("maildir_layout").value(sync::to_string(account->maildir_layout));
+            json.key("bodies").value(account->body_rule.fingerprint()).end_object();
         }
         json.end_array().end_object();
         context.output.result(json.str());
@@ -61,6 +62,9 @@ int run_config(const CommandContext& context, const ConfigArguments&) {
                             to_string(account->endpoint.tls), to_string(account->auth),
                             password_source_name(account->password), account->store.string(),
                             fmt::join(account->mailboxes, " "), to_string(account->mode));
+        if (!account->body_rule.downloads_everything())
+            text += fmt::format("{}: bodies: {} (the others are mirrored as headers only)\n", account->name,
+                                account->body_rule.fingerprint());
         if (account->maildir)
             text += fmt::format("{}: Maildir view {} ({})\n", account->name, account->maildir->string(), sync::to_string(account->maildir_layout));
     }

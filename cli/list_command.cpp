@@ -67,7 +67,8 @@ bool passes(const Row& row, const ListArguments& arguments) {
     return true;
 }
 
-// N unseen, F flagged, A answered, T draft, D deleted (\Deleted), X deleted on the server.
+// N unseen, F flagged, A answered, T draft, D deleted (\Deleted), X deleted on the server, H headers
+// only (the body is not downloaded: `show` fetches it, sync/pull/body_rule.hpp).
 std::string flag_letters(const store::MessageRecord& record) {
     std::string letters;
     if (!has_flag(record, "\\Seen")) letters += 'N';
@@ -76,6 +77,7 @@ std::string flag_letters(const store::MessageRecord& record) {
     if (has_flag(record, "\\Draft")) letters += 'T';
     if (has_flag(record, "\\Deleted")) letters += 'D';
     if (record.deleted_on_server) letters += 'X';
+    if (record.partial) letters += 'H';
     return letters;
 }
 
@@ -116,10 +118,11 @@ std::string wide_lines(const std::vector<Row>& rows) {
     for (const auto& row : rows) from_width = std::max(from_width, display_width(utf8::printable(row.from)));
     std::string text;
     for (const auto& row : rows) {
-        text += fmt::format("{:>6}  {:<20} {}  {:>9}  {}  {}{}\n", row.record.id, flags_text(row.record.flags),
+        text += fmt::format("{:>6}  {:<20} {}  {:>9}  {}  {}{}{}\n", row.record.id, flags_text(row.record.flags),
                             short_date(row.date, row.date_zone_minutes), row.record.size,
                             fit_to_width(utf8::printable(row.from), from_width), utf8::printable(row.subject),
-                            row.record.deleted_on_server ? "  (deleted on the server)" : "");
+                            row.record.deleted_on_server ? "  (deleted on the server)" : "",
+                            row.record.partial ? "  (headers only)" : "");
     }
     return text;
 }
@@ -146,6 +149,7 @@ void row_json(JsonWriter& json, const Row& row, std::string_view mailbox_name) {
         .key("subject").value(row.subject)
         .key("message_id").value(message.message_id)
         .key("deleted_on_server").value(message.deleted_on_server.has_value())
+        .key("headers_only").value(message.partial)
         .end_object();
 }
 

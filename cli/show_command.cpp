@@ -11,6 +11,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/message_view.hpp"
+#include "cli/partial_bodies.hpp"
+#include "cli/search_index.hpp"
 #include "cli/view_support.hpp"
 #include "common/error.hpp"
 #include "store/store.hpp"
@@ -70,7 +72,7 @@ int run_show(const CommandContext& context, const ShowArguments& arguments) {
     const Account& account = the_account(context);
     auto store = open_synced(account, arguments.mailbox);
     std::string mailbox_name;
-    const auto message = store.read([&](const store::ReadTxn& txn) {
+    auto message = store.read([&](const store::ReadTxn& txn) {
         const auto mailbox = find_mailbox(txn, account, arguments.mailbox);
         mailbox_name = sync::mailbox_display_name(mailbox.name);
         auto record = txn.message(arguments.id);
@@ -78,6 +80,12 @@ int run_show(const CommandContext& context, const ShowArguments& arguments) {
             throw Error(ErrorCategory::bad_input, fmt::format("there is no message {} in mailbox \"{}\"", arguments.id, mailbox_name));
         return *record;
     });
+    // Headers first: the body is fetched now, stored as any download (hashed into its file), and
+    // the message is complete from then on. Offline: exit 75 saying how to get it.
+    if (message.partial) {
+        message = fetch_body_on_demand(account, store, message);
+        update_search_index(account, store, context.output);
+    }
     // Hashed before a byte is shown: a damaged body must not pass for the message (verify finds it
     // too, but nobody runs verify before reading their mail).
     if (store.check_body(message.body_hash) != store::BodyCheck::ok) {

@@ -33,6 +33,7 @@
 #include "cli/failure_hints.hpp"
 #include "cli/line_stream.hpp"
 #include "cli/maildir_view.hpp"
+#include "cli/partial_bodies.hpp"
 #include "cli/progress.hpp"
 #include "cli/search_index.hpp"
 #include "cli/sync_support.hpp"
@@ -89,17 +90,24 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     options.patterns = account.mailboxes;
     options.only = arguments.mailboxes;
     options.connections = account.connections;
+    options.body_rule = body_rule_of(account);
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<ProgressBar> bar;
     if (progress_bar && output.shows_progress()) bar.emplace(output.err());
     const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
+    // Headers first: `--bodies`, or a rule that changed since it was last applied (partial_bodies.hpp).
+    std::optional<sync::CompletionReport> completed;
+    if (report.failed() == 0) completed = complete_partial_bodies(account, store, arguments.bodies, arguments.mailboxes);
+    if (completed && completed->completed > 0)
+        output.detail(fmt::format("{}: {} bodies downloaded for messages mirrored as headers only ({:.1f} MB)", account.name,
+                                  completed->completed, static_cast<double>(completed->bytes) / 1e6));
     const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
     if (view_scan.update) view_update = update_view_after_sync(account, store, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (output.json()) write_json_report(json, account, report, seconds, pushed, swept, view_scan, view_update);
+    if (output.json()) write_json_report(json, account, report, seconds, pushed, swept, view_scan, view_update, completed);
     else output.note(summary_line(account, report, seconds));
     for (const auto& mailbox : report.mailboxes) {
         for (const auto& note : mailbox.notes)

@@ -31,9 +31,15 @@ std::string push_line(const Account& account, const sync::ReplayReport& pushed) 
 
 void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds,
                        const std::optional<sync::ReplayReport>& pushed, const std::optional<store::SweepReport>& swept,
-                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update) {
+                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update,
+                       const std::optional<sync::CompletionReport>& completed) {
     json.begin_object()
         .key("account").value(account.name);
+    std::uint64_t headers_only = 0;
+    for (const auto& mailbox : report.mailboxes) headers_only += mailbox.headers_only;
+    json.key("headers_only").value(headers_only).key("bodies_completed");
+    if (completed) json.begin_object().key("messages").value(completed->completed).key("bytes").value(completed->bytes).end_object();
+    else json.null();
     write_json_push(json, pushed);
     view_sync_json(json, account, view_scan, view_update);
     json.key("swept");
@@ -67,6 +73,7 @@ void write_json_report(JsonWriter& json, const Account& account, const sync::Pul
             .key("reuse_rejected").value(mailbox.reuse_rejected)
             .key("repaired").value(mailbox.repaired)
             .key("bytes").value(mailbox.bytes)
+            .key("headers_only").value(mailbox.headers_only)
             .key("notes").begin_array();
         for (const auto& note : mailbox.notes) json.value(note);
         json.end_array().key("error").value(mailbox.error).end_object();

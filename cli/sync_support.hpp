@@ -10,6 +10,7 @@
 #include "cli/maildir_view.hpp"
 #include "cli/output.hpp"
 #include "store/store.hpp"
+#include "sync/pull/partial_bodies.hpp"
 #include "sync/pull/pull.hpp"
 #include "sync/push/replay.hpp"
 
@@ -40,6 +41,7 @@ std::string summary_line(const Account& account, const sync::PullReport& report,
 void write_json_push(JsonWriter& json, const std::optional<sync::ReplayReport>& pushed);
 void write_json_report(JsonWriter& json, const Account& account, const sync::PullReport& report, double seconds,
                        const std::optional<sync::ReplayReport>& pushed, const std::optional<store::SweepReport>& swept,
-                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update);
+                       const ViewScanOutcome& view_scan, const std::optional<sync::ViewUpdateReport>& view_update,
+                       const std::optional<sync::CompletionReport>& completed);
 
 }  // namespace mailsync::cli

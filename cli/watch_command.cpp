@@ -21,6 +21,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/line_stream.hpp"
 #include "cli/maildir_view.hpp"
+#include "cli/partial_bodies.hpp"
 #include "cli/search_index.hpp"
 #include "cli/sync_support.hpp"
 #include "cli/watch_requests.hpp"
@@ -103,6 +104,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
     options.mode = pull_mode(account.mode);
     options.patterns = account.mailboxes;
     options.connections = account.connections;
+    options.body_rule = body_rule_of(account);
     const sync::ConnectionFactory factory = connection_factory(account, store);
     sync::WatchHooks hooks;
     hooks.connect = factory;
@@ -117,6 +119,7 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
         const auto start = std::chrono::steady_clock::now();
         const bool update_view = scan_view_before_sync(account, store, output).update;
         sync::PullReport report = sync::pull(factory, store, options);
+        if (report.failed() == 0) complete_partial_bodies(account, store, false, {});
         if (update_view) update_view_after_sync(account, store, output);
         record_run(store, started, report.failed() == 0 ? "" : "some mailboxes failed (see the watch log)");
         update_search_index(account, store, output);

@@ -11,7 +11,7 @@ namespace {
 // One version byte per record type; bump it (and add a migration) when a layout changes.
 constexpr std::uint8_t mailbox_version = 1;
 constexpr std::uint8_t counts_version = 1;
-constexpr std::uint8_t message_version = 1;
+constexpr std::uint8_t message_version = 2;   // 1: without partial, structure (still written when neither is set)
 constexpr std::uint8_t queue_version = 1;
 constexpr std::uint8_t conflict_version = 1;
 constexpr std::uint8_t export_version = 3;   // 1: without mailbox, file_size; 2: without file_name, skipped
@@ -136,8 +136,11 @@ MailboxCounts decode_mailbox_counts(std::string_view bytes) {
 // ---- message -------------------------------------------------------------------------------------
 
 std::string encode(const MessageRecord& r) {
+    // A complete message keeps the version-1 layout: stores without partial messages stay as they
+    // were, readable by an older mailsync.
+    const bool extended = r.partial || !r.structure.empty();
     Encoder out;
-    out.u8(message_version)
+    out.u8(extended ? message_version : 1)
         .u64(r.id)
         .u32(r.mailbox)
         .optional(r.uid, put_uid)
@@ -153,12 +156,15 @@ std::string encode(const MessageRecord& r) {
         .bytes(r.from)
         .bytes(r.subject)
         .optional(r.deleted_on_server, put_time);
+    if (extended) out.boolean(r.partial).bytes(r.structure);
     return std::move(out).data();
 }
 
 MessageRecord decode_message(std::string_view bytes) {
     Decoder in(bytes, "message record");
-    in.version(message_version);
+    const std::uint8_t found = bytes.empty() ? message_version : static_cast<std::uint8_t>(bytes.front());
+    const std::uint8_t version = found == 1 ? found : message_version;
+    in.version(version);
     MessageRecord r;
     r.id = in.u64();
     r.mailbox = in.u32();
@@ -175,6 +181,10 @@ MessageRecord decode_message(std::string_view bytes) {
     r.from = in.bytes();
     r.subject = in.bytes();
     r.deleted_on_server = in.optional<UnixTime>(get_time);
+    if (version >= 2) {
+        r.partial = in.boolean();
+        r.structure = in.bytes();
+    }
     in.finish();
     return r;
 }

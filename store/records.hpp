@@ -74,6 +74,13 @@ struct MessageRecord {
     std::string from;                   // envelope summary for `list`
     std::string subject;
     std::optional<UnixTime> deleted_on_server;   // backup mode: expunged on the server since then
+    // (record version 2) Headers first (sync/pull/body_rule.hpp): the body was not downloaded.
+    // body_hash then names the message's header section (BODY[HEADER], its exact bytes, hashed
+    // like any body), size stays the server's RFC822.SIZE of the whole message, and structure is
+    // its BODYSTRUCTURE as the server sent it (wire text; empty when it sent none). A record
+    // without them is written as version 1, so a store without partial messages is unchanged.
+    bool partial = false;
+    std::string structure;
 
     friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };

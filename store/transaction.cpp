@@ -197,6 +197,12 @@ std::vector<BodyHash> ReadTxn::damaged_bodies() const {
     return decode_damaged_bodies(*value);
 }
 
+std::optional<std::string> ReadTxn::body_rule() const {
+    auto value = txn_.get(tables_.meta, meta_key::body_rule);
+    if (!value) return std::nullopt;
+    return std::string(*value);
+}
+
 std::optional<ViewFileRecord> ReadTxn::view_file(MessageId message) const {
     auto value = txn_.get(tables_.view_files, keys::u64(message));
     if (!value) return std::nullopt;
@@ -412,6 +418,8 @@ void WriteTxn::mark_body_sound(const BodyHash& hash) {
     if (hashes.empty()) txn_.remove(tables_.meta, meta_key::damaged_bodies);
     else txn_.put(tables_.meta, meta_key::damaged_bodies, encode_damaged_bodies(hashes));
 }
+
+void WriteTxn::set_body_rule(std::string_view rule) { txn_.put(tables_.meta, meta_key::body_rule, rule); }
 
 void WriteTxn::put_view_file(const ViewFileRecord& record) {
     txn_.put(tables_.view_files, keys::u64(record.message), encode(record));

@@ -63,6 +63,9 @@ public:
     std::optional<SyncRunRecord> sync_run() const;
     // Bodies found damaged or missing and not fetched again yet (records.hpp), oldest first.
     std::vector<BodyHash> damaged_bodies() const;
+    // The rule of which bodies are downloaded (sync/pull/body_rule.hpp) as the last complete pass
+    // applied it, in the engine's words; nullopt when none was recorded (every body downloaded).
+    std::optional<std::string> body_rule() const;
 
     // ---- the Maildir view's records (sync/view/README.md)
     std::optional<ViewFileRecord> view_file(MessageId message) const;
@@ -116,6 +119,7 @@ public:
     // Adds a body to / takes it off the damaged list (each at most once in it).
     void mark_body_damaged(const BodyHash& hash);
     void mark_body_sound(const BodyHash& hash);
+    void set_body_rule(std::string_view rule);
 
     void put_view_file(const ViewFileRecord& record);
     void remove_view_file(MessageId message);

@@ -46,7 +46,7 @@ _mailsync() {
 
     local options=""
     case $command in
-        sync) options="--pull-only --push-only --max-connections" ;;
+        sync) options="--pull-only --push-only --max-connections --bodies" ;;
         list) options="--wide --unseen --flagged --from --since --limit --deleted" ;;
         show) options="--part -o --output --force --raw" ;;
         search) options="--mailbox --limit --reindex --server" ;;

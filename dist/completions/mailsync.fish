@@ -51,6 +51,7 @@ complete -c mailsync -n "not __fish_seen_subcommand_from $commands" -a config -d
 
 # Options of the commands
 complete -c mailsync -n '__fish_seen_subcommand_from sync' -l pull-only -d "only fetch the server's changes"
+complete -c mailsync -n '__fish_seen_subcommand_from sync' -l bodies -d "also download every body mirrored as headers only"
 complete -c mailsync -n '__fish_seen_subcommand_from sync' -l push-only -d 'only replay the offline queue'
 complete -c mailsync -n '__fish_seen_subcommand_from sync' -l max-connections -x -d 'several accounts: at most N connections in all'
 complete -c mailsync -n '__fish_seen_subcommand_from list' -l wide -d 'every field in full, however long the lines'

@@ -141,6 +141,7 @@ struct MailboxState {
         store::ExportStateRecord out{std::string(to_string(format)), destination.string(), last, unix_time_now(), report.mailbox,
                                      file_size, report.path.filename().string(), {}};
         for (const DamagedBody& body : report.damaged) out.skipped.push_back(body.id);
+        out.skipped.insert(out.skipped.end(), report.headers_only.begin(), report.headers_only.end());
         store.write([&](store::WriteTxn& txn) {
             txn.put_export_state(key, out);
             // The next sync fetches these bodies again (sync/pull/body_repair.hpp).
@@ -151,8 +152,9 @@ struct MailboxState {
         });
     }
     bool changed_skipped(const MailboxExport& report) const {
-        if (report.damaged.size() != skipped.size()) return true;
-        return std::any_of(report.damaged.begin(), report.damaged.end(), [&](const DamagedBody& b) { return skipped.count(b.id) == 0; });
+        if (report.damaged.size() + report.headers_only.size() != skipped.size()) return true;
+        return std::any_of(report.damaged.begin(), report.damaged.end(), [&](const DamagedBody& b) { return skipped.count(b.id) == 0; }) ||
+               std::any_of(report.headers_only.begin(), report.headers_only.end(), [&](store::MessageId id) { return skipped.count(id) == 0; });
     }
 };
 
@@ -217,6 +219,11 @@ MailboxExport export_maildir(store::Store& store, const store::MailboxRecord& ma
             continue;
         }
         if (state.record && !state.wanted(message, recorded)) continue;   // exported before, then removed there
+        if (message.partial) {
+            report.headers_only.push_back(message.id);
+            last = std::max(last, message.id);
+            continue;
+        }
 
         const std::string base = maildir_base_name(message, options.tag);
         const fs::path staging = tmp / base;
@@ -338,6 +345,10 @@ MailboxExport export_mbox(store::Store& store, const store::MailboxRecord& mailb
         for (const MessageRecord* message : pending) {
             const std::uint64_t before = writer.written();
             last = std::max(last, message->id);
+            if (message->partial) {
+                report.headers_only.push_back(message->id);
+                continue;
+            }
             const BodyRead read = append_mbox_message(store, *message, writer);
             if (read != BodyRead::sound) {
                 report.damaged.push_back(damaged_body(store, *message, read));
@@ -412,6 +423,12 @@ std::uint64_t ExportReport::renamed() const {
 std::uint64_t ExportReport::damaged() const {
     std::uint64_t total = 0;
     for (const auto& mailbox : mailboxes) total += mailbox.damaged.size();
+    return total;
+}
+
+std::uint64_t ExportReport::headers_only() const {
+    std::uint64_t total = 0;
+    for (const auto& mailbox : mailboxes) total += mailbox.headers_only.size();
     return total;
 }
 

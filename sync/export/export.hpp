@@ -40,6 +40,11 @@
 // off again), the others are; it is reported (MailboxExport::damaged), put on the store's damaged
 // list so that the next sync fetches it again, and remembered in the export state so that a later
 // run writes it once its body is sound.
+//
+// Headers first (sync/pull/body_rule.hpp): a partial message, whose body was never downloaded, is
+// not written either (a header file would pass for the message in a backup); it is reported
+// (MailboxExport::headers_only) and remembered like a damaged one, so that a later run writes it
+// once `show` or `sync --bodies` has downloaded its body. It is no damage: nothing is marked.
 #pragma once
 
 #include <cstdint>
@@ -81,6 +86,7 @@ struct MailboxExport {
     std::filesystem::path path;           // the mailbox's directory or mbox file
     bool shortened = false;               // the name was too long for a file (export_names.hpp)
     std::vector<DamagedBody> damaged;     // not written by this run
+    std::vector<store::MessageId> headers_only;   // not written: partial, the body not downloaded
     std::uint64_t written = 0;            // messages written by this run
     std::uint64_t renamed = 0;            // Maildir files renamed because their flags changed
     std::uint64_t bytes = 0;              // message bytes written by this run
@@ -91,6 +97,7 @@ struct ExportReport {
     std::uint64_t written() const;
     std::uint64_t renamed() const;
     std::uint64_t damaged() const;
+    std::uint64_t headers_only() const;
 };
 
 // Exports the store's mailboxes. Error(cannot_create) when DIR or a file in it cannot be created,

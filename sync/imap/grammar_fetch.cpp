@@ -26,7 +26,8 @@ FetchData Grammar::msg_att(std::uint32_t seq) {
 //                  "BINARY" section-binary SP (nstring / literal8) /
 //                  "BINARY.SIZE" section-binary SP number / "UID" SP uniqueid
 // fetch-mod-resp = "MODSEQ" SP "(" permsg-modsequence ")"          (RFC 7162)
-// Any other item (BODYSTRUCTURE, X-GM-LABELS, ...) is skipped as one balanced value.
+// BODYSTRUCTURE is kept as its wire text (one balanced value); any other item (X-GM-LABELS, ...) is
+// skipped as one balanced value.
 void Grammar::msg_att_item(FetchData& data) {
     const std::string_view name = fetch_att_name();
     expect_sp();
@@ -51,6 +52,10 @@ void Grammar::msg_att_item(FetchData& data) {
         data.rfc822_size = number64();
     } else if (upper == "ENVELOPE") {
         data.envelope = envelope();
+    } else if (upper == "BODYSTRUCTURE") {
+        const std::size_t start = pos_;
+        skip_value();
+        data.body_structure = std::string(text_.substr(start, pos_ - start));
     } else {
         skip_value();
     }

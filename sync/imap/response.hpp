@@ -115,6 +115,9 @@ struct FetchData {
     std::optional<std::string> internal_date;   // raw date-time, see parse_internal_date()
     std::optional<std::uint64_t> rfc822_size;
     std::optional<Envelope> envelope;
+    // BODYSTRUCTURE as the server sent it (wire text, not interpreted; a literal inside it keeps its
+    // {n} prefix), for a message mirrored as headers only; nullopt when absent.
+    std::optional<std::string> body_structure;
     std::vector<BodySection> sections;
 };
 

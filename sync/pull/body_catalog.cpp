@@ -29,7 +29,9 @@ std::vector<store::BodyHash> BodyCatalog::find(const store::ReadTxn& txn, const 
     };
     for (store::MessageId id : txn.messages_with_message_id(identity.message_id)) {
         auto record = txn.message(id);
-        if (record && identity_of(*record) == identity && offered(record->body_hash)) add_distinct(hashes, record->body_hash);
+        // A partial message's file is its header only (body_rule.hpp): never a body to reuse.
+        if (record && !record->partial && identity_of(*record) == identity && offered(record->body_hash))
+            add_distinct(hashes, record->body_hash);
     }
     std::lock_guard lock(mutex_);
     auto it = removed_.find(key_of(identity));
@@ -41,7 +43,7 @@ std::vector<store::BodyHash> BodyCatalog::find(const store::ReadTxn& txn, const 
 
 void BodyCatalog::remember_removed(const store::MessageRecord& record) {
     const MessageIdentity identity = identity_of(record);
-    if (!identity.usable()) return;
+    if (!identity.usable() || record.partial) return;
     std::lock_guard lock(mutex_);
     auto& hashes = removed_[key_of(identity)];
     if (std::find(hashes.begin(), hashes.end(), record.body_hash) == hashes.end()) hashes.push_back(record.body_hash);

@@ -29,7 +29,8 @@ public:
 
     explicit BodyCatalog(SerializedStore& store) : store_(store) {}
 
-    // The distinct stored bodies of messages with this identity, whose files exist: the mirror's
+    // The distinct stored bodies of messages with this identity, whose files exist (never the header
+    // file of a partial message, body_rule.hpp): the mirror's
     // rows first (in id order), then bodies removed during this pull. Inside a read transaction
     // the caller holds (no locking of the store here).
     std::vector<store::BodyHash> find(const store::ReadTxn& txn, const MessageIdentity& identity);

@@ -7,68 +7,38 @@
 
 #include "common/error.hpp"
 #include "sync/imap/mutf7.hpp"
+#include "sync/pull/blob_sink.hpp"
 #include "sync/pull/selected_mailbox_listener.hpp"
 
 namespace mailsync::sync {
 namespace {
 
-// The BODY[] literal of one FETCH, into a new body file.
-class RepairSink final : public imap::BodySink {
-public:
-    explicit RepairSink(const store::Store& store) : store_(store) {}
-    void begin(const imap::BodyContext& context) override {
-        writer_.reset();
-        if (context.item == "BODY" && context.section.empty()) writer_.emplace(store_.begin_body());
-    }
-    void write(std::string_view chunk) override {
-        if (writer_) writer_->write(chunk);
-    }
-    void finish() override {
-        if (writer_) stored_ = writer_->commit();
-        writer_.reset();
-    }
-    std::optional<store::StoredBody> take() { return std::exchange(stored_, std::nullopt); }
-
-private:
-    const store::Store& store_;
-    std::optional<store::BlobWriter> writer_;
-    std::optional<store::StoredBody> stored_;
-};
-
 class Repairer {
 public:
     Repairer(imap::Session& session, store::Store& store) : session_(session), store_(store), events_(session, false) {}
 
-    // The hash of the bytes the server has for this message now; nullopt when it has none.
-    std::optional<store::BodyHash> fetch(const store::MailboxRecord& mailbox, store::Uid uid) {
+    // The hash of the bytes the server has for this message now (of its header section only, for a
+    // partial message: that is what its file holds); nullopt when it has none.
+    std::optional<store::BodyHash> fetch(const store::MailboxRecord& mailbox, store::Uid uid, bool header_only) {
         if (!examine(mailbox)) return std::nullopt;
-        RepairSink sink(store_);
-        session_.set_body_sink(&sink);
+        BlobSink sink([this] { return store_.begin_body(); }, header_only ? "HEADER" : "");
+        SinkScope scope(session_, sink);
         std::optional<store::BodyHash> got;
         events_.on_fetch = [&](const imap::FetchData& fetch) {
             if (fetch.uid != uid) return;
-            for (const imap::BodySection& section : fetch.sections) {
-                if (section.item != "BODY" || !section.section.empty() || section.origin || section.nil) continue;
-                if (section.streamed) {
-                    if (auto stored = sink.take()) got = stored->hash;
-                } else {
-                    got = store_.put_body(section.data).hash;
-                }
-            }
+            if (auto stored = sink.take(fetch)) got = stored->hash;
         };
         imap::cmd::UidFetch command;
         command.uids.add(uid);
-        command.items = {"UID", "BODY.PEEK[]"};
+        command.items = {"UID", header_only ? "BODY.PEEK[HEADER]" : "BODY.PEEK[]"};
         imap::StatusResponse response;
         try {
             response = session_.wait(session_.send(std::move(command)));
         } catch (...) {
             events_.on_fetch = nullptr;
-            session_.set_body_sink(nullptr);
             throw;
         }
         events_.on_fetch = nullptr;
-        session_.set_body_sink(nullptr);
         if (response.status != imap::Status::ok) return std::nullopt;
         return got;
     }
@@ -125,7 +95,7 @@ std::vector<BodyRepair> repair_bodies(imap::Session& session, store::Store& stor
                 result = holder.message.uid ? RepairResult::gone_from_server : RepairResult::local_only;
                 continue;
             }
-            const std::optional<store::BodyHash> got = repairer.fetch(*holder.mailbox, *holder.message.uid);
+            const std::optional<store::BodyHash> got = repairer.fetch(*holder.mailbox, *holder.message.uid, holder.message.partial);
             if (!got) result = RepairResult::gone_from_server;
             else if (*got != hash) result = RepairResult::differs;
             else for_all = RepairResult::repaired;   // renamed over the damaged file: every holder is sound

@@ -11,7 +11,8 @@
 //
 // How: for each listed body, the messages naming it that have a UID, mailbox by mailbox: EXAMINE
 // (the mailbox's UIDVALIDITY must be the one recorded, else its UIDs name other messages), then
-// UID FETCH uid (BODY.PEEK[]) streamed to a new body file. Bytes with the right SHA-256 are renamed
+// UID FETCH uid (BODY.PEEK[]) streamed to a new body file (BODY.PEEK[HEADER] for a partial message,
+// whose file is its header section: body_rule.hpp). Bytes with the right SHA-256 are renamed
 // over the damaged file (blob_store.hpp) and the body leaves the list; other bytes (the server
 // changed them, or this UID names another message) leave the damaged file alone. A body no server
 // message provides stays listed, and each of its messages is reported: in backup mode a message

@@ -1,7 +1,6 @@
 #include "sync/pull/new_messages.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -9,43 +8,16 @@
 #include <fmt/format.h>
 
 #include "common/ascii.hpp"
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "sync/imap/mutf7.hpp"
+#include "sync/pull/blob_sink.hpp"
+#include "sync/pull/pipelined_fetch.hpp"
 #include "sync/pull/record_from_fetch.hpp"
 #include "sync/pull/uid_sets.hpp"
 
 namespace mailsync::sync {
 namespace {
-
-// One body literal → one blob file. The FETCH response that carried it is dispatched right after
-// its last byte, so the finished body waits here, by sequence number, only until then.
-class BlobSink final : public imap::BodySink {
-public:
-    explicit BlobSink(SerializedStore& store) : store_(store) {}
-
-    void begin(const imap::BodyContext& context) override {
-        writer_.emplace(store_.begin_body());
-        seq_ = context.seq;
-    }
-    void write(std::string_view chunk) override { writer_->write(chunk); }
-    void finish() override {
-        finished_.insert_or_assign(seq_, writer_->commit());
-        writer_.reset();
-    }
-    std::optional<store::StoredBody> take(std::uint32_t seq) {
-        auto it = finished_.find(seq);
-        if (it == finished_.end()) return std::nullopt;
-        store::StoredBody body = it->second;
-        finished_.erase(it);
-        return body;
-    }
-
-private:
-    SerializedStore& store_;
-    std::optional<store::BlobWriter> writer_;
-    std::uint32_t seq_ = 0;
-    std::map<std::uint32_t, store::StoredBody> finished_;
-};
 
 // BODY[HEADER] literals → header digests, by sequence number until their FETCH is dispatched (right
 // after the literal's last byte). Nothing is kept but the digest: memory does not grow with a header.
@@ -83,22 +55,6 @@ private:
     std::uint32_t seq_ = 0;
     std::map<std::uint32_t, std::optional<HeaderDigest>> finished_;
 };
-
-// Installs a sink on the session for one scope.
-class SinkScope {
-public:
-    SinkScope(imap::Session& session, imap::BodySink& sink) : session_(session) { session_.set_body_sink(&sink); }
-    ~SinkScope() { session_.set_body_sink(nullptr); }
-    SinkScope(const SinkScope&) = delete;
-    SinkScope& operator=(const SinkScope&) = delete;
-
-private:
-    imap::Session& session_;
-};
-
-// A UID FETCH command must not outgrow a line: UID sets of this many values stay well under it
-// however sparse they are (11 bytes per value at worst).
-constexpr std::size_t max_uids_per_command = 500;
 
 void require_ok(const imap::StatusResponse& response, const std::string& what) {
     if (response.status != imap::Status::ok)
@@ -152,6 +108,15 @@ void NewMessages::fetch_all(const imap::SequenceSet& uids) {
             }
         });
         std::vector<store::MessageRecord> reusable = check_reuse(std::move(candidates), wanted);
+        // Headers first: what the account's rule leaves out is mirrored as headers and structure.
+        std::vector<store::MessageRecord> headers_only;
+        if (!context_.options.body_rule.downloads_everything()) {
+            const store::UnixTime now = unix_time_now();
+            std::vector<store::MessageRecord> whole;
+            for (auto& record : wanted)
+                (wants_body(context_.options.body_rule, record, now) ? whole : headers_only).push_back(std::move(record));
+            wanted = std::move(whole);
+        }
         std::uint64_t wanted_bytes = 0;
         for (const auto& record : wanted) wanted_bytes += record.size;
         context_.progress.add_total(0, wanted_bytes);
@@ -159,6 +124,7 @@ void NewMessages::fetch_all(const imap::SequenceSet& uids) {
             ++report_.reused;
             add_to_batch(std::move(record), 0);
         }
+        fetch_headers_only(std::move(headers_only));
         fetch_bodies(std::move(wanted));
     }
     commit_batch();
@@ -234,25 +200,13 @@ std::vector<store::MessageRecord> NewMessages::fetch_metadata(const imap::Sequen
 
 void NewMessages::fetch_bodies(std::vector<store::MessageRecord> wanted) {
     if (wanted.empty()) return;
-    // Commands of a bounded byte total (a message bigger than the bound goes alone).
-    std::vector<imap::SequenceSet> commands;
-    imap::SequenceSet current;
-    std::uint64_t current_bytes = 0;
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> sizes;
     std::map<store::Uid, store::MessageRecord> waiting;
     for (auto& record : wanted) {
-        if (!current.empty() && (current_bytes + record.size > context_.options.fetch_command_bytes ||
-                                 current.count() >= max_uids_per_command)) {
-            commands.push_back(std::move(current));
-            current = {};
-            current_bytes = 0;
-        }
-        current.add(*record.uid);
-        current_bytes += record.size;
+        sizes.emplace_back(*record.uid, record.size);
         waiting.emplace(*record.uid, std::move(record));
     }
-    if (!current.empty()) commands.push_back(std::move(current));
-
-    BlobSink sink(context_.store);
+    BlobSink sink([this] { return context_.store.begin_body(); }, "");
     SinkScope scope(session_, sink);
     events_.on_fetch = [&](const imap::FetchData& fetch) {
         std::optional<store::StoredBody> body = sink.take(fetch.seq);
@@ -267,20 +221,37 @@ void NewMessages::fetch_bodies(std::vector<store::MessageRecord> wanted) {
         report_.bytes += body->size;
         add_to_batch(std::move(record), body->size);
     };
-    std::deque<std::string> in_flight;
-    std::size_t next = 0;
-    const std::size_t depth = std::max<std::size_t>(1, context_.options.fetch_depth);
-    while (next < commands.size() || !in_flight.empty()) {
-        while (next < commands.size() && in_flight.size() < depth) {
-            imap::cmd::UidFetch command;
-            command.uids = commands[next++];
-            command.items = {"UID", "BODY.PEEK[]"};
-            in_flight.push_back(session_.send(std::move(command)));
-        }
-        const auto response = session_.wait(in_flight.front());
-        in_flight.pop_front();
-        require_ok(response, "to send message bodies");
+    // Commands of a bounded byte total (a message bigger than the bound goes alone).
+    run_uid_fetches(session_, split_by_bytes(sizes, context_.options.fetch_command_bytes), {"UID", "BODY.PEEK[]"},
+                    context_.options.fetch_depth, "to send message bodies");
+    events_.on_fetch = nullptr;
+}
+
+void NewMessages::fetch_headers_only(std::vector<store::MessageRecord> records) {
+    if (records.empty()) return;
+    std::map<store::Uid, store::MessageRecord> waiting;
+    imap::SequenceSet uids;
+    for (auto& record : records) {
+        uids.add(*record.uid);
+        waiting.emplace(*record.uid, std::move(record));
     }
+    BlobSink sink([this] { return context_.store.begin_body(); }, "HEADER");
+    SinkScope scope(session_, sink);
+    events_.on_fetch = [&](const imap::FetchData& fetch) {
+        std::optional<store::StoredBody> header = sink.take(fetch);
+        if (!header || !fetch.uid) return;
+        auto it = waiting.find(*fetch.uid);
+        if (it == waiting.end()) return;
+        store::MessageRecord record = std::move(it->second);
+        waiting.erase(it);
+        record.body_hash = header->hash;   // size stays RFC822.SIZE: the whole message's
+        record.partial = true;
+        if (fetch.body_structure && fetch.body_structure->size() <= max_structure_bytes) record.structure = *fetch.body_structure;
+        ++report_.headers_only;
+        add_to_batch(std::move(record), header->size);
+    };
+    run_uid_fetches(session_, chunk_by_count(uids, max_uids_per_command), {"UID", "BODY.PEEK[HEADER]", "BODYSTRUCTURE"},
+                    context_.options.fetch_depth, "to send message headers");
     events_.on_fetch = nullptr;
 }
 
@@ -306,21 +277,9 @@ void fetch_headers(imap::Session& session, SelectedMailboxListener& events, cons
         }
         on_header(*fetch.uid, digest);
     };
-    std::deque<std::string> in_flight;
-    const auto commands = chunk_by_count(uids, max_uids_per_command);
-    std::size_t next = 0;
     try {
-        while (next < commands.size() || !in_flight.empty()) {
-            while (next < commands.size() && in_flight.size() < std::max<std::size_t>(1, depth)) {
-                imap::cmd::UidFetch command;
-                command.uids = commands[next++];
-                command.items = {"UID", "BODY.PEEK[HEADER]"};
-                in_flight.push_back(session.send(std::move(command)));
-            }
-            const auto response = session.wait(in_flight.front());
-            in_flight.pop_front();
-            require_ok(response, "to send message headers");
-        }
+        run_uid_fetches(session, chunk_by_count(uids, max_uids_per_command), {"UID", "BODY.PEEK[HEADER]"}, depth,
+                        "to send message headers");
     } catch (...) {
         events.on_fetch = nullptr;
         throw;

@@ -1,4 +1,4 @@
-// Brings the messages a mailbox has and the mirror lacks into the mirror, in three steps per chunk
+// Brings the messages a mailbox has and the mirror lacks into the mirror, in four steps per chunk
 // of UIDs:
 //   1. UID FETCH (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE [MODSEQ]) — what the server says
 //      about them, small;
@@ -6,7 +6,9 @@
 //      one pipelined UID FETCH (UID BODY.PEEK[HEADER]) for them all, each header section streamed
 //      through a hasher and compared with the stored body's (message_identity.hpp). A match is
 //      added without a download; a mismatch joins the downloads (report: reuse_rejected);
-//   3. the others: pipelined UID FETCH (UID BODY.PEEK[]) commands, each asking for a bounded number
+//   3. those the account's body rule leaves out (body_rule.hpp): UID FETCH (UID BODY.PEEK[HEADER]
+//      BODYSTRUCTURE), pipelined; the header section becomes the record's body file, marked partial;
+//   4. the others: pipelined UID FETCH (UID BODY.PEEK[]) commands, each asking for a bounded number
 //      of bytes, several in flight; every body streams from the socket into its own blob file
 //      (hashed on the way), and the rows naming them commit in batches.
 // Memory is bounded by the chunk size and the commit batch, never by the size of a mailbox or of
@@ -51,6 +53,9 @@ private:
     std::vector<store::MessageRecord> check_reuse(std::vector<ReuseCandidate> candidates,
                                                   std::vector<store::MessageRecord>& wanted);
     void fetch_bodies(std::vector<store::MessageRecord> wanted);
+    // Headers first (body_rule.hpp): UID FETCH (UID BODY.PEEK[HEADER] BODYSTRUCTURE), the header
+    // section streamed into a blob file that stands for the body of a partial record.
+    void fetch_headers_only(std::vector<store::MessageRecord> records);
     void add_to_batch(store::MessageRecord record, std::uint64_t downloaded_bytes);
     void commit_batch();
 

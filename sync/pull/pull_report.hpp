@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "store/records.hpp"
+#include "sync/pull/body_rule.hpp"
 
 namespace mailsync::sync {
 
@@ -50,6 +51,9 @@ struct PullOptions {
     std::size_t fetch_depth = 4;
     // New messages are examined (envelope, size) this many at a time before their bodies are fetched.
     std::size_t metadata_chunk = 1000;
+    // Which new messages are mirrored whole and which as headers only (body_rule.hpp). cli/ sets
+    // it from the account (backup mode: always everything).
+    BodyRule body_rule;
 };
 
 struct PullCounts {
@@ -82,6 +86,7 @@ struct MailboxReport {
                                         // whose header did not (message_identity.hpp): downloaded
     std::uint64_t repaired = 0;      // re-paired after a UIDVALIDITY change
     std::uint64_t bytes = 0;         // body bytes downloaded
+    std::uint64_t headers_only = 0;  // new messages mirrored as headers only (body_rule.hpp)
     std::vector<std::string> notes;  // why a fallback happened, in words
     std::optional<std::string> error;   // this mailbox failed (others went on)
 };

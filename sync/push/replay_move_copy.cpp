@@ -25,6 +25,11 @@ void reupload(ReplayContext& context, const MarkedRecord& marked, const Outcome&
         return;
     }
     const auto message = context.store.read([&](const store::ReadTxn& txn) { return txn.message(placed); });
+    if (message && message->partial) {
+        // Headers first (sync/pull/body_rule.hpp): the file is its header only, not the message.
+        context.ledger.refuse(record, "only its headers were downloaded, so it cannot be uploaded again", false);
+        return;
+    }
     const Sought sought = sought_message(context, placed, record.body_hash);
     // An upload before a crash is looked for first.
     Placement placement;

@@ -55,7 +55,7 @@ ViewCheck check_maildir_view(store::Store& store, const MaildirViewSettings& set
                 check.out_of_date.push_back(fmt::format("mailbox {}: no folder {} yet", quoted_display_name(mailbox.name), absolute(folder).string()));
             }
             txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
-                if (message.deleted_on_server) return;
+                if (message.deleted_on_server || message.partial) return;   // partial: not in the view
                 const auto found = files.find(message.id);
                 const std::string wanted = folder_file_path(folder, view_file_name(message, host_part));
                 if (found == files.end()) {

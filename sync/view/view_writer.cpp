@@ -135,7 +135,9 @@ private:
         std::vector<MessageRecord> to_place;
         store_.read([&](const store::ReadTxn& txn) {
             txn.for_each_message(mailbox.id, [&](const MessageRecord& message) {
-                if (message.deleted_on_server) return;
+                // A partial message (headers only) has no file until its body is downloaded: a mail
+                // client would take the header file for the whole message (sync/view/README.md).
+                if (message.deleted_on_server || message.partial) return;
                 seen_.insert(message.id);
                 const std::string name = view_file_name(message, host_part_);
                 const std::string path = folder_file_path(folder, name);

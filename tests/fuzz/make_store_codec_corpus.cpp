@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
     message.body_hash = hash;
     message.deleted_on_server = 1700000200;
     seed(out, "message", 2, encode(message));
+    MessageRecord partial = message;   // headers first: record version 2
+    partial.partial = true;
+    partial.structure = "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)";
+    seed(out, "message_partial", 2, encode(partial));
 
     QueueRecord change;
     change.seq = 5;

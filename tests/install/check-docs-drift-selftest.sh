@@ -14,7 +14,7 @@ cp "$src/cli/config.hpp" "$src/cli/config_validation.cpp" "$copy/cli/"
 sed -i '/^\.B \\-\\-rebuild$/d' "$copy/dist/man/mailsync.1.in"                       # an option from mailsync(1)
 sed -i 's/^\.BR compress " (default: auto)"$/.B compress/' "$copy/dist/man/mailsync.yaml.5.in"   # a default
 sed -i '/-a probe -d/d' "$copy/dist/completions/mailsync.fish"                          # a command from fish
-sed -i 's/^        sync) options="--pull-only --push-only --max-connections" ;;$/        sync) options="--pull-only --max-connections" ;;/' \
+sed -i 's/^        sync) options="--pull-only --push-only --max-connections --bodies" ;;$/        sync) options="--pull-only --max-connections --bodies" ;;/' \
   "$copy/dist/completions/mailsync.bash"                                               # an option from bash
 sed -i 's/"compress", /"compress", "brand_new_key", /' "$copy/cli/config_validation.cpp"  # a key only the code knows
 

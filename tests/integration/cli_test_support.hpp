@@ -25,14 +25,18 @@ class Cli {
 public:
     // `extra`: more lines of the account's configuration ("    mode: backup\n"); `tls`: its tls key.
     Cli(const DovecotFixture::User& user, std::uint16_t port, const std::string& extra = "", const std::string& tls = "none")
-        : user_(user) {
+        : user_(user), tls_(tls) {
         const auto password_file = dir_.path() / "password";
         std::ofstream(password_file) << user.password << "\n";
         ::chmod(password_file.c_str(), 0600);
         config_ = dir_.path() / "config.yaml";
+        rewrite(port, extra);
+    }
+    // Writes the configuration again: another port (a closed one: offline) or other extra lines.
+    void rewrite(std::uint16_t port, const std::string& extra) const {
         std::ofstream(config_) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
-                               << "\n    tls: " << tls << "\n    user: " << user.name << "\n    password_file: " << password_file.string()
-                               << "\n    store: " << store().string() << "\n" << extra;
+                               << "\n    tls: " << tls_ << "\n    user: " << user_.name << "\n    password_file: "
+                               << (dir_.path() / "password").string() << "\n    store: " << store().string() << "\n" << extra;
         ::chmod(config_.c_str(), 0600);
     }
     std::filesystem::path store() const { return dir_.path() / "store"; }
@@ -62,6 +66,7 @@ public:
 private:
     TempDirectory dir_;
     DovecotFixture::User user_;
+    std::string tls_;
     std::filesystem::path config_;
 };
 

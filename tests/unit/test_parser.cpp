@@ -235,6 +235,7 @@ TEST_CASE("FETCH of flags and metadata", "[parser]") {
     CHECK(lower.uid == 5u);
     REQUIRE(lower.flags);
     CHECK(lower.flags->empty());
+    CHECK_FALSE(lower.body_structure);
 
     const auto& skipped = only<FetchData>(
         "* 2 FETCH (X-GM-MSGID 1278455344230334865 X-GM-LABELS (\\Inbox \"a b\" {3}\r\nx y) "
@@ -244,6 +245,11 @@ TEST_CASE("FETCH of flags and metadata", "[parser]") {
         "BINARY.SIZE[1] 30 UID 9)\r\n");
     CHECK(skipped.uid == 9u);
     CHECK(skipped.sections.empty());
+    // BODYSTRUCTURE is kept as its wire text, for a message mirrored as headers only.
+    REQUIRE(skipped.body_structure);
+    CHECK(*skipped.body_structure ==
+          "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 1 NIL NIL NIL NIL)(\"text\" \"html\" NIL NIL NIL "
+          "\"7bit\" 5 1 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"b\") NIL NIL NIL)");
 }
 
 TEST_CASE("FETCH ENVELOPE", "[parser]") {

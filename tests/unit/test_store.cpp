@@ -165,6 +165,23 @@ TEST_CASE("every record survives encode and decode", "[store][records]") {
         pending.flags.clear();
         check_round_trip(pending, decode_message);
     }
+    SECTION("message mirrored as headers only (record version 2)") {
+        MessageRecord partial = full_message();
+        partial.partial = true;
+        partial.structure = "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)";
+        check_round_trip(partial, decode_message);
+        CHECK(encode(partial).front() == 2);
+        // A complete message keeps the version-1 layout of the stores written before headers first,
+        // byte for byte: the version-2 encoding is the version-1 bytes plus the two new fields.
+        const std::string complete = encode(full_message());
+        CHECK(complete.front() == 1);
+        std::string extended = encode(partial);
+        CHECK(extended.substr(1, complete.size() - 1) == complete.substr(1));
+        // The version-1 record of a store written before: read as complete.
+        const MessageRecord old = decode_message(complete);
+        CHECK_FALSE(old.partial);
+        CHECK(old.structure.empty());
+    }
     SECTION("queue") { check_round_trip(full_queue_record(), decode_queue); }
     SECTION("queue entry of every kind and state") {
         for (auto kind : {QueueKind::flags, QueueKind::move, QueueKind::copy, QueueKind::remove, QueueKind::append,
