@@ -53,9 +53,9 @@ sync::PullMode pull_mode(SyncMode mode) {
     return sync::PullMode::two_way;
 }
 
-// Connections for the pull's workers. The secret is asked for once and shared: the provider may
-// run a command or use the store, which the workers' threads must not do at the same time.
-sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
+// The secret, asked for once and shared: the provider may run a command or use the store, which
+// the pull workers' threads must not do at the same time.
+sync::SecretProvider shared_secret(const Account& account, store::Store& store) {
     struct Shared {
         std::mutex mutex;
         sync::SecretProvider provider;
@@ -63,12 +63,30 @@ sync::ConnectionFactory connection_factory(const Account& account, store::Store&
     };
     auto shared = std::make_shared<Shared>();
     shared->provider = secret_provider(account, &store);
-    const sync::SecretProvider serialised = [shared](bool refresh) {
+    return [shared](bool refresh) {
         std::lock_guard lock(shared->mutex);
         if (shared->secret.empty() || refresh) shared->secret = shared->provider(refresh);
         return shared->secret;
     };
-    return [settings = server_settings(account), serialised] { return sync::connect(settings, serialised); };
+}
+
+// Connections for the pull's workers, the queue's replay and watch.
+sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
+    return [settings = server_settings(account), secret = shared_secret(account, store)] { return sync::connect(settings, secret); };
+}
+
+// The pull's connections: the first one with its login pipelined (sync::open_pipelined), using the
+// capabilities the server listed at the last sync; the workers' as connection_factory's.
+struct PullConnections {
+    sync::ConnectionFactory first, more;
+};
+PullConnections pull_connections(const Account& account, store::Store& store) {
+    const sync::SecretProvider secret = shared_secret(account, store);
+    sync::ServerSettings settings = server_settings(account);
+    sync::ServerSettings pipelined = settings;
+    pipelined.expected_capabilities = remembered_capabilities(account, store);
+    return {[pipelined, secret] { return sync::open_pipelined(pipelined, secret); },
+            [settings, secret] { return sync::connect(settings, secret); }};
 }
 
 // Removes orphaned body files (header comment) after a pull with no failed mailbox; a failure to
@@ -207,8 +225,10 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     const auto start = std::chrono::steady_clock::now();
     std::optional<ProgressBar> bar;
     if (output.shows_progress()) bar.emplace(output.err());
-    const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
+    const PullConnections connections = pull_connections(account, store);
+    const sync::PullReport report = sync::pull(connections.first, connections.more, store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
+    remember_capabilities(account, store, report.server_capabilities);
     const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
     if (view_scan.update) view_update = update_view_after_sync(account, store, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -32,7 +32,7 @@ public:
         config_ = dir_.path() / "config.yaml";
         std::ofstream(config_) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
                                << "\n    tls: " << tls << "\n    user: " << user.name << "\n    password_file: " << password_file.string()
-                               << "\n    store: " << store().string() << "\n" << extra;
+                               << "\n    store: " << store().string() << "\n" << DovecotFixture::get().compress_config() << extra;
         ::chmod(config_.c_str(), 0600);
     }
     std::filesystem::path store() const { return dir_.path() / "store"; }
