@@ -75,17 +75,17 @@ sync::ConnectionFactory connection_factory(const Account& account, store::Store&
     return [settings = server_settings(account), secret = shared_secret(account, store)] { return sync::connect(settings, secret); };
 }
 
-// The pull's connections: the first one with its login pipelined (sync::open_pipelined), using the
-// capabilities the server listed at the last sync; the workers' as connection_factory's.
+// The pull's connections, knowing the capabilities the server listed at the last sync: the first
+// one with its login still in flight (sync::open_pipelined), for the LIST to join it; the workers'
+// with login and ENABLE in one flight (sync::connect).
 struct PullConnections {
     sync::ConnectionFactory first, more;
 };
 PullConnections pull_connections(const Account& account, store::Store& store) {
     const sync::SecretProvider secret = shared_secret(account, store);
     sync::ServerSettings settings = server_settings(account);
-    sync::ServerSettings pipelined = settings;
-    pipelined.expected_capabilities = remembered_capabilities(account, store);
-    return {[pipelined, secret] { return sync::open_pipelined(pipelined, secret); },
+    settings.expected_capabilities = remembered_capabilities(account, store);
+    return {[settings, secret] { return sync::open_pipelined(settings, secret); },
             [settings, secret] { return sync::connect(settings, secret); }};
 }
 

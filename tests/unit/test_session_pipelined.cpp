@@ -16,7 +16,7 @@ const std::set<std::string> kExpected = {"IMAP4REV1", "ENABLE", "QRESYNC", "LIST
 
 }  // namespace
 
-TEST_CASE("session: a pipelined LOGIN lets the next commands go at once; its answer's capabilities replace the expected") {
+TEST_CASE("session: a pipelined LOGIN lets the next commands go at once, and its answer's capabilities replace the expected") {
     Fixture f(kGreeting);
     f.server->replies = {{"LOGIN", "$TAG OK [CAPABILITY IMAP4rev1 ENABLE QRESYNC MOVE] Logged in\r\n"},
                          {"ENABLE", "* ENABLED QRESYNC\r\n$TAG OK enabled\r\n"},
