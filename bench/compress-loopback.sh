@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 15 item 2: does COMPRESS=DEFLATE slow a first sync on loopback? A throwaway Dovecot with
-# imap_zlib, N mailing-list-like plain-text messages written into its Maildir, then a first sync
+# imap_zlib, N mailing-list-like plain-text messages (bench/lib/list-mail.py) loaded into it, then a first sync
 # with compress: no and with compress: yes (fresh store each, best of RUNS), time and wire bytes.
 #   bench/compress-loopback.sh [N] [RUNS]      (defaults 3000 and 3; BUILD_DIR = the build dir)
 set -euo pipefail
@@ -8,27 +8,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-3000} RUNS=${2:-3} KEEP=${KEEP:-0}
 MAILSYNC=${BUILD_DIR:?set BUILD_DIR to the build dir}/cli/mailsync
 . "$ROOT/bench/lib/work-dovecot.sh"
-EXTRA=$(mktemp)
-printf 'mail_plugins = $mail_plugins zlib\nprotocol imap {\n  mail_plugins = $mail_plugins imap_zlib\n}\n' >"$EXTRA"
-export DOVECOT_FIXTURE_EXTRA_CONF=$EXTRA
-start_work_dovecot compress
+start_work_dovecot compress   # the fixture's Dovecot loads imap_zlib
 U=t_compress
+python3 "$ROOT/bench/lib/list-mail.py" --count "$N" --seed 15 --out "$WORK/list"
+"$ROOT/scripts/load-mail.sh" "$DOVE" "$U" INBOX "$WORK/list" --flags seen >/dev/null
 BOX=$DOVE/mail/$U/Maildir/INBOX
-mkdir -p "$BOX/cur" "$BOX/new" "$BOX/tmp"
-python3 - "$BOX/cur" "$N" <<'PY'
-import sys, random
-out, n = sys.argv[1], int(sys.argv[2])
-rng = random.Random(15)
-words = "the list patch review build test release thread reply quote merge branch kernel mail server client sync".split()
-for i in range(n):
-    lines = [" ".join(rng.choice(words) for _ in range(12)) for _ in range(rng.randint(20, 120))]
-    body = "\r\n".join(("> " if j % 3 == 0 else "") + l for j, l in enumerate(lines))
-    msg = (f"From: dev{i % 50}@lists.example.org\r\nTo: dev@lists.example.org\r\nSubject: [dev] thread {i // 4}\r\n"
-           f"Message-ID: <{i}@example.org>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n{body}\r\n")
-    open(f"{out}/{i}.mail:2,S", "w", newline="").write(msg)
-PY
-chown -R "$(stat -c %u:%g "$DOVE/mail")" "$DOVE/mail/$U"
-"${DA[@]}" force-resync -u "$U" INBOX
 echo "messages: $N, $(du -sb "$BOX/cur" | cut -f1) bytes in the Maildir"
 # Timed runs go straight to Dovecot; the last run of each mode goes through bench/netem-proxy.py
 # (no delay, no rate limit) only to count the bytes on the wire.
@@ -69,4 +53,3 @@ YAML
     fi
   done
 done
-rm -f "$EXTRA"

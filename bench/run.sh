@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # mailsync vs mbsync (isync) against a throwaway local Dovecot — see bench/README.md.
 #
-#   bench/run.sh [--messages N] [--quick] [--seed S] [--label L] [--links loopback,shaped]
-#                [--rtt-ms 50] [--rate-mbit 20] [--keep]
+#   bench/run.sh [--messages N] [--text-messages T] [--quick] [--seed S] [--label L]
+#                [--links loopback,shaped] [--rtt-ms 50] [--rate-mbit 20] [--keep]
 #
-#   --messages N   size of the large account (default 30000); the small one has N/10
-#   --quick        N=2000, a smoke run of the whole procedure (a few minutes)
+#   --messages N   size of the attachment-heavy account (default 2000); a second one has N/10
+#   --text-messages T   size of the text-heavy account (mailing-list plain text; default 3000; 0: none)
+#   --quick        N=500, T=300: a smoke run of the whole procedure (a few minutes)
 #   --links        which passes to run (default loopback,shaped)
 #   --rtt-ms, --rate-mbit   the emulated link of the shaped pass (default 50 ms, 20 Mbit/s each way)
 #   --keep         keep the work directory (Dovecot's mail, the local stores, logs)
-# Environment: BUILD_DIR (default build-bench), BENCH_CACHE (generated mail; default bench/.cache),
+# Environment: BUILD_DIR (default build-bench), or MAILSYNC (a binary; FAULT_PROXY the proxy's, else the
+#   python proxy counts on loopback too), BENCH_CACHE (generated mail; default bench/.cache),
 #   BENCH_PROXY=auto|fault|python (auto: fault-proxy for loopback if built, python for shaped),
-#   BENCH_WORK (work directory; default a new /tmp/mailsync-bench.XXXXXX).
+#   BENCH_WORK (work directory; default a new /tmp/mailsync-bench.XXXXXX),
+#   BENCH_MAILSYNC_CONFIG (more lines for mailsync's account, e.g. "search: false"; the results say so).
 #
 # Prints a Markdown table and writes it, with the machine's description, to
 # bench/results/<date>-<label>.md (raw numbers in the .tsv beside it).
@@ -20,12 +23,13 @@ set -euo pipefail
 trap 'echo "run.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
-N=30000 SEED=42 LABEL='' LINKS=loopback,shaped RTT_MS=50 RATE_MBIT=20 KEEP=0 QUICK=0
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 64; }
+N=2000 TEXT=3000 SEED=42 LABEL='' LINKS=loopback,shaped RTT_MS=50 RATE_MBIT=20 KEEP=0 QUICK=0
+usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 64; }
 while [ $# -gt 0 ]; do
   case $1 in
     --messages) N=${2:?}; shift 2 ;;
-    --quick) QUICK=1; N=2000; shift ;;
+    --text-messages) TEXT=${2:?}; shift 2 ;;
+    --quick) QUICK=1; N=500; TEXT=300; shift ;;
     --seed) SEED=${2:?}; shift 2 ;;
     --label) LABEL=${2:?}; shift 2 ;;
     --links) LINKS=${2:?}; shift 2 ;;
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if ! [[ $N =~ ^[0-9]+$ ]] || [ "$N" -lt 100 ]; then echo "run.sh: --messages wants a number >= 100" >&2; exit 64; fi
+if ! [[ $TEXT =~ ^[0-9]+$ ]]; then echo "run.sh: --text-messages wants a number" >&2; exit 64; fi
 [ -n "$LABEL" ] || { if [ $QUICK = 1 ]; then LABEL=quick; else LABEL=n$N; fi; }
 SMALL=$((N / 10))
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
@@ -47,8 +52,13 @@ PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 say() { printf '\n== %s\n' "$*" >&2; }
 log() { printf '   %s\n' "$*" >&2; }
 
-# Mailboxes of the generated account and their share of the messages (percent).
+# Mailboxes of the generated accounts and their share of the messages (percent).
 BOXES=("INBOX 40" "Archive 30" "Sent 12" "Lists/dev 10" "Projects/2024.Q1 5" "Trash 3")
+TEXT_BOXES=("INBOX 60" "Lists/dev 40")
+SIZES=(big small); [ "$TEXT" -gt 0 ] && SIZES+=(text)
+boxes_of() {  # SIZE: the mailbox specs of that account, one a line
+  if [ "$1" = text ]; then printf '%s\n' "${TEXT_BOXES[@]}"; else printf '%s\n' "${BOXES[@]}"; fi
+}
 
 # ---------------------------------------------------------------------------------------------
 say "dependencies"
@@ -59,21 +69,31 @@ if [ ! -x /usr/bin/time ]; then
 fi
 command -v mbsync >/dev/null || { echo "run.sh: no mbsync after installing isync" >&2; exit 69; }
 
-say "building mailsync in $BUILD (Release)"
-MAILSYNC=$BUILD/cli/mailsync MAILSYNC_WHY=
-if [ ! -f "$BUILD/build.ninja" ]; then
-  mkdir -p "$BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$BUILD/bench-configure.log" 2>&1 \
-    || cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAILSYNC_TESTS=OFF >/dev/null 2>&1 || true
+MAILSYNC_WHY=
+if [ -n "${MAILSYNC:-}" ]; then
+  # A binary built elsewhere (e.g. while a build of BUILD_DIR runs): nothing is built here.
+  [ -x "$MAILSYNC" ] || { echo "run.sh: MAILSYNC=$MAILSYNC is not an executable" >&2; exit 69; }
+  say "mailsync: $MAILSYNC (not built by run.sh)"
+  FAULT_PROXY=${FAULT_PROXY:-}
+  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$MAILSYNC")/../CMakeCache.txt" 2>/dev/null || true)
+  MAILSYNC_DESC="given in MAILSYNC, a ${build_type:-build of unknown type}"
+else
+  say "building mailsync in $BUILD (Release)"
+  MAILSYNC=$BUILD/cli/mailsync MAILSYNC_DESC="Release, in $(basename "$BUILD")/"
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    mkdir -p "$BUILD"
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$BUILD/bench-configure.log" 2>&1 \
+      || cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAILSYNC_TESTS=OFF >/dev/null 2>&1 || true
+  fi
+  if ! cmake --build "$BUILD" --target mailsync -j 2 >"$BUILD/bench-build.log" 2>&1 || [ ! -x "$MAILSYNC" ]; then
+    grep -m 5 -E "error|FAILED" "$BUILD/bench-build.log" | sed 's/^/   /' >&2 || true
+    MAILSYNC_WHY="mailsync does not build"
+    log "$MAILSYNC_WHY (log: $BUILD/bench-build.log): its rows will say not available"
+  fi
+  FAULT_PROXY=$BUILD/tests/fault/fault-proxy
+  cmake --build "$BUILD" --target fault-proxy -j 2 >"$BUILD/bench-build-proxy.log" 2>&1 || true
+  [ -x "$FAULT_PROXY" ] || FAULT_PROXY=
 fi
-if ! cmake --build "$BUILD" --target mailsync -j 2 >"$BUILD/bench-build.log" 2>&1 || [ ! -x "$MAILSYNC" ]; then
-  grep -m 5 -E "error|FAILED" "$BUILD/bench-build.log" | sed 's/^/   /' >&2 || true
-  MAILSYNC_WHY="mailsync does not build"
-  log "$MAILSYNC_WHY (log: $BUILD/bench-build.log): its rows will say not available"
-fi
-FAULT_PROXY=$BUILD/tests/fault/fault-proxy
-cmake --build "$BUILD" --target fault-proxy -j 2 >"$BUILD/bench-build-proxy.log" 2>&1 || true
-[ -x "$FAULT_PROXY" ] || FAULT_PROXY=
 
 # ---------------------------------------------------------------------------------------------
 # Generated mail, cached by seed and count: CACHE/s<SEED>-n<N>/<box>/ and .../small/<box>/ (the first
@@ -110,28 +130,51 @@ for spec in "${BOXES[@]}"; do
   find "$src" -maxdepth 1 -name '*.eml' | sort | awk -v n="$count" 'NR <= n' | xargs -r ln -t "$dst"
   echo "$count" >"$dst/.done"
 done
-log "large: $N messages, $(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1); small: $SMALL messages, $(du -sh "$MAILDIR_SRC/small" | cut -f1)"
+# The text-heavy account: mailing-list plain text (bench/lib/list-mail.py), cached by seed and count.
+TEXT_SRC=$CACHE/text-s$SEED-n$TEXT
+if [ "$TEXT" -gt 0 ]; then
+  i=0
+  for spec in "${TEXT_BOXES[@]}"; do
+    read -r name share <<<"$spec"
+    dir=$TEXT_SRC/$(box_dir "$name") count=$(box_count "$TEXT" "$share")
+    if ! { [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$count" ]; }; then
+      rm -rf "$dir"
+      "$PY" "$BENCH/lib/list-mail.py" --count "$count" --seed $((SEED * 100 + 50 + i)) --out "$dir"
+      echo "$count" >"$dir/.done"
+    fi
+    i=$((i + 1))
+  done
+fi
+log "large: $N messages, $(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1); small: $SMALL messages, $(du -sh "$MAILDIR_SRC/small" | cut -f1)$([ "$TEXT" -gt 0 ] && echo "; text: $TEXT messages, $(du -sh "$TEXT_SRC" | cut -f1)")"
 
 # ---------------------------------------------------------------------------------------------
-PROXY_PID=
+PROXY_PID= LOAD_PID=
 bench_stop_extra() {
   if [ -n "$PROXY_PID" ]; then kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; fi
+  if [ -n "$LOAD_PID" ]; then kill -TERM "$LOAD_PID" 2>/dev/null || true; wait "$LOAD_PID" 2>/dev/null || true; LOAD_PID=; fi
 }
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"
 start_work_dovecot bench
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+# The machine's load while the runs go: the 1-minute load average every 10 s, summed up in the results.
+while sleep 10; do cut -d' ' -f1 /proc/loadavg; done >"$WORK/load.log" 2>/dev/null &
+LOAD_PID=$!
 
 # Users: t_<link>_<tool>_<size> (the fixture accepts any t_* user, password "<name>-pw").
 user_of() { echo "t_${1}_${2}_${3}"; }   # LINK TOOL SIZE(big|small)
 load_account() {  # USER SIZE
   local u=$1 size=$2 spec name src
-  for spec in "${BOXES[@]}"; do
+  while read -r spec <&3; do
     read -r name _ <<<"$spec"
-    if [ "$size" = big ]; then src=$MAILDIR_SRC/$(box_dir "$name"); else src=$MAILDIR_SRC/small/$(box_dir "$name"); fi
+    case $size in
+      big) src=$MAILDIR_SRC/$(box_dir "$name") ;;
+      small) src=$MAILDIR_SRC/small/$(box_dir "$name") ;;
+      text) src=$TEXT_SRC/$(box_dir "$name") ;;
+    esac
     "$ROOT/scripts/load-mail.sh" "$DOVE" "$u" "$name" "$src" >/dev/null 2>&1 \
       || { echo "run.sh: loading $src into $u/$name failed" >&2; exit 1; }
-  done
+  done 3< <(boxes_of "$size")
 }
 server_count() { "${DA[@]}" mailbox status -u "$1" messages '*' | awk -F= '{s += $NF} END {print s + 0}'; }
 
@@ -173,8 +216,11 @@ stop_proxy() {  # -> BYTES_UP BYTES_DOWN
   BYTES_UP=${BYTES_UP:-?} BYTES_DOWN=${BYTES_DOWN:-?}
 }
 
-write_configs() {  # USER PORT: mailsync config and mbsyncrc for this account
-  local u=$1 port=$2 d=$WORK/acct/$1
+write_configs() {  # USER PORT LINK: mailsync config and mbsyncrc for this account
+  local u=$1 port=$2 d=$WORK/acct/$1 compress=auto
+  # compress: auto leaves 127.0.0.1 uncompressed; through the shaped proxy it stands for a WAN, where
+  # auto would compress. (mbsync negotiates COMPRESS=DEFLATE whenever the server offers it.)
+  [ "$3" = shaped ] && compress=yes
   mkdir -p "$d"
   (umask 077; printf '%s\n' "$u-pw" >"$d/password")
   cat >"$d/mailsync.yaml" <<EOF
@@ -188,6 +234,8 @@ accounts:
     password_file: $d/password
     store: $d/store
     mode: pull
+    compress: $compress
+$(printf '%s\n' "${BENCH_MAILSYNC_CONFIG:-}" | sed '/^$/d; s/^/    /')
 EOF
   mkdir -p "$d/maildir"
   cat >"$d/mbsyncrc" <<EOF
@@ -244,7 +292,7 @@ declare -A TOOL_OK=()
 measure() {  # LINK SIZE PHASE TOOL
   local link=$1 size=$2 phase=$3 tool=$4 u rc wall rss anon status lc sc out
   u=$(user_of "$link" "$tool" "$size")
-  local msgs; if [ "$size" = big ]; then msgs=$N; else msgs=$SMALL; fi
+  local msgs; case $size in big) msgs=$N ;; small) msgs=$SMALL ;; text) msgs=$TEXT ;; esac
   local key=$link/$size/$tool
   if [ "$tool" = mailsync ] && [ -n "$MAILSYNC_WHY" ]; then
     printf '%s\t%s\t%s\t%s\t%s\tnot available: %s\t\t\t\t\t\t\t\t\n' "$link" "$size" "$msgs" "$phase" "$tool" "$MAILSYNC_WHY" >>"$RESULTS"
@@ -255,7 +303,7 @@ measure() {  # LINK SIZE PHASE TOOL
     return
   fi
   start_proxy "$link"
-  write_configs "$u" "$PROXY_PORT"
+  write_configs "$u" "$PROXY_PORT" "$link"
   local d=$WORK/acct/$u cmd
   if [ "$tool" = mbsync ]; then cmd=(mbsync -q -c "$d/mbsyncrc" -a)
   else cmd=("$MAILSYNC" -c "$d/mailsync.yaml" -q sync); fi
@@ -292,9 +340,9 @@ measure() {  # LINK SIZE PHASE TOOL
 # Another client changes ~1% of the flags and expunges ~1% of the messages of every mailbox:
 # every 100th message (by position) gets \Flagged toggled, another every 100th is expunged.
 CHANGES=$WORK/changes.tsv
-change_account() {  # USER
+change_account() {  # USER SIZE
   local u=$1 spec name nflag=0 nexp=0
-  for spec in "${BOXES[@]}"; do
+  while read -r spec <&3; do
     read -r name _ <<<"$spec"
     local sets
     sets=$("${DA[@]}" fetch -u "$u" 'uid flags' mailbox "$name" all | "$PY" -c '
@@ -316,7 +364,7 @@ print(j(add) or "-", j(rem) or "-", j(gone) or "-", len(flag), len(gone))')
     if [ "$rem" != - ]; then "${DA[@]}" flags remove -u "$u" '\Flagged' mailbox "$name" uid "$rem"; fi
     if [ "$gone" != - ]; then "${DA[@]}" expunge -u "$u" mailbox "$name" uid "$gone"; fi
     nflag=$((nflag + nf)) nexp=$((nexp + ne))
-  done
+  done 3< <(boxes_of "$2")
   printf '%s\t%s\t%s\n' "$u" "$nflag" "$nexp" >>"$CHANGES"
 }
 : >"$CHANGES"
@@ -327,24 +375,27 @@ for link in "${LINK_LIST[@]}"; do
   case $link in loopback|shaped) ;; *) echo "run.sh: unknown link $link" >&2; exit 64 ;; esac
   say "$link: loading the accounts (each tool its own copy, identical)"
   for tool in mailsync mbsync; do
-    for size in big small; do load_account "$(user_of "$link" "$tool" "$size")" "$size"; done
+    for size in "${SIZES[@]}"; do load_account "$(user_of "$link" "$tool" "$size")" "$size"; done
   done
   say "$link: first sync"
-  for size in big small; do for tool in mailsync mbsync; do measure "$link" "$size" first "$tool"; done; done
+  for size in "${SIZES[@]}"; do for tool in mailsync mbsync; do measure "$link" "$size" first "$tool"; done; done
   say "$link: no-op resync"
-  for size in big small; do for tool in mailsync mbsync; do measure "$link" "$size" noop "$tool"; done; done
+  for size in "${SIZES[@]}"; do for tool in mailsync mbsync; do measure "$link" "$size" noop "$tool"; done; done
   say "$link: another client flags 1% and expunges 1% of every mailbox"
   for tool in mailsync mbsync; do
-    for size in big small; do change_account "$(user_of "$link" "$tool" "$size")"; done
+    for size in "${SIZES[@]}"; do change_account "$(user_of "$link" "$tool" "$size")" "$size"; done
   done
   say "$link: resync after the changes"
-  for size in big small; do for tool in mailsync mbsync; do measure "$link" "$size" change "$tool"; done; done
+  for size in "${SIZES[@]}"; do for tool in mailsync mbsync; do measure "$link" "$size" change "$tool"; done; done
   # The mail of this pass is no longer needed; free the disk for the next one.
-  for tool in mailsync mbsync; do for size in big small; do
+  for tool in mailsync mbsync; do for size in "${SIZES[@]}"; do
     u=$(user_of "$link" "$tool" "$size"); rm -rf "${MAIL_ROOT:?}/$u" "$WORK/acct/$u"
   done; done
 done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+kill -TERM "$LOAD_PID" 2>/dev/null || true; wait "$LOAD_PID" 2>/dev/null || true; LOAD_PID=
+LOAD_DURING=$(awk '{s += $1; n++; if (n == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1}
+  END {if (n) printf "%.1f–%.1f, mean %.1f over %d samples", lo, hi, s / n, n; else print "not sampled"}' "$WORK/load.log")
 
 # ---------------------------------------------------------------------------------------------
 say "results"
@@ -354,108 +405,24 @@ OUT=$BENCH/results/$STAMP-$LABEL.md
 cp "$RESULTS" "${OUT%.md}.tsv"
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] && commit="$commit + uncommitted changes"
-"$PY" - "$RESULTS" "$CHANGES" >"$WORK/table.md" <<EOF
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-changes = {}
-for line in open(sys.argv[2]):
-    u, f, e = line.split("\t"); changes[u] = (int(f), int(e))
-N, SMALL, RTT, MBIT = $N, $SMALL, $RTT_MS, $RATE_MBIT
-
-def size(b):
-    try: b = int(b)
-    except ValueError: return "?"
-    for unit, div in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if b >= div: return f"{b / div:.1f} {unit}" if b < 100 * div else f"{b / div:.0f} {unit}"
-    return f"{b} B"
-
-def mb(kb): return f"{int(kb) / 1024:.1f} MB" if kb else "?"
-
-def cell(r):
-    if r is None: return ["–"] * 4
-    st = r["status"]
-    if st.startswith("not available"):
-        return ["not available (" + st.split(": ", 1)[-1] + ")", "", "", ""]
-    t = (r["wall_s"] or "?") + " s" + ("" if st == "ok" else f" ({st})")
-    if st == "ok" and r["local_msgs"] not in ("?", r["server_msgs"]):
-        t += f" (local {r['local_msgs']} ≠ server {r['server_msgs']})"
-    b = f"{size(r['bytes_up'])} / {size(r['bytes_down'])}"
-    return [t, b, mb(r["peak_rss_kb"]), mb(r.get("peak_rss_anon_kb"))]
-
-phases = [("first", "first sync"), ("noop", "no-op resync"), ("change", "resync after changes")]
-for link in dict.fromkeys(r["link"] for r in rows):
-    if link == "loopback":
-        print(f"### Loopback (through the byte-counting proxy, no delay, no rate limit)\n")
-    else:
-        print(f"### Emulated link: {RTT} ms round trip, {MBIT} Mbit/s each way (shared by all connections)\n")
-    print("| phase | account | mailsync time | mailsync bytes up / down | mailsync peak RSS | mailsync peak private (RssAnon) "
-          "| mbsync time | mbsync bytes up / down | mbsync peak RSS | mbsync peak private (RssAnon) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for ph, label in phases:
-        for sz, n in (("big", N), ("small", SMALL)):
-            get = lambda tool: next((r for r in rows if r["link"] == link and r["account"] == sz
-                                     and r["phase"] == ph and r["tool"] == tool), None)
-            acct = f"{n} msgs"
-            if ph == "change":
-                c = changes.get(f"t_{link}_mbsync_{sz}")
-                if c: acct += f" ({c[0]} flagged/unflagged, {c[1]} expunged)"
-            print(f"| {label} | {acct} | " + " | ".join(cell(get("mailsync")) + cell(get("mbsync"))) + " |")
-    print()
-
-# The issue's targets, computed from the rows above (a target whose runs are missing says so).
-def find(link, sz, ph, tool):
-    r = next((r for r in rows if r["link"] == link and r["account"] == sz and r["phase"] == ph
-              and r["tool"] == tool), None)
-    return r if r and r["status"] == "ok" else None
-def sdiff(d): return ("+" if d >= 0 else "−") + size(abs(d))
-def total(r): return int(r["bytes_up"]) + int(r["bytes_down"])
-print("### Targets (computed from the tables)\n")
-print("| check | link | mailsync | mbsync |")
-print("|---|---|---:|---:|")
-for link in dict.fromkeys(r["link"] for r in rows):
-    line = {}
-    for what in ("noop-bytes", "noop-time", "change-bytes", "rss", "first"):
-        line[what] = []
-        for tool in ("mailsync", "mbsync"):
-            b, s_, cb, cs = (find(link, "big", "noop", tool), find(link, "small", "noop", tool),
-                             find(link, "big", "change", tool), find(link, "small", "change", tool))
-            fb, fs = find(link, "big", "first", tool), find(link, "small", "first", tool)
-            v = "not available"
-            if what == "noop-bytes" and b and s_:
-                v = f"{size(total(b))} vs {size(total(s_))} (× {total(b) / max(1, total(s_)):.1f})"
-            elif what == "noop-time" and b and s_:
-                v = f"{b['wall_s']} s vs {s_['wall_s']} s"
-            elif what == "change-bytes" and b and s_ and cb and cs:
-                v = f"{sdiff(total(cb) - total(b))} vs {sdiff(total(cs) - total(s_))}"
-            elif what == "rss" and fb and fs:
-                v = (f"{mb(fb['peak_rss_kb'])} vs {mb(fs['peak_rss_kb'])}; "
-                     f"private {mb(fb.get('peak_rss_anon_kb'))} vs {mb(fs.get('peak_rss_anon_kb'))}")
-            elif what == "first" and fb:
-                v = f"{fb['wall_s']} s"
-                o = find(link, "big", "first", "mbsync")
-                if tool == "mailsync" and o:
-                    v += f" ({float(fb['wall_s']) / max(0.01, float(o['wall_s'])):.2f} × mbsync)"
-            line[what].append(v)
-    print(f"| no-op resync bytes, {N} vs {SMALL} msgs (target: the same) | {link} | " + " | ".join(line["noop-bytes"]) + " |")
-    print(f"| no-op resync time, {N} vs {SMALL} msgs (target: the same) | {link} | " + " | ".join(line["noop-time"]) + " |")
-    print(f"| change resync bytes beyond the no-op resync's, {N} vs {SMALL} msgs (target: ∝ changes, ~10 ×) | {link} | " + " | ".join(line["change-bytes"]) + " |")
-    print(f"| first sync time, {N} msgs (target on loopback: ≤ mbsync) | {link} | " + " | ".join(line["first"]) + " |")
-    print(f"| peak RSS; peak private (RssAnon), first sync, {N} vs {SMALL} msgs (target: bounded) | {link} | " + " | ".join(line["rss"]) + " |")
-print()
-EOF
+"$PY" "$BENCH/lib/results-table.py" "$RESULTS" "$CHANGES" --big "$N" --small "$SMALL" --text "$TEXT" \
+  --rtt-ms "$RTT_MS" --rate-mbit "$RATE_MBIT" >"$WORK/table.md"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 {
   echo "# mailsync vs mbsync — $STAMP, $LABEL"
   echo
-  echo "\`bench/run.sh --messages $N$([ $QUICK = 1 ] && echo ' (--quick)')\`, seed $SEED. Mailboxes: ${BOXES[*]} (percent of the messages);"
-  echo "large account $N messages ($(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1)), small account $SMALL ($(du -sh "$MAILDIR_SRC/small" | cut -f1)); 5% of the messages carry attachments (some 1-4 MB)."
-  echo "Each tool syncs its own, identically loaded copy of each account; both see the same changes. Plaintext IMAP on loopback."
+  echo "\`bench/run.sh --messages $N --text-messages $TEXT$([ $QUICK = 1 ] && echo ' (--quick)')\`, seed $SEED. Mailboxes: ${BOXES[*]} (percent of the messages);"
+  echo "attachment-heavy account $N messages ($(du -sh --exclude=small "$MAILDIR_SRC" | cut -f1)), a second one $SMALL ($(du -sh "$MAILDIR_SRC/small" | cut -f1)); 5% of the messages carry attachments (some 1-4 MB)."
+  [ "$TEXT" -gt 0 ] && echo "Text-heavy account: $TEXT mailing-list messages (\`bench/lib/list-mail.py\`, $(du -sh "$TEXT_SRC" | cut -f1); mailboxes ${TEXT_BOXES[*]})."
+  echo "Each tool syncs its own, identically loaded copy of each account; both see the same changes. Plaintext IMAP on loopback;"
+  [ -n "${BENCH_MAILSYNC_CONFIG:-}" ] && echo "mailsync's account configuration also has: \`${BENCH_MAILSYNC_CONFIG//$'\n'/; }\`."
+  echo "Dovecot offers COMPRESS=DEFLATE (imap_zlib). mbsync negotiates it whenever offered; mailsync keeps its default \`compress: auto\` on loopback (no compression there) and has \`compress: yes\` on the emulated WAN."
   echo "Bytes: TCP payload client→server / server→client counted by the proxy. Time: wall clock of the whole run of the command. RSS: \`/usr/bin/time -f %M\`; private: the peak of \`RssAnon\` (heap, stacks) in /proc/PID/status, sampled every ~50 ms."
   echo
   cat "$WORK/table.md"
   echo "Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r);"
-  echo "**shared with other builds and tests during the run** (load average $LOAD_START at the start, $LOAD_END at the end): times are indicative only."
-  echo "mailsync $commit (Release, $BUILD); $(mbsync --version 2>&1 | head -n1); Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1);"
+  echo "**shared with other builds and tests during the run** (load average $LOAD_START at the start, $LOAD_END at the end; 1-minute load during the runs $LOAD_DURING): times are indicative only."
+  echo "mailsync $commit ($MAILSYNC_DESC); $(mbsync --version 2>&1 | head -n1); Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1);"
   echo "Proxy: $(awk -F'\t' 'NR > 1 && $13 != "" && !seen[$1]++ {printf "%s%s %s", sep, $1, $13; sep = ", "}' "$RESULTS") (fault = tests/fault/fault-proxy, python = bench/netem-proxy.py)."
 } >"$OUT"
 cat "$OUT"

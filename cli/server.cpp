@@ -111,6 +111,45 @@ sync::ServerSettings server_settings(const Account& account) {
     return settings;
 }
 
+namespace {
+
+// "host port user": capabilities kept for another server or user are not used.
+std::string capabilities_owner(const Account& account) {
+    return fmt::format("{} {} {}", account.endpoint.host, account.endpoint.port, account.user);
+}
+
+}  // namespace
+
+std::set<std::string> remembered_capabilities(const Account& account, store::Store& store) {
+    const std::optional<std::string> kept = store.read([](const store::ReadTxn& txn) { return txn.server_capabilities(); });
+    std::set<std::string> capabilities;
+    if (!kept) return capabilities;
+    const std::string owner = capabilities_owner(account) + "\n";
+    if (kept->compare(0, owner.size(), owner) != 0) return capabilities;
+    std::string name;
+    for (std::size_t i = owner.size(); i <= kept->size(); ++i) {
+        if (i == kept->size() || (*kept)[i] == ' ') {
+            if (!name.empty()) capabilities.insert(name);
+            name.clear();
+        } else {
+            name += (*kept)[i];
+        }
+    }
+    return capabilities;
+}
+
+void remember_capabilities(const Account& account, store::Store& store, const std::set<std::string>& capabilities) {
+    if (capabilities.empty() || capabilities == remembered_capabilities(account, store)) return;
+    std::string value = capabilities_owner(account) + "\n";
+    for (const auto& name : capabilities) value += name + " ";
+    value.pop_back();
+    try {
+        store.write([&](store::WriteTxn& txn) { txn.put_server_capabilities(value); });
+    } catch (const Error&) {
+        // Only an optimisation of the next login is lost.
+    }
+}
+
 sync::SecretProvider secret_provider(const Account& account, store::Store* store) {
     if (account.auth == AuthMethod::xoauth2 || account.auth == AuthMethod::oauthbearer) {
         auto tokens = std::make_shared<OAuth2Tokens>(account, store);

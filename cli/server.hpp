@@ -1,6 +1,9 @@
 // From an account of the configuration to what the engine needs to reach its server.
 #pragma once
 
+#include <set>
+#include <string>
+
 #include "cli/config.hpp"
 #include "store/store.hpp"
 #include "sync/server/connect.hpp"
@@ -8,6 +11,14 @@
 namespace mailsync::cli {
 
 sync::ServerSettings server_settings(const Account& account);
+
+// The capabilities the account's server listed after the last login, which sync keeps in the
+// store so that the next login can pipeline what follows it (ServerSettings::expected_capabilities).
+// Empty when none are kept or they were another server's or user's.
+std::set<std::string> remembered_capabilities(const Account& account, store::Store& store);
+// Keeps them (writes only when they changed; an empty list is not kept). A failure to write is
+// ignored: the next login then waits for its answer, as without them.
+void remember_capabilities(const Account& account, store::Store& store, const std::set<std::string>& capabilities);
 
 // The secret the server asks for, produced lazily (a password_command runs only when the server
 // asks for it):

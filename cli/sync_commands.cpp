@@ -95,8 +95,10 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     const auto start = std::chrono::steady_clock::now();
     std::optional<ProgressBar> bar;
     if (progress_bar && output.shows_progress()) bar.emplace(output.err());
-    const sync::PullReport report = sync::pull(connection_factory(account, store), store, options, bar ? &*bar : nullptr);
+    const PullConnections connections = pull_connections(account, store);
+    const sync::PullReport report = sync::pull(connections.first, connections.more, store, options, bar ? &*bar : nullptr);
     if (bar) bar->clear();
+    remember_capabilities(account, store, report.server_capabilities);
     // Headers first: `--bodies`, or a rule that changed since it was last applied (partial_bodies.hpp).
     std::optional<sync::CompletionReport> completed;
     if (report.failed() == 0) completed = complete_partial_bodies(account, store, arguments.bodies, arguments.mailboxes);

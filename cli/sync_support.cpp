@@ -20,8 +20,11 @@ sync::PullMode pull_mode(SyncMode mode) {
     return sync::PullMode::two_way;
 }
 
-// Connections for the pull's workers (sync_support.hpp).
-sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
+namespace {
+
+// The secret, asked for once and shared: the provider may run a command or use the store, which
+// the pull workers' threads must not do at the same time.
+sync::SecretProvider shared_secret(const Account& account, store::Store& store) {
     struct Shared {
         std::mutex mutex;
         sync::SecretProvider provider;
@@ -29,12 +32,25 @@ sync::ConnectionFactory connection_factory(const Account& account, store::Store&
     };
     auto shared = std::make_shared<Shared>();
     shared->provider = secret_provider(account, &store);
-    const sync::SecretProvider serialised = [shared](bool refresh) {
+    return [shared](bool refresh) {
         std::lock_guard lock(shared->mutex);
         if (shared->secret.empty() || refresh) shared->secret = shared->provider(refresh);
         return shared->secret;
     };
-    return [settings = server_settings(account), serialised] { return sync::connect(settings, serialised); };
+}
+
+}  // namespace
+
+sync::ConnectionFactory connection_factory(const Account& account, store::Store& store) {
+    return [settings = server_settings(account), secret = shared_secret(account, store)] { return sync::connect(settings, secret); };
+}
+
+PullConnections pull_connections(const Account& account, store::Store& store) {
+    const sync::SecretProvider secret = shared_secret(account, store);
+    sync::ServerSettings settings = server_settings(account);
+    settings.expected_capabilities = remembered_capabilities(account, store);
+    return {[settings, secret] { return sync::open_pipelined(settings, secret); },
+            [settings, secret] { return sync::connect(settings, secret); }};
 }
 
 // Removes orphaned body files (header comment) after a pull with no failed mailbox; a failure to

@@ -18,9 +18,18 @@ namespace mailsync::cli {
 
 sync::PullMode pull_mode(SyncMode mode);
 
-// Connections for the pull's workers. The secret is asked for once and shared: the provider may
-// run a command or use the store, which the workers' threads must not do at the same time.
+// Connections for the pull's workers, the queue's replay and watch. The secret is asked for once
+// and shared: the provider may run a command or use the store, which the workers' threads must not
+// do at the same time.
 sync::ConnectionFactory connection_factory(const Account& account, store::Store& store);
+
+// sync's pull connections, knowing the capabilities the server listed at the last sync: the first
+// one with its login still in flight (sync::open_pipelined), for the LIST to join it; the workers'
+// with login and ENABLE in one flight (sync::connect).
+struct PullConnections {
+    sync::ConnectionFactory first, more;
+};
+PullConnections pull_connections(const Account& account, store::Store& store);
 
 // Removes orphaned body files (sync_commands.cpp's header comment) after a pull with no failed
 // mailbox; a failure to sweep is a warning, never the sync's failure.

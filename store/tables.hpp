@@ -36,6 +36,7 @@ inline constexpr const char* sync_run = "sync_run";
 inline constexpr const char* view_state = "view_state";
 inline constexpr const char* damaged_bodies = "damaged_bodies";
 inline constexpr const char* body_rule = "body_rule";
+inline constexpr const char* server_capabilities = "server_capabilities";
 }  // namespace meta_key
 
 }  // namespace mailsync::store

@@ -191,6 +191,12 @@ std::optional<SyncRunRecord> ReadTxn::sync_run() const {
     return decode_sync_run(*value);
 }
 
+std::optional<std::string> ReadTxn::server_capabilities() const {
+    auto value = txn_.get(tables_.meta, meta_key::server_capabilities);
+    if (!value) return std::nullopt;
+    return std::string(*value);
+}
+
 std::vector<BodyHash> ReadTxn::damaged_bodies() const {
     auto value = txn_.get(tables_.meta, meta_key::damaged_bodies);
     if (!value) return {};
@@ -400,6 +406,8 @@ void WriteTxn::put_oauth_token(std::string_view key, const OAuthTokenRecord& rec
 void WriteTxn::put_sync_run(const SyncRunRecord& record) {
     txn_.put(tables_.meta, meta_key::sync_run, encode(record));
 }
+
+void WriteTxn::put_server_capabilities(std::string_view text) { txn_.put(tables_.meta, meta_key::server_capabilities, text); }
 
 void WriteTxn::remove_oauth_token(std::string_view key) { txn_.remove(tables_.oauth_tokens, key); }
 

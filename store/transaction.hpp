@@ -61,6 +61,8 @@ public:
     std::optional<ExportStateRecord> export_state(std::string_view key) const;
     std::optional<OAuthTokenRecord> oauth_token(std::string_view key) const;
     std::optional<SyncRunRecord> sync_run() const;
+    // What the server listed after the last login, as cli/ keeps it (opaque text here).
+    std::optional<std::string> server_capabilities() const;
     // Bodies found damaged or missing and not fetched again yet (records.hpp), oldest first.
     std::vector<BodyHash> damaged_bodies() const;
     // The rule of which bodies are downloaded (sync/pull/body_rule.hpp) as the last complete pass
@@ -115,6 +117,7 @@ public:
     void put_export_state(std::string_view key, const ExportStateRecord& record);
     void put_oauth_token(std::string_view key, const OAuthTokenRecord& record);
     void put_sync_run(const SyncRunRecord& record);
+    void put_server_capabilities(std::string_view text);
     void remove_oauth_token(std::string_view key);
     // Adds a body to / takes it off the damaged list (each at most once in it).
     void mark_body_damaged(const BodyHash& hash);

@@ -8,11 +8,14 @@ with its non-ASCII words and names), dated half an hour apart from 2021-01-01 (a
 mtime, which scripts/load-mail.sh makes the INTERNALDATE). No attachments: the worst case for the
 index's size relative to the mail's. The same arguments give the same bytes.
 """
-import argparse
 import datetime as dt
 import importlib.util
 import os
 import random
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import eml_files  # noqa: E402
 
 spec = importlib.util.spec_from_file_location(
     "generate_mail", os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "generate-mail.py"))
@@ -39,21 +42,8 @@ def message(i, rng, when):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--count", type=int, required=True)
-    ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    start = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
-    width = max(6, len(str(args.count)))
-    for i in range(1, args.count + 1):
-        rng = random.Random(f"{args.seed}:{i}")
-        when = start + dt.timedelta(seconds=1800 * i)
-        path = os.path.join(args.out, f"{i:0{width}d}.eml")
-        with open(path, "wb") as f:
-            f.write(message(i, rng, when))
-        os.utime(path, (when.timestamp(), when.timestamp()))
+    eml_files.write_all(__doc__, dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc), 1800,
+                        lambda i, seed, when: message(i, random.Random(f"{seed}:{i}"), when))
 
 
 if __name__ == "__main__":

@@ -9,22 +9,12 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "common/ascii.hpp"
 #include "common/error.hpp"
 
 namespace mailsync::imap {
 namespace {
-
-std::string base64(std::string_view data) {
-    if (data.empty()) return "=";  // RFC 4959: an empty initial response
-    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-        reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
 
 bool is_notification_overflow(const Response& response) {
     const auto* status = std::get_if<StatusResponse>(&response);
@@ -295,8 +285,11 @@ void Session::on_tagged(StatusResponse response) {
         throw Error(ErrorCategory::protocol, fmt::format("server answered a command never sent (tag {:.40})", *response.tag));
     if (response.code) note_code(*response.code);
     if (it->kind == Pending::Kind::idle) idling_ = false;
-    finished_.emplace(it->tag, std::move(response));
     pending_.erase(it);
+    // A pipelined login's answer is taken as it comes (nobody waits for it by tag); a refusal
+    // throws from here to whatever wait is pumping.
+    if (login_in_flight_ && login_in_flight_->tag == *response.tag) settle_login(response);
+    else finished_.emplace(*response.tag, std::move(response));
     write_ready();
 }
 
@@ -376,15 +369,15 @@ void Session::write_ready() {
         if (pending.written) {
             ++in_flight;
             // Nothing may follow IDLE or AUTHENTICATE until they end: the server reads our next
-            // line as DONE or as a SASL response.
-            if (pending.kind != Pending::Kind::normal) return;
+            // line as DONE or as a SASL response (unless it needs none, login_pipelined()).
+            if (pending.kind != Pending::Kind::normal && !pending.pipelinable) return;
             continue;
         }
         if (pending.next_part > 0) return;  // waits for "+": nothing may be written after it
         if (in_flight >= options_.max_in_flight) return;
         write_parts(pending);
         ++in_flight;
-        if (!pending.written || pending.kind != Pending::Kind::normal) return;
+        if (!pending.written || (pending.kind != Pending::Kind::normal && !pending.pipelinable)) return;
     }
 }
 
@@ -412,6 +405,7 @@ StatusResponse Session::wait(const std::string& tag) {
         if (auto it = finished_.find(tag); it != finished_.end()) {
             StatusResponse response = std::move(it->second);
             finished_.erase(it);
+            refresh_capabilities_after_login();
             return response;
         }
         if (std::none_of(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.tag == tag; }))
@@ -424,6 +418,7 @@ void Session::wait_all() {
     note_answer();
     while (!pending_.empty()) pump_for_answer();
     finished_.clear();
+    refresh_capabilities_after_login();
 }
 
 StatusResponse Session::run_ok(Command command) {
@@ -464,38 +459,6 @@ void Session::starttls() {
     refresh_capabilities();  // RFC 3501 §6.2.1: capabilities from before TLS are void
 }
 
-void Session::login(const std::string& user, const std::string& password) {
-    if (has_capability("LOGINDISABLED"))
-        throw Error(ErrorCategory::auth, "server disabled LOGIN on this connection (LOGINDISABLED); use TLS");
-    capabilities_fresh_ = false;
-    const StatusResponse response = run(cmd::Login{user, password});
-    if (response.status == Status::no)
-        throw Error(ErrorCategory::auth, fmt::format("server refused the login of {}: {}", user, response.text));
-    if (response.status != Status::ok)
-        throw Error(ErrorCategory::protocol, fmt::format("server rejected the LOGIN command: {}", response.text));
-    state_ = SessionState::authenticated;
-    if (!capabilities_fresh_) refresh_capabilities();
-}
-
-void Session::authenticate_plain(const std::string& user, const std::string& password) {
-    std::string message;
-    message.reserve(user.size() + password.size() + 2);
-    message.append(1, '\0').append(user).append(1, '\0').append(password);
-    if (const AuthenticateAnswer answer = authenticate("PLAIN", message); !answer)
-        throw Error(ErrorCategory::auth, fmt::format("server refused the login of {}: {}", user, answer.text));
-}
-
-Session::AuthenticateAnswer Session::authenticate(const std::string& mechanism, const std::string& initial_response) {
-    capabilities_fresh_ = false;
-    const StatusResponse response = run(cmd::Authenticate{mechanism, base64(initial_response)});
-    if (response.status == Status::no) return AuthenticateAnswer{false, response.text};
-    if (response.status != Status::ok)
-        throw Error(ErrorCategory::protocol, fmt::format("server rejected AUTHENTICATE {}: {}", mechanism, response.text));
-    state_ = SessionState::authenticated;
-    if (!capabilities_fresh_) refresh_capabilities();
-    return AuthenticateAnswer{true, {}};
-}
-
 std::vector<std::string> Session::enable(const std::vector<std::string>& capabilities) {
     run_ok(cmd::Enable{capabilities});
     std::vector<std::string> result;
@@ -534,13 +497,9 @@ StatusResponse Session::notify(const cmd::Notify& notify) {
 
 void Session::logout() noexcept {
     try {
-        if (state_ != SessionState::logged_out && pending_.empty()) {
-            const std::string tag = send(cmd::Logout{});
-            // 5 s in all: a server that chatters instead of answering must not hold us here.
-            const Deadline until = Clock::now() + std::chrono::seconds(5);
-            while (state_ != SessionState::logged_out && !finished_.count(tag) && Clock::now() < until)
-                pump_once(until);
-        }
+        // LOGOUT is sent, not waited for: nothing is left to do on this connection, and its answer
+        // would cost a round trip (the server ends the session either way when we close).
+        if (state_ != SessionState::logged_out && pending_.empty()) send(cmd::Logout{});
     } catch (const std::exception&) {
         // The connection is going away in any case.
     }

@@ -23,7 +23,7 @@
 // or an AUTHENTICATE challenge beyond the two a one-step mechanism can need. A server that only
 // chatters times out after `timeout`, and one that chatters fast is stopped sooner, after
 // `max_chatter` such responses in a row without an answer. During IDLE, chatter is the normal
-// keep-alive and idle_wait()'s own deadline bounds the wait. LOGOUT gets 5 s in all.
+// keep-alive and idle_wait()'s own deadline bounds the wait. LOGOUT is not waited for.
 // Trade-offs: Dovecot's notes during a slow SEARCH ("* OK Searched 50% of the mailbox") are chatter
 // too, so a command whose first answer takes longer than `timeout` fails (raise timeout_seconds for
 // such a server); and a server that streams valid data for ever, say "* 1 EXISTS" in a loop, is
@@ -100,9 +100,10 @@ public:
     void starttls();
     // COMPRESS DEFLATE (RFC 4978, session_compress.cpp): after the server's OK every byte both
     // ways goes through DeflateTransport. Returns false, changing nothing, when the server does
-    // not offer COMPRESS=DEFLATE, TLS already compresses, or compression is on already; a NO or
-    // BAD to the command is Error(protocol).
+    // not offer COMPRESS=DEFLATE, TLS already compresses, compression is on already, or the server
+    // answers NO or BAD (its text then in compress_refusal()).
     bool compress();
+    const std::optional<std::string>& compress_refusal() const { return compress_refusal_; }
     // LOGIN, or AUTHENTICATE PLAIN (with SASL-IR when offered). NO is Error(auth).
     void login(const std::string& user, const std::string& password);
     void authenticate_plain(const std::string& user, const std::string& password);
@@ -115,11 +116,23 @@ public:
         explicit operator bool() const { return accepted; }
     };
     AuthenticateAnswer authenticate(const std::string& mechanism, const std::string& initial_response);
+    // LOGIN (or, `sasl_plain`, AUTHENTICATE PLAIN with SASL-IR) sent without waiting for its answer,
+    // so that the commands sent next go in the same flight (RFC 9051 §5.5: a client may send
+    // commands after LOGIN without waiting; a failed login makes the server refuse them). Until
+    // the answer, has_capability() answers from `expected` (the list the server gave after the last
+    // login; empty: the greeting's), so that what follows can be chosen; the answer's CAPABILITY
+    // code (else a CAPABILITY command at the next wait) replaces it. The answer is taken whenever
+    // it arrives: a refusal is Error(auth) (BAD: Error(protocol)) from the wait that read it, and
+    // leaves the session logged out.
+    void login_pipelined(const std::string& user, const std::string& password, bool sasl_plain,
+                         const std::set<std::string>& expected);
+    bool login_in_flight() const { return login_in_flight_.has_value(); }
     // ENABLE; returns what the server reported as enabled.
     std::vector<std::string> enable(const std::vector<std::string>& capabilities);
     // SELECT / EXAMINE; NO is Error(protocol) naming the mailbox unless `allow_no`, when nullopt.
     std::optional<SelectedMailbox> select(const cmd::Select& select, bool allow_no = false);
     const std::optional<SelectedMailbox>& selected() const { return selected_; }
+    // Sends LOGOUT (when nothing is in flight) and closes, without waiting for the answer.
     void logout() noexcept;
 
     // ---- generic commands ----
@@ -165,6 +178,11 @@ private:
         std::size_t next_part = 0;        // parts before this index are written
         bool written = false;             // every part is written
         std::optional<std::string> sasl_response;  // AUTHENTICATE without SASL-IR: sent after "+"
+        bool pipelinable = false;         // an AUTHENTICATE that needs no "+": commands may follow it
+    };
+    struct LoginInFlight {
+        std::string tag;
+        std::string user;   // for the error message
     };
 
     void pump_once(Deadline deadline);
@@ -186,6 +204,8 @@ private:
     Pending* awaiting_continuation();
     Deadline next_deadline() const;
     void refresh_capabilities();
+    void settle_login(const StatusResponse& response);   // session_login.cpp
+    void refresh_capabilities_after_login();
     [[noreturn]] void connection_lost(const std::string& why);
 
     std::unique_ptr<Transport> transport_;
@@ -210,6 +230,9 @@ private:
     std::string idle_tag_;
     std::optional<std::string> starttls_tag_;  // STARTTLS in flight: nothing may follow its answer
     std::optional<std::string> compress_tag_;  // COMPRESS in flight: what follows its answer is compressed
+    std::optional<std::string> compress_refusal_;  // the server's text when it refused COMPRESS
+    std::optional<LoginInFlight> login_in_flight_;  // login_pipelined() not yet answered
+    bool capabilities_after_login_ = false;         // logged in without a CAPABILITY code: ask at the next wait
     Deadline progress_deadline_{};             // when waiting for an answer must give up
     std::uint64_t received_since_progress_ = 0;  // bytes read since the deadline last moved
     std::size_t chatter_ = 0;                  // responses that answered nothing since the last answer

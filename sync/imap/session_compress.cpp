@@ -18,8 +18,12 @@ bool Session::compress() {
     compress_tag_ = send(cmd::CompressDeflate{});
     const StatusResponse response = wait(*compress_tag_);
     compress_tag_.reset();
-    if (response.status != Status::ok)
-        throw Error(ErrorCategory::protocol, fmt::format("server refused COMPRESS DEFLATE: {}", response.text));
+    // A refusal leaves the connection as it was: uncompressed, in step (the caller decides whether
+    // that is acceptable; compress: yes makes it an error).
+    if (response.status != Status::ok) {
+        compress_refusal_ = response.text;
+        return false;
+    }
     auto deflate = std::make_unique<DeflateTransport>(std::move(transport_));
     // Bytes read together with the OK are already the compressed stream.
     deflate->push_compressed(parser_.take_unread());

@@ -45,7 +45,15 @@ std::vector<ServerMailbox> list_mailboxes(imap::Session& session, const MailboxS
     list.pattern = "*";
     list.return_special_use = session.has_capability("SPECIAL-USE");
     if (list_status) list.return_status = items;
-    session.run_ok(list);
+    const imap::StatusResponse answer = session.run(list);
+    if (answer.status != imap::Status::ok) {
+        // Chosen from the capabilities expected of a login still in flight (open_pipelined), the
+        // LIST may ask what the server lacks; its real list is known now: ask again by that.
+        const bool real_modseq = session.has_capability("CONDSTORE") || session.is_enabled("QRESYNC");
+        if (list_status != session.has_capability("LIST-STATUS") || modseq != real_modseq)
+            return list_mailboxes(session, wanted);
+        throw Error(ErrorCategory::protocol, fmt::format("server refused {}: {}", imap::describe(list), answer.text));
+    }
 
     std::vector<ServerMailbox> mailboxes;
     for (const auto& data : collector.lists) {

@@ -1,5 +1,6 @@
 // Step 1 of a pull: the server's mailboxes and their STATUS, in one round where the server has
-// LIST-STATUS (RFC 5819), else LIST and then STATUS for each mailbox, all pipelined.
+// LIST-STATUS (RFC 5819), else LIST and then STATUS for each mailbox, all pipelined. The session's
+// login may still be in flight (sync::open_pipelined): the LIST then joins its flight.
 #pragma once
 
 #include <vector>

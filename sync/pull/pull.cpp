@@ -217,8 +217,13 @@ private:
 }  // namespace
 
 PullReport pull(const ConnectionFactory& connect, store::Store& store, const PullOptions& options, PullProgress* progress) {
+    return pull(connect, connect, store, options, progress);
+}
+
+PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& connect, store::Store& store,
+                const PullOptions& options, PullProgress* progress) {
     PullReport report;
-    Connection first = connect();
+    Connection first = open_first();
     ++report.connections;
 
     const MailboxFilter filter(options.patterns);
@@ -226,6 +231,7 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
         return filter.selects(utf8_name(wire), delimiter);
     };
     const std::vector<ServerMailbox> server = list_mailboxes(*first.session, selects);
+    report.server_capabilities = first.session->capabilities();   // the login's answer is in by now
 
     std::set<std::string> only;
     for (const auto& name : options.only) {
@@ -274,6 +280,10 @@ PullReport pull(const ConnectionFactory& connect, store::Store& store, const Pul
     });
     settle_from_status(store, empty_new);
 
+    // The first connection does more than the LIST only when something changed: only then is
+    // COMPRESS worth its round trip.
+    const bool repairs = !store.read([](const store::ReadTxn& txn) { return txn.damaged_bodies(); }).empty();
+    if (!jobs.empty() || repairs) finish_connect(first);
     // Bodies found damaged (by verify or export) are fetched again first, on the first connection
     // before the workers take it over; a no-op sync with none listed reads one key (body_repair.hpp).
     for (const BodyRepair& repair : repair_bodies(*first.session, store)) {

@@ -30,5 +30,11 @@ using ConnectionFactory = std::function<Connection()>;
 // patterns exclude), and whatever connecting throws (Error(unavailable) when unreachable).
 PullReport pull(const ConnectionFactory& connect, store::Store& store, const PullOptions& options,
                 PullProgress* progress = nullptr);
+// The same, with the first connection from `open_first`, which may leave its login in flight
+// (open_pipelined()) so that the LIST joins that flight; the pull finishes it (finish_connect())
+// only when there is work for it, else logs out at once: a no-op sync is one round trip after the
+// greeting. A refused login is Error(auth) as from connect().
+PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& connect, store::Store& store,
+                const PullOptions& options, PullProgress* progress = nullptr);
 
 }  // namespace mailsync::sync

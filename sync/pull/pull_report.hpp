@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,9 @@ struct PullReport {
     unsigned connections = 0;                     // connections opened
     std::uint64_t bodies_refetched = 0;           // damaged bodies fetched again (body_repair.hpp)
     std::uint64_t wire_bytes_sent = 0, wire_bytes_received = 0;
+    // What the server listed after the login (upper case), for ServerSettings::expected_capabilities
+    // of the next run.
+    std::set<std::string> server_capabilities;
 
     std::uint64_t total_new() const;
     std::uint64_t total_changed() const;

@@ -163,6 +163,7 @@ Xapian::WritableDatabase open_for_writing(const std::filesystem::path& directory
 void apply(store::Store& store, Xapian::WritableDatabase& db, const std::vector<Action>& actions,
            const IndexUpdateOptions& options, IndexUpdateReport& report) {
     const std::size_t batch = std::max<std::uint64_t>(options.batch, 1);
+    std::uint64_t text_since_commit = 0;
     for (std::size_t start = 0; start < actions.size(); start += batch) {
         const std::size_t end = std::min(actions.size(), start + batch);
         std::vector<std::optional<store::MessageRecord>> records;
@@ -192,8 +193,14 @@ void apply(store::Store& store, Xapian::WritableDatabase& db, const std::vector<
             }
             const auto body = read_body(store, record->body_hash);
             if (body) {
-                db.replace_document(docid, make_document(*record, searchable_text(*body)));
+                const SearchableText text = searchable_text(*body);
+                db.replace_document(docid, make_document(*record, text));
                 ++report.added;
+                text_since_commit += text.body.size() + text.subject.size();
+                if (text_since_commit >= options.batch_text_bytes) {
+                    db.commit();
+                    text_since_commit = 0;
+                }
                 continue;
             }
             // A body missing or damaged (`verify` says which): the message is found by what the
@@ -209,6 +216,7 @@ void apply(store::Store& store, Xapian::WritableDatabase& db, const std::vector<
             db.replace_document(docid, document);
         }
         db.commit();
+        text_since_commit = 0;
         if (options.progress) options.progress(end, actions.size());
     }
 }

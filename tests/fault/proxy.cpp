@@ -140,6 +140,7 @@ struct FaultProxy::Link {
     Pipe down;  // server → client
     std::shared_ptr<ConnectionStats> stats;
     bool dead = false;
+    std::uint64_t delivered_at_last_flight = 0;  // down.forwarded when the last client flight began
 };
 
 namespace {
@@ -389,7 +390,13 @@ void FaultProxy::run() {
                 return (fds[2 + at].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
             };
             Step step = Step::ok;
+            const std::uint64_t client_bytes_before = link.up.read_total;
             if (readable(i)) step = pump_read(link.up, link.client, after);
+            if (link.up.read_total > client_bytes_before &&
+                (link.stats->client_flights == 0 || link.down.forwarded > link.delivered_at_last_flight)) {
+                ++link.stats->client_flights;
+                link.delivered_at_last_flight = link.down.forwarded;
+            }
             if (step == Step::ok && readable(i + 2)) step = pump_read(link.down, link.server, after);
             link.stats->most_held = std::max<std::uint64_t>({link.stats->most_held, link.up.queued, link.down.queued});
             if (step == Step::ok) step = pump_write(link.up, link.server, link.stats->client_to_server, after);

@@ -53,6 +53,10 @@ struct ConnectionStats {
     bool closed = false;                 // the proxy closed this connection (any reason)
     bool target_unreachable = false;     // the target refused the connection
     std::uint64_t most_held = 0;         // the most bytes read from one side and not yet forwarded
+    // Bursts of client bytes, each begun after the proxy had passed server bytes on to the client:
+    // the round trips the client waited for (with a delay on the server's direction a burst the
+    // client writes in several pieces still counts once, as the answers reach it only later).
+    std::uint64_t client_flights = 0;
 };
 
 class FaultProxy {

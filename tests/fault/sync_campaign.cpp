@@ -138,7 +138,7 @@ void Account::write_config(std::uint16_t port, int timeout_seconds) const {
     std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
                           << "\n    tls: none\n    user: " << user_.name << "\n    password: " << user_.password
                           << "\n    store: " << store_dir().string() << "\n    timeout_seconds: " << timeout_seconds << "\n"
-                          << extra_config_;
+                          << test::DovecotFixture::get().compress_config() << extra_config_;
     std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::replace);
 }

@@ -303,3 +303,40 @@ TEST_CASE("proxy: a rate-limited direction reads ahead a tenth of a second's wor
 TEST_CASE("proxy: only listens on loopback", "[proxy]") {
     CHECK_THROWS_AS(FaultProxy("127.0.0.1", 1, "0.0.0.0"), std::runtime_error);
 }
+
+TEST_CASE("proxy: client flights count the round trips the client waited for", "[proxy]") {
+    // A line server: one answer line per line received.
+    Target lines([](int fd) {
+        std::string pending;
+        char buffer[4096];
+        ssize_t n;
+        while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) {
+            pending.append(buffer, static_cast<std::size_t>(n));
+            for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
+                send_all(fd, "ok\n");
+                pending.erase(0, end + 1);
+            }
+        }
+    });
+    FaultProxy proxy("127.0.0.1", lines.port());
+    ConnectionFaults faults;
+    faults.server_to_client.delay = 30ms;   // answers arrive only after a whole burst was read
+    proxy.set_faults(faults);
+    auto transport = connect_to(proxy);
+    const auto await_answers = [&](std::size_t count) {
+        std::string got;
+        char buffer[256];
+        while (got.size() < 3 * count) got.append(buffer, transport->read_some(buffer, Clock::now() + 5s));
+    };
+    // Flight 1: three lines written separately, without waiting; flight 2: one more line.
+    transport->write_all("a\n", Clock::now() + 5s);
+    transport->write_all("b\n", Clock::now() + 5s);
+    transport->write_all("c\n", Clock::now() + 5s);
+    await_answers(3);
+    transport->write_all("d\n", Clock::now() + 5s);
+    await_answers(1);
+    transport->close();
+    const auto deadline = Clock::now() + 5s;
+    while (!proxy.connections().at(0).closed && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    CHECK(proxy.connections().at(0).client_flights == 2);
+}

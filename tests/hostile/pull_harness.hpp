@@ -260,17 +260,18 @@ public:
     Harness(const Harness&) = delete;
     Harness& operator=(const Harness&) = delete;
 
+    sync::ServerSettings settings() const {
+        sync::ServerSettings settings;
+        settings.endpoint.host = "127.0.0.1";
+        settings.endpoint.port = server.port();
+        settings.endpoint.tls = imap::TlsMode::none;
+        settings.endpoint.connect_timeout = 5s;
+        settings.user = "user";
+        settings.timeout = timeout;
+        return settings;
+    }
     sync::ConnectionFactory factory() {
-        return [this] {
-            sync::ServerSettings settings;
-            settings.endpoint.host = "127.0.0.1";
-            settings.endpoint.port = server.port();
-            settings.endpoint.tls = imap::TlsMode::none;
-            settings.endpoint.connect_timeout = 5s;
-            settings.user = "user";
-            settings.timeout = timeout;
-            return sync::connect(settings, [](bool) { return std::string("secret"); });
-        };
+        return [this] { return sync::connect(settings(), [](bool) { return std::string("secret"); }); };
     }
     sync::PullReport pull() { return sync::pull(factory(), *store, options); }
 

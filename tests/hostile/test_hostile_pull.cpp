@@ -442,3 +442,52 @@ TEST_CASE("hostile pull: FETCH data for UID 0 is ignored and said in the report"
     h.check_converged("INBOX");
     h.check_store_sound();
 }
+
+TEST_CASE("hostile pull: a server that offers COMPRESS=DEFLATE and then refuses it still syncs (compress: auto)",
+          "[hostile][pull][compress]") {
+    Harness h;
+    const std::string caps = std::string(test::FakeServer::kCapabilities) + " COMPRESS=DEFLATE";
+    h.server.on("^(LOGIN|AUTHENTICATE) ", Reply{"$TAG OK [CAPABILITY " + caps + "] logged in\r\n"});
+    h.server.on("^COMPRESS ", Reply{"$TAG NO [COMPRESSIONACTIVE] not today\r\n"});
+    h.account.add("INBOX", 3);
+    const auto report = h.pull();
+    CHECK(report.failed() == 0);
+    CHECK(report.total_new() == 3);
+    h.check_converged("INBOX");
+    const auto commands = h.server.commands();
+    CHECK(std::count_if(commands.begin(), commands.end(),
+                        [](const std::string& line) { return line.find("COMPRESS DEFLATE") != std::string::npos; }) >= 1);
+    h.check_store_sound();
+}
+
+TEST_CASE("hostile pull: a LIST-STATUS chosen from wrongly expected capabilities is refused, then asked as the server allows",
+          "[hostile][pull][round-trips]") {
+    Harness h;
+    // The script has no LIST-STATUS (FakeServer::kCapabilities): a LIST ... RETURN (STATUS ...) is a BAD.
+    h.server.on("^LIST .*RETURN", Reply{"$TAG BAD LIST-STATUS is not supported here\r\n"});
+    h.account.add("INBOX", 2);
+    sync::ServerSettings settings = h.settings();
+    settings.expected_capabilities = {"IMAP4REV1", "SASL-IR", "AUTH=PLAIN", "ENABLE", "QRESYNC", "CONDSTORE", "LIST-STATUS"};
+    const sync::ConnectionFactory first = [settings] {
+        return sync::open_pipelined(settings, [](bool) { return std::string("secret"); });
+    };
+    const auto report = sync::pull(first, h.factory(), *h.store, h.options);
+    CHECK(report.failed() == 0);
+    CHECK(report.total_new() == 2);
+    CHECK(report.server_capabilities.count("LIST-STATUS") == 0);
+    h.check_converged("INBOX");
+    const auto commands = h.server.commands();
+    const auto position = [&](const std::string& start) {
+        return std::find_if(commands.begin(), commands.end(), [&](const std::string& line) {
+                   return line.find(' ') != std::string::npos && line.substr(line.find(' ') + 1).rfind(start, 0) == 0;
+               }) - commands.begin();
+    };
+    // The login, the ENABLE and the first LIST went in one flight, the LIST again without RETURN.
+    CHECK(position("AUTHENTICATE PLAIN") + 1 == position("ENABLE QRESYNC"));
+    CHECK(position("ENABLE QRESYNC") + 1 == position("LIST "));
+    CHECK(commands.at(static_cast<std::size_t>(position("LIST "))).find("RETURN") != std::string::npos);
+    CHECK(std::count_if(commands.begin(), commands.end(), [](const std::string& line) {
+              return line.find("LIST ") != std::string::npos;
+          }) == 2);
+    h.check_store_sound();
+}

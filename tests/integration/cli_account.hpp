@@ -27,7 +27,8 @@ struct CliAccount {
     void write_config(int port) const {
         std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
                               << "\n    tls: none\n    user: " << user.name << "\n    password: " << user.password
-                              << "\n    store: " << store_dir.string() << "\n    timeout_seconds: 10\n" << extra_;
+                              << "\n    store: " << store_dir.string() << "\n    timeout_seconds: 10\n"
+                              << DovecotFixture::get().compress_config() << extra_;
         std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                      std::filesystem::perm_options::replace);
     }

@@ -36,7 +36,8 @@ public:
     void rewrite(std::uint16_t port, const std::string& extra) const {
         std::ofstream(config_) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
                                << "\n    tls: " << tls_ << "\n    user: " << user_.name << "\n    password_file: "
-                               << (dir_.path() / "password").string() << "\n    store: " << store().string() << "\n" << extra;
+                               << (dir_.path() / "password").string() << "\n    store: " << store().string() << "\n"
+                               << DovecotFixture::get().compress_config() << extra;
         ::chmod(config_.c_str(), 0600);
     }
     std::filesystem::path store() const { return dir_.path() / "store"; }

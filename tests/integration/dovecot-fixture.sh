@@ -10,6 +10,9 @@
 #
 # DOVECOT_FIXTURE_EXTRA_CONF=FILE (optional, for a test's private instance only): FILE's contents are
 # appended to the generated dovecot.conf. Unset (as for the shared fixture), nothing changes.
+# The instance offers COMPRESS=DEFLATE (imap_zlib), so that the suite runs compressed;
+# DOVECOT_FIXTURE_COMPRESS=no leaves the plugin out. DIR/env says COMPRESS=yes when the server
+# offers it (not when the extra configuration masks it with an imap_capability list without it).
 #
 # Runs as root (Dovecot refuses uid 0 for mail: mail belongs to the system user "mail",
 # login/internal processes run as dovenull/dovecot) or as any other user (everything runs as that
@@ -135,6 +138,21 @@ make_cert() {
   chmod 600 "$DIR/tls/key.pem"
 }
 
+# COMPRESS=DEFLATE (RFC 4978): imap_zlib needs the zlib plugin, which compresses nothing stored
+# unless zlib_save is set.
+compress_plugins() {
+  [ "${DOVECOT_FIXTURE_COMPRESS:-yes}" = no ] && return 0
+  echo '  mail_plugins = $mail_plugins zlib imap_zlib'
+}
+
+# yes when the instance offers COMPRESS=DEFLATE after login.
+offers_compress() {
+  [ "${DOVECOT_FIXTURE_COMPRESS:-yes}" = no ] && { echo no; return; }
+  local masked
+  masked=$(grep -E '^[[:space:]]*imap_capability[[:space:]]*=' "${DOVECOT_FIXTURE_EXTRA_CONF:-/dev/null}" 2>/dev/null | tail -n 1 || true)
+  if [ -n "$masked" ] && [[ $masked != *COMPRESS=DEFLATE* ]]; then echo no; else echo yes; fi
+}
+
 write_conf() {  # IMAP_PORT IMAPS_PORT
   local uid gid login_user internal_user internal_group mail_uid mail_gid
   uid=$(id -u); gid=$(id -g)
@@ -228,6 +246,7 @@ namespace inbox {
 }
 
 protocol imap {
+$(compress_plugins)
   mail_max_userip_connections = 1000
   imap_idle_notify_interval = 1 secs
 }
@@ -374,6 +393,7 @@ do_start() {
     echo "MAIL_UID=$(stat -c %u "$DIR/mail")"
     echo "MAIL_GID=$(stat -c %g "$DIR/mail")"
     echo "LOG=$(q "$DIR/dovecot.log")"
+    echo "COMPRESS=$(offers_compress)"
     echo "PID=$pid"
   } >"$DIR/env.tmp"
   mv "$DIR/env.tmp" "$DIR/env"

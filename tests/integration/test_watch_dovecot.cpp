@@ -66,7 +66,7 @@ TEST_CASE("watch mirrors changes in mailboxes other than INBOX within seconds, t
                           << "\n    tls: none\n    user: " << user.name << "\n    password: " << user.password
                           << "\n    store: " << store_dir.string()
                           << "\n    mailboxes: [\"*\", \"!Junk\"]"
-                          << "\n    timeout_seconds: 10\n    watch_full_pull_minutes: 1440\n";
+                          << "\n    timeout_seconds: 10\n    watch_full_pull_minutes: 1440\n" << dovecot.compress_config();
     std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::replace);
     const auto id = [&](const std::string& tag) { return "<" + user.name + "-" + tag + "@pull.mailsync.test>"; };

@@ -41,6 +41,8 @@ accounts:
     store: $WORK/store
     maildir: $WORK/Mail
 YAML
+# The fixture offers COMPRESS: use it (compress: auto leaves loopback uncompressed).
+[ "${COMPRESS:-no}" = yes ] && echo "    compress: yes" >>"$WORK/config.yaml"
 chmod 600 "$WORK/config.yaml"
 ms() { "$MAILSYNC" -c "$WORK/config.yaml" "$@"; }
 ms sync || { bad "first sync"; exit 1; }

@@ -218,6 +218,7 @@ const DovecotFixture& DovecotFixture::get() {
         x.mail_root = need("MAIL_ROOT");
         x.log = need("LOG");
         x.pid = to_number<int>(need("PID"), "PID");
+        x.compress = kv.count("COMPRESS") != 0 && kv["COMPRESS"] == "yes";
         if (kill(x.pid, 0) != 0 && errno == ESRCH)
             fail("the Dovecot of " + x.dir + " (pid " + std::to_string(x.pid) + ") is not running");
         f = std::move(x);

@@ -31,6 +31,7 @@ struct DovecotFixture {
     std::string mail_root;       // <dir>/mail: one home per user, Maildir in <home>/Maildir
     std::string log;             // Dovecot's log file
     int pid = 0;                 // the Dovecot master
+    bool compress = false;       // offers COMPRESS=DEFLATE after login (COMPRESS=yes in env)
 
     // Reads $MAILSYNC_TEST_DOVECOT/env once. Throws if the variable is unset or the fixture is not
     // running (run the test through ctest, which starts the fixture).
@@ -39,6 +40,10 @@ struct DovecotFixture {
     static bool available();
 
     const User& user(const std::string& name) const;  // throws if unknown
+    // The account line that makes the mailsync program negotiate COMPRESS with this server, or ""
+    // when it does not offer it: `compress: auto` leaves loopback uncompressed, and the suite is
+    // meant to run compressed wherever the server allows it.
+    std::string compress_config() const { return compress ? "    compress: yes\n" : ""; }
 };
 
 // A fresh user of its own for one test, so that tests running in parallel never share a mailbox:

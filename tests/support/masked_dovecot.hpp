@@ -32,8 +32,9 @@ inline const std::string capabilities_bare = "IMAP4rev1";
 class MaskedDovecot {
 public:
     // `capabilities`: the list to advertise after login, e.g. "IMAP4rev1 CONDSTORE"; empty: Dovecot's own.
-    // `extra_conf`: more dovecot.conf lines (e.g. the zlib plugins of the COMPRESS test).
-    explicit MaskedDovecot(const std::string& capabilities, const std::string& extra_conf = {}) {
+    // `extra_conf`: more dovecot.conf lines. `offer_compress`: false leaves imap_zlib out (COMPRESS
+    // is masked by any `capabilities` list without COMPRESS=DEFLATE anyway).
+    explicit MaskedDovecot(const std::string& capabilities, const std::string& extra_conf = {}, bool offer_compress = true) {
         std::string pattern = (std::filesystem::temp_directory_path() / "msmask-XXXXXX").string();
         if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         parent_ = pattern;
@@ -44,8 +45,8 @@ public:
             if (!capabilities.empty()) out << "imap_capability = " << capabilities << "\n";
             out << extra_conf;
         }
-        const std::string command = "DOVECOT_FIXTURE_EXTRA_CONF='" + extra.string() + "' " + script() + " start '" +
-                                    dir_.string() + "' >/dev/null";
+        const std::string command = "DOVECOT_FIXTURE_EXTRA_CONF='" + extra.string() + "' DOVECOT_FIXTURE_COMPRESS=" +
+                                    (offer_compress ? "yes " : "no ") + script() + " start '" + dir_.string() + "' >/dev/null";
         if (std::system(command.c_str()) != 0) throw std::runtime_error("cannot start a private Dovecot: " + command);
         ::setenv("MAILSYNC_TEST_DOVECOT", dir_.c_str(), 1);
     }

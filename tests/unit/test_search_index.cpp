@@ -232,6 +232,24 @@ TEST_CASE("search index: an index whose update was cut short claims no state", "
     CHECK(account.find("zeta").size() == 30);
 }
 
+TEST_CASE("search index: a batch is committed early once its text reaches batch_text_bytes", "[search]") {
+    // Xapian holds a batch's postings in memory until it commits: the text bounds a batch too.
+    const auto revisions = [](std::uint64_t text_bytes) {
+        Account account;
+        for (int i = 0; i < 30; ++i)
+            account.add(account.inbox, mail("a@example.org", "m" + std::to_string(i), std::string(1000, 'w') + " zeta"));
+        IndexUpdateOptions options;
+        options.batch = 1000;   // one batch by count
+        options.batch_text_bytes = text_bytes;
+        CHECK(update_index(account.store, options).added == 30);
+        CHECK(account.find("zeta").size() == 30);
+        return Xapian::Database(index_directory(account.store.directory()).string()).get_revision();
+    };
+    const auto by_count = revisions(1ull << 30);
+    const auto by_text = revisions(2500);   // a commit every third message
+    CHECK(by_text >= by_count + 9);
+}
+
 TEST_CASE("search index: a damaged index is rebuilt from the mirror", "[search]") {
     Account account;
     const auto id = account.add(account.inbox, mail("alice@example.org", "Damaged", "eta"));
