@@ -43,6 +43,9 @@ std::string mailbox_line(const sync::RestoreMailboxReport& mailbox, bool dry_run
                                    mailbox.uploaded, megabytes(mailbox.bytes), mailbox.skipped());
     if (mailbox.recovered > 0) line += fmt::format(" ({} found after an interrupted upload)", mailbox.recovered);
     if (!mailbox.failures.empty()) line += fmt::format(", {} failed", mailbox.failures.size());
+    if (mailbox.headers_only > 0)
+        line += fmt::format(", {} not restored: mirrored as headers only (`mailsync sync --bodies` downloads them)",
+                            mailbox.headers_only);
     if (mailbox.created) line += dry_run ? "; the mailbox would be created" : "; the mailbox was created";
     return line;
 }
@@ -69,6 +72,7 @@ void write_json(JsonWriter& json, const Account& source, const Account& target, 
             .key("restored_before").value(mailbox.restored_before)
             .key("already_there").value(mailbox.already_there)
             .key("recovered").value(mailbox.recovered)
+            .key("headers_only").value(mailbox.headers_only)
             .key("failed").value(static_cast<std::uint64_t>(mailbox.failures.size()))
             .key("failures").begin_array();
         for (const auto& failure : mailbox.failures) json.value(failure.why);
@@ -131,7 +135,8 @@ int run_restore(const CommandContext& context, const RestoreArguments& arguments
     } else {
         for (const auto& mailbox : report.mailboxes) {
             // A mailbox with nothing in it and nothing done says nothing.
-            if (mailbox.uploaded + mailbox.skipped() + mailbox.failures.size() == 0 && !mailbox.created) continue;
+            if (mailbox.uploaded + mailbox.skipped() + mailbox.failures.size() + mailbox.headers_only == 0 && !mailbox.created)
+                continue;
             const std::string line = fmt::format("{}: {}", target.name, mailbox_line(mailbox, options.dry_run));
             if (options.dry_run) output.result(line);
             else output.note(line);
@@ -143,8 +148,13 @@ int run_restore(const CommandContext& context, const RestoreArguments& arguments
         if (options.dry_run) output.result(summary + " (dry run: nothing was changed)");
         else output.note(summary);
     }
-    for (const auto& mailbox : report.mailboxes)
+    for (const auto& mailbox : report.mailboxes) {
         for (const auto& failure : mailbox.failures) output.warning(fmt::format("{}: {}", target.name, failure.why));
+        if (mailbox.headers_only > 0 && output.json())
+            output.warning(fmt::format("{}: {}: {} messages not restored: mirrored as headers only (`mailsync -a {} sync "
+                                       "--bodies` downloads them)", target.name, sync::mailbox_display_name(mailbox.name),
+                                       mailbox.headers_only, source.name));
+    }
     if (report.any_refused_by_server()) return exit_code::protocol;
     return report.failed() > 0 ? exit_code::io : exit_code::ok;
 }

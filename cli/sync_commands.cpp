@@ -36,6 +36,7 @@
 #include "cli/partial_bodies.hpp"
 #include "cli/progress.hpp"
 #include "cli/search_index.hpp"
+#include "cli/server.hpp"
 #include "cli/sync_support.hpp"
 #include "cli/watch_requests.hpp"
 #include "common/clock.hpp"
@@ -156,9 +157,10 @@ int sync_account(const CommandContext& context, const Account& account, const Sy
     const store::UnixTime started = unix_time_now();
     try {
         const int code = sync_opened(context, account, arguments, json, store, progress_bar);
-        record_run(store, started, code == exit_code::ok ? "" : "some mailboxes or queued changes failed (see the sync output)");
         // Last, after the run's own record: the index then reflects the store as this run left it.
-        update_search_index(account, store, context.output);
+        record_run_and_index(account, store, started,
+                             code == exit_code::ok ? "" : "some mailboxes or queued changes failed (see the sync output)",
+                             context.output);
         return code;
     } catch (const Error& error) {
         record_run(store, started, error.what());

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/search_index.hpp"
 #include "cli/server.hpp"
 #include "common/error.hpp"
 
@@ -83,6 +84,13 @@ void record_run(store::Store& store, store::UnixTime started, const std::string&
     } catch (const Error&) {
         // The run's own outcome matters more than its record: never hide it behind this one.
     }
+}
+
+void record_run_and_index(const Account& account, store::Store& store, store::UnixTime started, const std::string& error,
+                          Output& output) {
+    const std::string before = search_state_before(account, store);
+    record_run(store, started, error);
+    update_search_index_after(account, store, {}, before, output);
 }
 
 }  // namespace mailsync::cli

@@ -39,6 +39,12 @@ std::optional<store::SweepReport> sweep_orphans(const Account& account, store::S
 // Keeps how a run went in the store, for `status` (and monitoring through `status --json`): the
 // attempt's time, and its time as last_success when `error` is empty.
 void record_run(store::Store& store, store::UnixTime started, const std::string& error);
+// record_run, then the search index brought to the store as the run left it. The index was
+// current before the record when the run changed no message (a no-op sync, a quiet pull of
+// watch): then only the record's one transaction is new, and the index takes it without
+// comparing the mirror (update_index_after, nothing changed); else it compares everything.
+void record_run_and_index(const Account& account, store::Store& store, store::UnixTime started, const std::string& error,
+                          Output& output);
 
 // "work: queue: 3 pushed, 0 conflicts resolved, 0 refused, 0 left"
 std::string push_line(const Account& account, const sync::ReplayReport& pushed);

@@ -121,8 +121,8 @@ int run_watch(const CommandContext& context, const WatchArguments&) {
         sync::PullReport report = sync::pull(factory, store, options);
         if (report.failed() == 0) complete_partial_bodies(account, store, false, {});
         if (update_view) update_view_after_sync(account, store, output);
-        record_run(store, started, report.failed() == 0 ? "" : "some mailboxes failed (see the watch log)");
-        update_search_index(account, store, output);
+        record_run_and_index(account, store, started, report.failed() == 0 ? "" : "some mailboxes failed (see the watch log)",
+                             output);
         const auto now = std::chrono::steady_clock::now();
         if (!last_sweep || now - *last_sweep >= std::chrono::hours(1)) {
             if (sweep_orphans(account, store, report, output)) last_sweep = now;

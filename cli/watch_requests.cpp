@@ -64,7 +64,7 @@ std::string encode_watch_reply(const Account& account, const sync::RequestedSync
         code = exit_code::protocol;
     }
     JsonWriter json;
-    write_json_report(json, account, pulled, outcome.seconds, pushed, std::nullopt, ViewScanOutcome{}, std::nullopt);
+    write_json_report(json, account, pulled, outcome.seconds, pushed, std::nullopt, ViewScanOutcome{}, std::nullopt, std::nullopt);
     lines += "json " + one_line(json.str()) + "\n";
     return fmt::format("exit {}\n{}", code, lines);
 }

@@ -52,9 +52,23 @@ std::vector<MailboxRecord> selected_mailboxes(const store::ReadTxn& txn, const R
     return selected;
 }
 
-bool restorable(const MessageRecord& message, const RestoreOptions& options) {
+// Selected by the options; a message mirrored as headers only is counted apart (headers_only_in),
+// never uploaded: its stored file is not the message.
+bool selected(const MessageRecord& message, const RestoreOptions& options) {
     if (message.deleted_on_server && !options.include_deleted) return false;
     return message.uid || options.include_unsynced;
+}
+
+bool restorable(const MessageRecord& message, const RestoreOptions& options) {
+    return selected(message, options) && !message.partial;
+}
+
+std::uint64_t headers_only_in(store::Store& source, const MailboxRecord& mailbox, const RestoreOptions& options) {
+    std::uint64_t count = 0;
+    source.read([&](const store::ReadTxn& txn) {
+        txn.for_each_message(mailbox.id, [&](const MessageRecord& message) { count += selected(message, options) && message.partial; });
+    });
+    return count;
 }
 
 // The mailbox's messages to restore (UID order, then those made offline), each with its journal entry.
@@ -98,6 +112,7 @@ public:
     void run(const MailboxRecord& mailbox, RestoreMailboxReport& report) {
         report.name = mailbox.name;
         shown_ = mailbox_display_name(mailbox.name);
+        report.headers_only = headers_only_in(source_, mailbox, options_);
         std::vector<SourceMessage> sources;
         try {
             if (!delimiter_) delimiter_ = server_.hierarchy_delimiter();

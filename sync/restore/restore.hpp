@@ -59,6 +59,7 @@ struct RestoreMailboxReport {
     std::uint64_t restored_before = 0;    // skipped: the journal's UID holds it
     std::uint64_t already_there = 0;      // skipped: found on the target (size and header section)
     std::uint64_t recovered = 0;          // skipped: an upload cut before its answer, found on the target
+    std::uint64_t headers_only = 0;       // not restored: only the headers are mirrored (bodies:, max_size:)
     std::vector<RestoreFailure> failures;
     std::uint64_t skipped() const { return restored_before + already_there + recovered; }
 };

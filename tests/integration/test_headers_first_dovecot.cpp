@@ -215,6 +215,13 @@ TEST_CASE("headers first: max_size leaves the big message partial, raising it do
     REQUIRE(cli.run("sync").code == 0);
     CHECK(mirror(cli).at(big).record.partial);
 
+    // restore never uploads a header file as if it were the message: it is counted apart.
+    const Run restore = cli.run("--json restore --dry-run INBOX");
+    INFO(cli.stderr_text());
+    REQUIRE(restore.code == 0);
+    CHECK_THAT(without_spaces(restore.out), Catch::Contains("\"headers_only\":1"));
+    CHECK_THAT(without_spaces(restore.out), Catch::Contains("\"uploaded\":0"));
+
     // The rule changes: the next sync downloads what now qualifies.
     cli.rewrite(DovecotFixture::get().imap_port, "    max_size: 1MB\n");
     const Run raised = cli.run("--json sync");
