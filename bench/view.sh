@@ -101,13 +101,15 @@ mbsync_files=$(find "$d/mbsync" -type f \( -path '*/cur/*' -o -path '*/new/*' \)
 mbsync_kb=$(du -sk "$d/mbsync" | cut -f1)
 files=$(find "$d/Mail" -type f | wc -l)
 mail_kb=$(find "$MAIL" -name '*.eml' -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s / 1024 }')
-# The search index (<store>/search, on by default) is a cache of its own, not the mirror: apart.
-store_kb=$(du -sk --exclude=search "$d/store" | cut -f1)
+# The search index (<store>/search, on by default) is a cache of its own, not the mirror, and
+# space-reserve a fixed 4 MiB set aside for a full disk (store/store.hpp): both apart.
+store_kb=$(du -sk --exclude=search --exclude=space-reserve "$d/store" | cut -f1)
 index_kb=$(du -sk "$d/store/search" 2>/dev/null | cut -f1 || echo 0)
-both_kb=$(du -sk --exclude=search "$d/store" "$d/Mail" | awk '{ s += $1 } END { print s }')
+reserve_kb=$(du -sk "$d/store/space-reserve" 2>/dev/null | cut -f1 || echo 0)
+both_kb=$(du -sk --exclude=search --exclude=space-reserve "$d/store" "$d/Mail" | awk '{ s += $1 } END { print s }')
 echo "messages $N, view files $files, mail ${mail_kb} KB"
 echo "disk: store ${store_kb} KB, store + view ${both_kb} KB = $(awk -v a="$both_kb" -v b="$mail_kb" 'BEGIN { printf "%.3f", a / b }') x the mail"
-echo "search index (not counted above): ${index_kb} KB"
+echo "not counted above: search index ${index_kb} KB, space reserve ${reserve_kb} KB"
 echo "sync writing the view: ${first} s"
 echo "no-op sync (median of 5, interleaved): mailsync without a view ${without} s, with a view of $files files ${with} s, mbsync ${mbsync_noop} s"
 echo "mbsync two-way Maildir ($mbsync_files files, ${mbsync_kb} KB): first sync ${mbsync_first} s"
