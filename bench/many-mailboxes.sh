@@ -25,6 +25,8 @@ done
 command -v mbsync >/dev/null || { echo "many-mailboxes.sh: no mbsync after installing isync" >&2; exit 69; }
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"
+# shellcheck source=bench/lib/mbsync-config.sh
+. "$ROOT/bench/lib/mbsync-config.sh"
 start_work_dovecot many
 u=t_many_n$N
 for i in 1 2 3; do
@@ -34,37 +36,12 @@ done
 echo "== creating $N mailboxes" >&2
 seq -f 'Folder%06.0f' 1 "$N" | xargs -n 500 "${DA[@]}" mailbox create -u "$u"
 d=$WORK/acct
-mkdir -p "$d/mbsync"; chmod 700 "$d"
+mkdir -p "$d"; chmod 700 "$d"
 (umask 077; printf '%s\n' "$u-pw" >"$d/password")
 printf 'accounts:\n  many:\n    host: 127.0.0.1\n    port: %s\n    tls: none\n    user: %s\n    password_file: %s\n    store: %s\n' \
   "$IMAP_PORT" "$u" "$d/password" "$d/store" >"$d/config.yaml"
 chmod 600 "$d/config.yaml"
-cat >"$d/mbsyncrc" <<EOF
-IMAPAccount many
-Host 127.0.0.1
-Port $IMAP_PORT
-User $u
-PassCmd "cat $d/password"
-SSLType None
-AuthMechs LOGIN
-
-IMAPStore far
-Account many
-
-MaildirStore near
-Path $d/mbsync/
-Inbox $d/mbsync/INBOX
-SubFolders Verbatim
-
-Channel many
-Far :far:
-Near :near:
-Patterns *
-Create Near
-Sync Pull
-SyncState *
-EOF
-chmod 600 "$d/mbsyncrc"
+write_mbsyncrc "$d/mbsyncrc" "$IMAP_PORT" "$u" "$d/password" "$d/mbsync" "$(printf 'Create Near\nSync Pull')"
 timed() {  # LOG COMMAND... : appends "wall_seconds peak_rss_kb" to LOG
   /usr/bin/time -f '%e %M' -o "$d/t" "${@:2}" >"$d/last.out"; cat "$d/t" >>"$1"
 }

@@ -155,6 +155,8 @@ bench_stop_extra() {
 }
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"
+# shellcheck source=bench/lib/mbsync-config.sh
+. "$ROOT/bench/lib/mbsync-config.sh"
 start_work_dovecot bench
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # The machine's load while the runs go: the 1-minute load average every 10 s, summed up in the results.
@@ -237,36 +239,9 @@ accounts:
     compress: $compress
 $(printf '%s\n' "${BENCH_MAILSYNC_CONFIG:-}" | sed '/^$/d; s/^/    /')
 EOF
-  mkdir -p "$d/maildir"
-  cat >"$d/mbsyncrc" <<EOF
-# bench/run.sh: mbsync, pull mirror of $u through the benchmark proxy
-IMAPAccount bench
-Host 127.0.0.1
-Port $port
-User $u
-PassCmd "cat $d/password"
-SSLType None
-AuthMechs LOGIN
-
-IMAPStore far
-Account bench
-
-MaildirStore near
-Path $d/maildir/
-Inbox $d/maildir/INBOX
-SubFolders Verbatim
-
-Channel bench
-Far :far:
-Near :near:
-Patterns *
-Create Near
-Expunge Near
-Sync Pull
-SyncState *
-CopyArrivalDate yes
-EOF
-  chmod 600 "$d/mbsyncrc" "$d/mailsync.yaml"
+  write_mbsyncrc "$d/mbsyncrc" "$port" "$u" "$d/password" "$d/maildir" \
+    "$(printf 'Create Near\nExpunge Near\nSync Pull\nCopyArrivalDate yes')"
+  chmod 600 "$d/mailsync.yaml"
 }
 
 local_count() {  # TOOL USER -> messages in the local copy ("?" if it cannot be told)

@@ -36,6 +36,8 @@ MAIL=$CACHE/size-s$SEED-n$N   # the same mail as bench/store-size.sh's
 generated_mail "$MAIL" "$N" "$SEED"
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"
+# shellcheck source=bench/lib/mbsync-config.sh
+. "$ROOT/bench/lib/mbsync-config.sh"
 start_work_dovecot view
 u=t_view_n$N
 "$ROOT/scripts/load-mail.sh" "$DOVE" "$u" INBOX "$MAIL" >/dev/null
@@ -51,44 +53,13 @@ timed() {  # LOG COMMAND... : appends the command's wall seconds to LOG
   /usr/bin/time -f %e -o "$d/t" "${@:2}"; cat "$d/t" >>"$1"
 }
 median() { sort -n "$1" | sed -n 3p; }
-mbsync_config() {
-  mkdir -p "$d/mbsync"
-  cat >"$d/mbsyncrc" <<EOF
-# bench/view.sh: mbsync two-way with its Maildir, the same account
-IMAPAccount view
-Host 127.0.0.1
-Port $IMAP_PORT
-User $u
-PassCmd "cat $d/password"
-SSLType None
-AuthMechs LOGIN
-
-IMAPStore far
-Account view
-
-MaildirStore near
-Path $d/mbsync/
-Inbox $d/mbsync/INBOX
-SubFolders Verbatim
-
-Channel view
-Far :far:
-Near :near:
-Patterns *
-Create Both
-Expunge Both
-Sync All
-SyncState *
-EOF
-  chmod 600 "$d/mbsyncrc"
-}
 config "$d/without-view.yaml" ""
 config "$d/with-view.yaml" "    maildir: $d/Mail
 "
 "$MAILSYNC" -c "$d/without-view.yaml" sync
 rm -f "$d"/*.times
 timed "$d/first-view.times" "$MAILSYNC" -c "$d/with-view.yaml" sync
-mbsync_config
+write_mbsyncrc "$d/mbsyncrc" "$IMAP_PORT" "$u" "$d/password" "$d/mbsync" "$(printf 'Create Both\nExpunge Both\nSync All')"
 timed "$d/first-mbsync.times" mbsync -q -c "$d/mbsyncrc" -a
 for _ in 1 2 3 4 5; do
   timed "$d/without.times" "$MAILSYNC" -c "$d/without-view.yaml" sync
