@@ -293,6 +293,18 @@ void FaultProxy::clear_stats() {
     std::erase_if(stats_, [](const auto& stats) { return stats->closed; });
 }
 
+bool FaultProxy::wait_until_all_closed(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (std::ranges::all_of(stats_, [](const auto& stats) { return stats->closed; })) return true;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
 void FaultProxy::run() {
     std::vector<std::unique_ptr<Link>> links;
     std::vector<pollfd> fds;

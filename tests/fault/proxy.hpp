@@ -84,6 +84,10 @@ public:
     std::size_t connection_count() const;
     // Forgets the connections closed so far (stats of open ones are kept).
     void clear_stats();
+    // Waits until every connection accepted so far is closed; false if one is still open at the
+    // timeout. A client that sends LOGOUT without waiting for the reply is gone before the proxy
+    // has seen both sides close: call this before clear_stats() to start counting from nothing.
+    bool wait_until_all_closed(std::chrono::milliseconds timeout);
 
     // Stops accepting, closes every connection and joins the thread. Idempotent.
     void stop();

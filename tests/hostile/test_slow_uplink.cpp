@@ -106,6 +106,8 @@ TEST_CASE("slow uplink: an upload that stops fails one timeout later with the re
     const std::string text = error_of(ErrorCategory::unavailable, [&] { session->run(message.append()); });
     CHECK(seconds_since(start) >= 0.9);
     CHECK(seconds_since(start) < 15);
-    // Stopped while writing (the socket buffers full) or after (the rest queued in them).
-    CHECK_THAT(text, Catch::Contains("accepted no data for 1 s") || Catch::Contains("bytes still queued for it in 1 s"));
+    // Stopped while writing (the socket buffers full; the window it stopped in may have taken a few
+    // bytes first, when the stall came in its middle) or after (the rest queued in them).
+    CHECK_THAT(text, Catch::Contains("accepted no data for 1 s") || Catch::Matches(".*accepted only [0-9]+ bytes in 1 s.*") ||
+                         Catch::Contains("bytes still queued for it in 1 s"));
 }

@@ -45,6 +45,7 @@ TEST_CASE("round trips: a no-op resync is one flight after the greeting, and a L
     seed_mailboxes(account.user.name);
     REQUIRE(account.run({"sync"}) == 0);   // the first sync remembers the server's capabilities
     REQUIRE(account.run({"sync"}) == 0);   // the first no-op may still learn them (a write only then)
+    REQUIRE(proxy.wait_until_all_closed(5s));   // the last run's LOGOUT was not waited for
     proxy.clear_stats();
 
     REQUIRE(account.run({"sync"}) == 0);
@@ -66,6 +67,7 @@ TEST_CASE("round trips: a resync of one changed mailbox adds only that mailbox's
     REQUIRE(account.run({"sync"}) == 0);
     REQUIRE(account.run({"sync"}) == 0);
     test::seed(account.user.name, "Lists/dev", test::make_message(account.user.name + "-new"));
+    REQUIRE(proxy.wait_until_all_closed(5s));   // the last run's LOGOUT was not waited for
     proxy.clear_stats();
 
     REQUIRE(account.run({"sync"}) == 0);
