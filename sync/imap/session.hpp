@@ -239,4 +239,17 @@ private:
     std::uint64_t unsent_ = 0;                 // the send queue when last looked at
 };
 
+// Gives the session's untagged responses to `handler` while the scope lasts, then to nobody, also
+// when an exception leaves it: a handler that outlives its scope would be called dangling.
+class ScopedHandler {
+public:
+    ScopedHandler(Session& session, UntaggedHandler& handler) : session_(session) { session_.set_handler(&handler); }
+    ~ScopedHandler() { session_.set_handler(nullptr); }
+    ScopedHandler(const ScopedHandler&) = delete;
+    ScopedHandler& operator=(const ScopedHandler&) = delete;
+
+private:
+    Session& session_;
+};
+
 }  // namespace mailsync::imap

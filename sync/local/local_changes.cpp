@@ -550,4 +550,29 @@ LocalChangeResult remove_mailbox(store::Store& store, std::string_view name, Uni
     });
 }
 
+bool has_outstanding_changes(store::Store& store) {
+    return store.read([](const store::ReadTxn& txn) {
+        for (const auto& record : txn.queue())
+            if (record.state != QueueState::confirmed) return true;
+        return false;
+    });
+}
+
+bool refused_for_good(const store::QueueRecord& record, std::uint32_t max_refusals) {
+    return record.state == QueueState::refused && record.attempts >= max_refusals;
+}
+
+imap::SequenceSet locally_removed_uids(const store::ReadTxn& txn, store::MailboxId mailbox, std::uint32_t uidvalidity) {
+    imap::SequenceSet uids;
+    for (const auto& record : txn.queue()) {
+        if (record.state == QueueState::confirmed || record.mailbox != mailbox || !record.uid) continue;
+        // Refused for good: the mirror returns to the server's state, so the pull brings it back.
+        if (refused_for_good(record)) continue;
+        if (record.kind != QueueKind::move && record.kind != QueueKind::remove) continue;
+        if (record.uidvalidity != 0 && uidvalidity != 0 && record.uidvalidity != uidvalidity) continue;
+        uids.add(*record.uid);
+    }
+    return uids;
+}
+
 }  // namespace mailsync::sync

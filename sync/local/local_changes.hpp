@@ -124,6 +124,7 @@
 #include <vector>
 
 #include "store/store.hpp"
+#include "sync/imap/sequence_set.hpp"
 
 namespace mailsync::sync {
 
@@ -191,6 +192,18 @@ std::optional<store::MailboxRecord> find_mailbox(const store::ReadTxn& txn, std:
 std::string account_delimiter(const store::ReadTxn& txn);
 // The records not yet confirmed, oldest first: what `queue` shows.
 std::vector<store::QueueRecord> outstanding_changes(const store::ReadTxn& txn);
+// Whether the store has records not yet confirmed (cheap: one read).
+bool has_outstanding_changes(store::Store& store);
+
+// ---- the queue as the replay and the pull read it
+// Refusals after which a change is refused for good, unless the replay is told otherwise.
+inline constexpr std::uint32_t kDefaultMaxRefusals = 5;
+// Whether a record was refused for good: skipped by the replay, blocking the changes that depend
+// on it, and no longer hiding its message from the pull.
+bool refused_for_good(const store::QueueRecord& record, std::uint32_t max_refusals = kDefaultMaxRefusals);
+// For the pull: UIDs of `mailbox` (local id) that unconfirmed move/remove records name, made
+// against `uidvalidity` (or 0). Such a message was moved or deleted locally and is not new mail.
+imap::SequenceSet locally_removed_uids(const store::ReadTxn& txn, store::MailboxId mailbox, std::uint32_t uidvalidity);
 // Rewrites DIR/queue-changed (see above). Error(io) when it cannot.
 void notify_queue_changed(const std::filesystem::path& store_directory, store::Seq last_seq);
 

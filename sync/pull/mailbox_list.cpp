@@ -34,11 +34,7 @@ std::vector<ServerMailbox> list_mailboxes(imap::Session& session, const MailboxS
     if (modseq) items.emplace_back("HIGHESTMODSEQ");
 
     ListCollector collector;
-    session.set_handler(&collector);
-    struct HandlerReset {
-        imap::Session& session;
-        ~HandlerReset() { session.set_handler(nullptr); }
-    } reset{session};
+    const imap::ScopedHandler scope(session, collector);
 
     imap::cmd::List list;
     list.reference = "";

@@ -9,12 +9,12 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "sync/imap/mutf7.hpp"
+#include "sync/local/local_changes.hpp"
 #include "sync/rules/flag_merge.hpp"
 #include "sync/pull/selected_mailbox_listener.hpp"
 #include "sync/pull/record_from_fetch.hpp"
 #include "sync/pull/message_identity.hpp"
 #include "sync/pull/new_messages.hpp"
-#include "sync/push/replay.hpp"
 #include "sync/pull/uid_sets.hpp"
 
 namespace mailsync::sync {

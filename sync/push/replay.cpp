@@ -146,7 +146,7 @@ bool QueueWalk::pass() {
             continue;
         }
         if (ledger_.confirmed_in_this_run(record.seq) || handled_here.count(record.seq)) continue;
-        if (refused_for_good(record, options_)) {
+        if (refused_for_good(record, options_.max_attempts)) {
             dependencies.hold(record, true);
             continue;
         }
@@ -208,7 +208,7 @@ bool QueueWalk::pass() {
 // good or not, and since when).
 void QueueWalk::hold_refused(Dependencies& dependencies, Seq seq) const {
     const auto record = store_.read([&](const store::ReadTxn& txn) { return txn.queue_entry(seq); });
-    if (record) dependencies.hold(*record, refused_for_good(*record, options_));
+    if (record) dependencies.hold(*record, refused_for_good(*record, options_.max_attempts));
 }
 
 // The records that can go with queue[first] in one command: same kind, mailbox and change, up to
@@ -270,27 +270,6 @@ std::vector<MarkedRecord> QueueWalk::mark_sent(const std::vector<Seq>& seqs, con
 ReplayReport replay(imap::Session& session, store::Store& store, const ReplayOptions& options) {
     QueueWalk walk(session, store, options);
     return walk.run();
-}
-
-imap::SequenceSet locally_removed_uids(const store::ReadTxn& txn, store::MailboxId mailbox, std::uint32_t uidvalidity) {
-    imap::SequenceSet uids;
-    for (const auto& record : txn.queue()) {
-        if (record.state == QueueState::confirmed || record.mailbox != mailbox || !record.uid) continue;
-        // Refused for good: the mirror returns to the server's state, so the pull brings it back.
-        if (refused_for_good(record, ReplayOptions{})) continue;
-        if (record.kind != QueueKind::move && record.kind != QueueKind::remove) continue;
-        if (record.uidvalidity != 0 && uidvalidity != 0 && record.uidvalidity != uidvalidity) continue;
-        uids.add(*record.uid);
-    }
-    return uids;
-}
-
-bool has_outstanding_changes(store::Store& store) {
-    return store.read([](const store::ReadTxn& txn) {
-        for (const auto& record : txn.queue())
-            if (record.state != QueueState::confirmed) return true;
-        return false;
-    });
 }
 
 std::string imap_internal_date(store::UnixTime time, std::int16_t zone_minutes) {

@@ -34,6 +34,7 @@
 
 #include "store/store.hpp"
 #include "sync/imap/session.hpp"
+#include "sync/local/local_changes.hpp"
 
 namespace mailsync::sync {
 
@@ -41,7 +42,7 @@ struct ReplayOptions {
     // Records of one flag change grouped into one STORE.
     std::size_t max_group = 1000;
     // A record the server refused this many times is refused for good.
-    std::uint32_t max_attempts = 5;
+    std::uint32_t max_attempts = kDefaultMaxRefusals;
     // Times MODIFIED is answered by re-reading and storing again before the record is left queued.
     unsigned max_modified_rounds = 5;
     // The time records and conflicts are stamped with (tests pass a fixed clock).
@@ -62,13 +63,6 @@ struct ReplayReport {
 // server has them, as connect() does). The session's untagged handler is replaced while it runs.
 // Leaves no mailbox selected.
 ReplayReport replay(imap::Session& session, store::Store& store, const ReplayOptions& options = {});
-
-// For the pull: UIDs of `mailbox` (local id) that unconfirmed move/remove records name, made
-// against `uidvalidity` (or 0). Such a message was moved or deleted locally and is not new mail.
-imap::SequenceSet locally_removed_uids(const store::ReadTxn& txn, store::MailboxId mailbox, std::uint32_t uidvalidity);
-
-// Whether the store has records not yet confirmed (cheap: one read).
-bool has_outstanding_changes(store::Store& store);
 
 // The IMAP date-time for APPEND: "dd-Mon-yyyy hh:mm:ss +zzzz", the UTC time shown in the zone.
 std::string imap_internal_date(store::UnixTime time, std::int16_t zone_minutes);

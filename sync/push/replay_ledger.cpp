@@ -53,7 +53,7 @@ void ReplayLedger::refuse(const store::QueueRecord& record, const std::string& w
         if (!retrying_can_help) fresh->attempts = std::max(fresh->attempts, options_.max_attempts);
         fresh->last_error = why;
         state.refusals = fresh->attempts;
-        state.for_good = refused_for_good(*fresh, options_);
+        state.for_good = refused_for_good(*fresh, options_.max_attempts);
         if (state.for_good) roll_back_refused(txn, *fresh);
         txn.put_queue_entry(*fresh);
         refused = *fresh;
@@ -62,10 +62,6 @@ void ReplayLedger::refuse(const store::QueueRecord& record, const std::string& w
     ++report_.failed;
     report_.failures.push_back(refusal_sentence(refused, why, state));
     if (options_.on_record) options_.on_record(record.seq);
-}
-
-bool refused_for_good(const store::QueueRecord& record, const ReplayOptions& options) {
-    return record.state == QueueState::refused && record.attempts >= options.max_attempts;
 }
 
 void place_message(store::WriteTxn& txn, store::MessageId message, store::MailboxId mailbox, store::Uid uid,

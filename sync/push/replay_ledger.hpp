@@ -52,9 +52,6 @@ private:
     std::set<store::Seq> refused_;
 };
 
-// Whether a record was refused for good: skipped by the walk, blocking the changes that depend on it.
-bool refused_for_good(const store::QueueRecord& record, const ReplayOptions& options);
-
 // The queue contract's fold-back rule: message `message` got UID `uid` in mailbox `mailbox`; the
 // later records of it (after seq `after`) that name that mailbox without a UID get it too.
 void place_message(store::WriteTxn& txn, store::MessageId message, store::MailboxId mailbox, store::Uid uid,

@@ -33,17 +33,6 @@ public:
     std::map<std::uint32_t, imap::FetchData> fetched;
 };
 
-class HandlerScope {
-public:
-    HandlerScope(imap::Session& session, imap::UntaggedHandler& handler) : session_(session) { session_.set_handler(&handler); }
-    ~HandlerScope() { session_.set_handler(nullptr); }
-    HandlerScope(const HandlerScope&) = delete;
-    HandlerScope& operator=(const HandlerScope&) = delete;
-
-private:
-    imap::Session& session_;
-};
-
 // The wire names to search: those the query and --mailbox name (looked up in the mirror, else
 // taken as typed: the server may have mailboxes the account does not mirror), or every mailbox of
 // the mirror that is on the server.
@@ -65,7 +54,7 @@ std::vector<std::string> mailboxes_to_search(store::Store& store, const std::vec
 
 std::vector<std::uint32_t> uids_matching(imap::Session& session, const std::vector<imap::cmd::SearchKey>& criteria) {
     Collector collector;
-    HandlerScope scope(session, collector);
+    imap::ScopedHandler scope(session, collector);
     imap::cmd::UidSearch search;
     if (session.has_capability("ESEARCH")) search.return_options = {"ALL"};
     search.keys = criteria;
@@ -80,7 +69,7 @@ std::vector<std::uint32_t> uids_matching(imap::Session& session, const std::vect
 std::vector<store::MessageRecord> describe(imap::Session& session, const std::vector<std::uint32_t>& uids) {
     if (uids.empty()) return {};
     Collector collector;
-    HandlerScope scope(session, collector);
+    imap::ScopedHandler scope(session, collector);
     imap::cmd::UidFetch fetch;
     fetch.uids = imap::SequenceSet::from_values(uids);
     fetch.items = {"UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"};

@@ -28,12 +28,13 @@ ProbeReport probe_server(const ServerSettings& settings, const SecretProvider& s
     imap::Session& session = *connection.session;
 
     ListCollector collector;
-    session.set_handler(&collector);
-    imap::cmd::List list;
-    list.return_special_use = session.has_capability("SPECIAL-USE");
-    if (session.has_capability("LIST-STATUS")) list.return_status = {"MESSAGES", "UNSEEN"};
-    session.run_ok(list);
-    session.set_handler(nullptr);
+    {
+        const imap::ScopedHandler scope(session, collector);
+        imap::cmd::List list;
+        list.return_special_use = session.has_capability("SPECIAL-USE");
+        if (session.has_capability("LIST-STATUS")) list.return_status = {"MESSAGES", "UNSEEN"};
+        session.run_ok(list);
+    }
 
     ProbeReport report;
     report.capabilities.assign(session.capabilities().begin(), session.capabilities().end());

@@ -270,10 +270,7 @@ void Watcher::session_loop() {
     attempt_ = 0;
     imap::Session& session = *connection.session;
     ServerReports reports;
-    struct HandlerReset {
-        imap::Session& session;
-        ~HandlerReset() { session.set_handler(nullptr); }
-    } reset{session};
+    const imap::ScopedHandler scope(session, reports);
     emit(WatchEvent::Kind::connected, "connected");
     watch_local_directories();
     local_.drain();   // what is queued now is replayed below

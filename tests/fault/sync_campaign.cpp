@@ -228,7 +228,7 @@ std::size_t Account::refused_for_good() const {
     return store.read([](const store::ReadTxn& txn) {
         const auto records = sync::outstanding_changes(txn);
         return static_cast<std::size_t>(std::count_if(records.begin(), records.end(), [](const store::QueueRecord& r) {
-            return sync::refused_for_good(r, sync::ReplayOptions{});
+            return sync::refused_for_good(r);
         }));
     });
 }
