@@ -35,7 +35,8 @@ std::string parts_text(const mime::Message& message) {
             type_width = std::max(type_width, display_width(utf8::printable(part->content_type)));
             name_width = std::max(name_width, display_width(utf8::printable(part->file_name)));
         }
-        text += "\nParts (mailsync show MAILBOX ID --part N -o FILE writes one):\n";
+        text += message.headers_only() ? "\nParts (on the server, not downloaded):\n"
+                                       : "\nParts (mailsync show MAILBOX ID --part N -o FILE writes one):\n";
         for (const auto* part : parts) {
             std::string line = fmt::format("  {:>{}}  {}  ", part->section, section_width,
                                            fit_to_width(utf8::printable(part->content_type), type_width));
@@ -66,7 +67,7 @@ std::string message_text(const mime::Message& message) {
     }
     out += "\n";
     if (const auto body = message.body_text()) out += utf8::printable(without_cr(*body), "\n\t");
-    else out += "(no text part)\n";
+    else out += message.headers_only() ? "(body not downloaded)\n" : "(no text part)\n";
     const std::string parts = parts_text(message);
     if (!parts.empty() && !out.ends_with('\n')) out += '\n';
     return out + parts;
@@ -108,7 +109,8 @@ std::string message_json(const mime::Message& message, store::MessageId id, cons
             .key("body_text").value(part.body_text)
             .end_object();
     }
-    json.end_array().key("structure_cut").value(message.structure_cut()).end_object();
+    json.end_array().key("structure_cut").value(message.structure_cut());
+    json.key("downloaded").value(!message.headers_only()).end_object();
     return json.str();
 }
 

@@ -66,6 +66,24 @@ void write_part_to_file(const mime::Message& message, const std::string& section
     }
 }
 
+void check_body_file(store::Store& store, const store::MessageRecord& message) {
+    // Hashed before a byte is shown: a damaged body must not pass for the message (verify finds it
+    // too, but nobody runs verify before reading their mail).
+    if (store.check_body(message.body_hash) != store::BodyCheck::ok) {
+        throw Error(ErrorCategory::io,
+                    fmt::format("the body file of message {} is damaged or missing ({}): `mailsync verify` lists "
+                                "every such file; restore the store from a backup or sync it into a fresh store",
+                                message.id, store.body_path(message.body_hash).string()));
+    }
+}
+
+void show_headers_only(const CommandContext& context, store::Store& store, const store::MessageRecord& message,
+                       const std::string& mailbox_name) {
+    check_body_file(store, message);
+    const auto parsed = mime::Message::open_headers_only(store.body_path(message.body_hash), message.structure);
+    context.output.result(context.output.json() ? message_json(parsed, message.id, mailbox_name) : message_text(parsed));
+}
+
 }  // namespace
 
 int run_show(const CommandContext& context, const ShowArguments& arguments) {
@@ -83,17 +101,18 @@ int run_show(const CommandContext& context, const ShowArguments& arguments) {
     // Headers first: the body is fetched now, stored as any download (hashed into its file), and
     // the message is complete from then on. Offline: exit 75 saying how to get it.
     if (message.partial) {
-        message = fetch_body_on_demand(account, store, message);
+        try {
+            message = fetch_body_on_demand(account, store, message);
+        } catch (const Error& error) {
+            // Offline: what the mirror has (the headers, the parts the server described), then
+            // the error saying how to get the body. --raw and --part need the body itself.
+            if (error.category() == ErrorCategory::unavailable && !arguments.raw && !arguments.part)
+                show_headers_only(context, store, message, mailbox_name);
+            throw;
+        }
         update_search_index(account, store, context.output);
     }
-    // Hashed before a byte is shown: a damaged body must not pass for the message (verify finds it
-    // too, but nobody runs verify before reading their mail).
-    if (store.check_body(message.body_hash) != store::BodyCheck::ok) {
-        throw Error(ErrorCategory::io,
-                    fmt::format("the body file of message {} is damaged or missing ({}): `mailsync verify` lists "
-                                "every such file; restore the store from a backup or sync it into a fresh store",
-                                arguments.id, store.body_path(message.body_hash).string()));
-    }
+    check_body_file(store, message);
     if (arguments.raw) {
         std::ifstream body = store.open_body(message.body_hash);
         write_raw(body, context.output.out());

@@ -9,6 +9,7 @@
 
 #include "common/ascii.hpp"
 #include "common/error.hpp"
+#include "sync/mime/body_structure.hpp"
 #include "sync/mime/charset.hpp"
 #include "sync/mime/gmime_support.hpp"
 #include "sync/mime/html_text.hpp"
@@ -137,8 +138,8 @@ struct Message::Impl {
     Headers headers;
     std::vector<Part> parts;
     std::vector<GMimeObject*> objects;   // parallel to parts; owned by `message`
-    std::vector<bool> nested;            // parallel to parts: inside a message/rfc822 part
     bool cut = false;
+    bool headers_only = false;
     bool crlf = false;   // the message's first line ends with CRLF
 
     std::size_t index_of(std::string_view section) const {
@@ -168,9 +169,9 @@ struct Message::Impl {
             part.attachment = disposition && ascii::iequals(disposition, "attachment");
             if (limits.measure_sizes) part.size = enclosed_message_bytes(GMIME_MESSAGE_PART(object), crlf).size();
         }
+        part.enclosed = inside_message;
         parts.push_back(std::move(part));
         objects.push_back(object);
-        nested.push_back(inside_message);
     }
 
     static std::string join(const std::string& prefix, int number) {
@@ -206,19 +207,6 @@ struct Message::Impl {
             add(object, section, inside_message);
         }
     }
-
-    // The text `show` prints: the first text/plain part that is not an attachment and not inside
-    // an enclosed message; else the first such text/html part.
-    void mark_body_text() {
-        for (const char* type : {"text/plain", "text/html"}) {
-            for (std::size_t i = 0; i < parts.size(); ++i) {
-                if (parts[i].content_type == type && !parts[i].attachment && !nested[i]) {
-                    parts[i].body_text = true;
-                    return;
-                }
-            }
-        }
-    }
 };
 
 namespace {
@@ -235,7 +223,7 @@ std::unique_ptr<Message::Impl> parse_stream(GMimeStream* stream, const Limits& l
     GMimeObject* top = GMIME_OBJECT(impl->message.get());
     impl->headers = headers_of(top);
     if (GMimeObject* body = g_mime_message_get_mime_part(impl->message.get())) impl->walk_body(body, "", 0, false);
-    impl->mark_body_text();
+    mark_body_text(impl->parts);
     return impl;
 }
 
@@ -294,9 +282,32 @@ Message Message::open(const std::filesystem::path& file, const Limits& limits) {
     return Message(parse_stream(stream.get(), limits, false, first_line_ends_crlf(head)));
 }
 
+void mark_body_text(std::vector<Part>& parts) {
+    for (const char* type : {"text/plain", "text/html"}) {
+        for (auto& part : parts) {
+            if (part.content_type == type && !part.attachment && !part.enclosed) {
+                part.body_text = true;
+                return;
+            }
+        }
+    }
+}
+
+Message Message::open_headers_only(const std::filesystem::path& header_file, std::string_view body_structure,
+                                   const Limits& limits) {
+    Message message = open(header_file, limits);
+    Structure structure = parse_body_structure(body_structure, limits);
+    message.impl_->parts = std::move(structure.parts);
+    message.impl_->objects.assign(message.impl_->parts.size(), nullptr);
+    message.impl_->cut = structure.cut;
+    message.impl_->headers_only = true;
+    return message;
+}
+
 const Headers& Message::headers() const { return impl_->headers; }
 const std::vector<Part>& Message::parts() const { return impl_->parts; }
 bool Message::structure_cut() const { return impl_->cut; }
+bool Message::headers_only() const { return impl_->headers_only; }
 
 const Part* Message::part(std::string_view section) const {
     const std::size_t index = impl_->index_of(section);
@@ -305,7 +316,7 @@ const Part* Message::part(std::string_view section) const {
 
 std::optional<std::string> Message::part_bytes(std::string_view section) const {
     const std::size_t index = impl_->index_of(section);
-    if (index == impl_->parts.size()) return std::nullopt;
+    if (index == impl_->parts.size() || !impl_->objects[index]) return std::nullopt;
     GMimeObject* object = impl_->objects[index];
     if (GMIME_IS_MESSAGE_PART(object)) return enclosed_message_bytes(GMIME_MESSAGE_PART(object), impl_->crlf);
     std::string bytes;
@@ -318,7 +329,7 @@ std::optional<std::string> Message::part_bytes(std::string_view section) const {
 
 bool Message::write_part(std::string_view section, const std::function<void(std::string_view)>& sink) const {
     const std::size_t index = impl_->index_of(section);
-    if (index == impl_->parts.size()) return false;
+    if (index == impl_->parts.size() || !impl_->objects[index]) return false;
     GMimeObject* object = impl_->objects[index];
     if (GMIME_IS_MESSAGE_PART(object)) {
         sink(enclosed_message_bytes(GMIME_MESSAGE_PART(object), impl_->crlf));
@@ -333,7 +344,7 @@ bool Message::write_part(std::string_view section, const std::function<void(std:
 
 std::optional<std::string> Message::part_text(std::string_view section) const {
     const std::size_t index = impl_->index_of(section);
-    if (index == impl_->parts.size()) return std::nullopt;
+    if (index == impl_->parts.size() || !impl_->objects[index]) return std::nullopt;
     const Part& part = impl_->parts[index];
     GMimeObject* object = impl_->objects[index];
     std::string bytes;
@@ -359,7 +370,7 @@ std::optional<std::string> Message::body_text() const {
 
 Headers Message::enclosed_headers(std::string_view section) const {
     const std::size_t index = impl_->index_of(section);
-    if (index == impl_->parts.size() || !GMIME_IS_MESSAGE_PART(impl_->objects[index])) return {};
+    if (index == impl_->parts.size() || !impl_->objects[index] || !GMIME_IS_MESSAGE_PART(impl_->objects[index])) return {};
     GMimeMessage* enclosed = g_mime_message_part_get_message(GMIME_MESSAGE_PART(impl_->objects[index]));
     return enclosed ? headers_of(GMIME_OBJECT(enclosed)) : Headers{};
 }

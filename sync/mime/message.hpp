@@ -41,8 +41,13 @@ struct Part {
     std::string charset;        // as declared ("" when none)
     std::uint64_t size = 0;     // bytes once the transfer encoding is undone
     bool attachment = false;    // Content-Disposition: attachment
-    bool body_text = false;     // the text part `show` prints
+    bool body_text = false;     // the text part `show` prints (mark_body_text)
+    bool enclosed = false;      // inside a message/rfc822 part
 };
+
+// Sets Part::body_text on the text `show` prints: the first text/plain part that is not an
+// attachment and not inside an enclosed message; else the first such text/html part.
+void mark_body_text(std::vector<Part>& parts);
 
 struct Headers {
     // Decoded and unfolded for people, "" when absent.
@@ -60,6 +65,13 @@ public:
     // mailsync::Error(io) when the file cannot be read.
     static Message open(const std::filesystem::path& file, const Limits& limits = {});
 
+    // A message mirrored as headers and structure only (headers first): its header section (a
+    // body file of the store) parsed for the headers, its parts those of the server's BODYSTRUCTURE
+    // (body_structure.hpp). No part has content: part_bytes(), write_part() and body_text() say
+    // there is none. Throws mailsync::Error(io) when the file cannot be read.
+    static Message open_headers_only(const std::filesystem::path& header_file, std::string_view body_structure,
+                                     const Limits& limits = {});
+
     Message(Message&&) noexcept;
     Message& operator=(Message&&) noexcept;
     ~Message();
@@ -68,6 +80,8 @@ public:
     const std::vector<Part>& parts() const;
     // True when a limit cut the structure: parts() lists what was found before it.
     bool structure_cut() const;
+    // True for open_headers_only(): the parts are known, their content is not here.
+    bool headers_only() const;
 
     // The part with this section, or nullptr.
     const Part* part(std::string_view section) const;

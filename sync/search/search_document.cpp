@@ -49,7 +49,9 @@ std::string flag_term(std::string_view flag) {
 std::string mailbox_term(store::MailboxId mailbox) { return fmt::format("{}{}", prefix::mailbox, mailbox); }
 
 std::string text_stamp(const store::MessageRecord& message) {
-    return fmt::format("{}:{}", searchable_text_version, message.body_hash.hex());
+    // A partial message's document also holds what its structure says (":s"): a document made
+    // before structures were read is made again.
+    return fmt::format("{}:{}{}", searchable_text_version, message.body_hash.hex(), message.partial ? ":s" : "");
 }
 
 std::string record_stamp(const store::MessageRecord& message) {
@@ -77,7 +79,8 @@ Xapian::Document make_document(const store::MessageRecord& message, const Search
         terms.increase_termpos();   // no phrase spans two fields
     }
     terms.index_text(text.body);
-    if (text.has_attachment) document.add_boolean_term(std::string(prefix::has) + "attachment");
+    if (text.has_attachment || (message.partial && structure_has_attachment(message.structure)))
+        document.add_boolean_term(std::string(prefix::has) + "attachment");
     document.add_value(slot::text_stamp, text_stamp(message));
     add_record_part(document, message);
     return document;

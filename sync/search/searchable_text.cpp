@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "sync/mime/body_structure.hpp"
 #include "sync/mime/message.hpp"
 
 namespace mailsync::sync::search {
@@ -25,6 +26,8 @@ bool is_html_alternative(const mime::Part& part, const std::vector<mime::Part>& 
     });
 }
 
+bool is_attachment(const mime::Part& part) { return part.attachment || !part.file_name.empty(); }
+
 void append(std::string& to, std::string_view text) {
     if (text.empty()) return;
     if (!to.empty()) to += '\n';
@@ -42,7 +45,7 @@ SearchableText searchable_text(std::string_view raw) {
     // As mime::text_for_search reads a message: every text part at any depth (text attachments
     // too, HTML alternatives of a plain text not), and the headers of enclosed messages.
     for (const auto& part : message.parts()) {
-        if (part.attachment || !part.file_name.empty()) text.has_attachment = true;
+        if (is_attachment(part)) text.has_attachment = true;
         if (text.body.size() >= limits.max_text_bytes) continue;
         if (part.content_type.starts_with("message/")) {
             const mime::Headers enclosed = message.enclosed_headers(part.section);
@@ -52,6 +55,11 @@ SearchableText searchable_text(std::string_view raw) {
         }
     }
     return text;
+}
+
+bool structure_has_attachment(std::string_view body_structure) {
+    const auto parts = mime::parse_body_structure(body_structure).parts;
+    return std::any_of(parts.begin(), parts.end(), is_attachment);
 }
 
 }  // namespace mailsync::sync::search

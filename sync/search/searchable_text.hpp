@@ -19,6 +19,10 @@ struct SearchableText {
 // out, and a message that is not MIME at all is indexed as plain text.
 SearchableText searchable_text(std::string_view raw_message);
 
+// Whether a message mirrored as headers only (headers first) has attachments, read from the
+// server's BODYSTRUCTURE by the rule searchable_text() applies to the parts of a whole message.
+bool structure_has_attachment(std::string_view body_structure);
+
 // Changes whenever searchable_text() would give other text for the same bytes (a better decoder):
 // the index re-reads every body when the version it was built with differs.
 inline constexpr int searchable_text_version = 2;   // 2: sync/mime (GMime) instead of raw text

@@ -114,6 +114,11 @@ void headers_only_account() {
     CHECK(found.code == 0);
     CHECK_THAT(found.out, Catch::Contains("hfbeta report"));
     CHECK(cli.run("search bodywordhfalpha").out.find("hfalpha") == std::string::npos);
+    // has:attachment is read from the structure the server described.
+    const Run attached = cli.run("search has:attachment");
+    CHECK(attached.code == 0);
+    CHECK_THAT(attached.out, Catch::Contains("hfbeta report"));
+    CHECK(attached.out.find("hfalpha") == std::string::npos);
 
     // verify passes on a partial mirror; export leaves partial messages out and says so (exit 0).
     CHECK(cli.run("verify").code == 0);
@@ -129,6 +134,16 @@ void headers_only_account() {
     CHECK(offline.code == 75);
     CHECK_THAT(cli.stderr_text(), Catch::Contains("not downloaded") && Catch::Contains("sync --bodies"));
     CHECK(mirror(cli).at(uid2).record.partial);
+    // ... after what the mirror has: the headers, and the parts the server described.
+    CHECK_THAT(offline.out, Catch::Contains("Subject: hfbeta report") && Catch::Contains("(body not downloaded)") &&
+                                Catch::Contains("not downloaded):") && Catch::Contains("application/octet-stream") &&
+                                Catch::Contains("data.bin"));
+    const Run offline_json = cli.run("--json show INBOX " + id2);
+    CHECK(offline_json.code == 75);
+    CHECK_THAT(without_spaces(offline_json.out), Catch::Contains("\"downloaded\":false") &&
+                                                     Catch::Contains("\"file_name\":\"data.bin\"") &&
+                                                     Catch::Contains("\"attachment\":true"));
+    CHECK(cli.run("show INBOX " + id2 + " --part 2").code == 75);   // a part needs the body
 
     // show online: fetched on demand, stored, byte-identical; the message is complete from then on.
     cli.rewrite(port, settings);
