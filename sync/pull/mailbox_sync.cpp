@@ -20,9 +20,6 @@
 namespace mailsync::sync {
 namespace {
 
-// Known UIDs longer than this are left out of SELECT (QRESYNC): the server then reports every
-// expunge since the MODSEQ, which costs a little more but keeps the command line short.
-constexpr std::size_t max_known_uids_text = 4000;
 // Flags of known messages are compared this many at a time in the full comparison.
 constexpr std::size_t flag_chunk = 5000;
 
@@ -131,8 +128,14 @@ imap::SelectedMailbox MailboxSync::examine(const store::MailboxRecord& local, bo
         imap::cmd::QresyncParams params;
         params.uidvalidity = local.uidvalidity;
         params.modseq = local.highestmodseq;
-        imap::SequenceSet known = mirror_uids();
-        if (!known.empty() && known.to_string().size() <= max_known_uids_text) params.known_uids = std::move(known);
+        // The known UIDs as one range, 1 to the highest mirrored: the server reports which of them
+        // vanished since the MODSEQ, and the UIDs of the gaps (expunged earlier) are not ours, which
+        // apply_expunges() ignores. The exact set would grow with every gap, on every resync.
+        if (const std::optional<std::uint32_t> highest = mirror_uids().max()) {
+            imap::SequenceSet known;
+            known.add(imap::Range{1, *highest});
+            params.known_uids = std::move(known);
+        }
         select.qresync = std::move(params);
     }
     // Changes QRESYNC reports during the SELECT are kept for qresync_pass().

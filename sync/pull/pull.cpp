@@ -135,12 +135,17 @@ std::vector<Job> apply_mailbox_plan(store::Store& store, const MailboxPlan& plan
 
 class Workers {
 public:
-    Workers(const ConnectionFactory& connect, SharedPullState& context, std::vector<Job> jobs, PullReport& report)
-        : connect_(connect), context_(context), jobs_(std::move(jobs)), report_(report) {}
+    Workers(const ConnectionFactory& connect, SharedPullState& context, std::vector<Job> jobs, PullReport& report,
+            std::size_t downloads)
+        : connect_(connect), context_(context), jobs_(std::move(jobs)), report_(report), downloads_(downloads) {}
 
-    // Runs every job; the first connection is the one that listed the mailboxes.
+    // Runs every job; the first connection is the one that listed the mailboxes. More connections
+    // only for mailboxes with messages to download: a mailbox whose flags changed or whose
+    // messages were expunged is one EXAMINE (QRESYNC), about a round trip, while another
+    // connection costs its own round trips (greeting, login) and ~0.7 kB (greeting, the server's
+    // capabilities, LOGOUT), more than such a mailbox's whole exchange.
     void run(Connection first) {
-        const std::size_t count = std::clamp<std::size_t>(context_.options.connections, 1, std::max<std::size_t>(1, jobs_.size()));
+        const std::size_t count = std::clamp<std::size_t>(context_.options.connections, 1, std::max<std::size_t>(1, downloads_));
         std::vector<std::thread> threads;
         for (std::size_t i = 1; i < count; ++i) threads.emplace_back([this] { work(std::nullopt); });
         work(std::move(first));
@@ -209,6 +214,7 @@ private:
     SharedPullState& context_;
     std::vector<Job> jobs_;
     PullReport& report_;
+    std::size_t downloads_;
     std::atomic<std::size_t> next_{0};
     std::mutex mutex_;
     std::exception_ptr failure_;
@@ -260,6 +266,7 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
     std::vector<Job> jobs;
     std::vector<const Job*> empty_new;
     std::vector<std::pair<std::string, std::uint64_t>> expected;
+    std::size_t downloads = 0;   // jobs that may bring messages to download (Workers::run)
     store.read([&](const store::ReadTxn& txn) {
         const auto current = txn.mailboxes();
         for (auto& job : all) {
@@ -274,6 +281,7 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
                 empty_new.push_back(&job);
             } else {
                 if (job.server.messages > mirrored) expected.emplace_back(job.server.name, job.server.messages - mirrored);
+                if (record == current.end() || !only_changes_known(*record, job.server)) ++downloads;
                 jobs.push_back(std::move(job));
             }
         }
@@ -301,7 +309,7 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
     worker_progress.announce();
     std::atomic<unsigned> examined{0};
     SharedPullState context{options, serialized_store, catalog, worker_progress, examined};
-    Workers workers(connect, context, std::move(jobs), report);
+    Workers workers(connect, context, std::move(jobs), report, downloads);
     --report.connections;   // the first one is counted again by the worker that takes it over
     workers.run(std::move(first));
     report.examined = examined;

@@ -78,6 +78,35 @@ TEST_CASE("round trips: a resync of one changed mailbox adds only that mailbox's
     CHECK(test::status(account.user.name, "Lists/dev").messages == 2);
 }
 
+TEST_CASE("round trips: flag changes and expunges in several mailboxes are examined on the first connection alone",
+          "[round-trips][cli]") {
+    const auto& dovecot = DovecotFixture::get();
+    test::FaultProxy proxy(dovecot.host, dovecot.imap_port);
+    test::CliAccount account(proxy.port());
+    const std::string& user = account.user.name;
+    std::vector<std::pair<std::string, std::uint32_t>> seeded;
+    for (const std::string mailbox : {"INBOX", "Lists/dev", "Archive", "Sent"})
+        for (int i = 0; i < 2; ++i) seeded.emplace_back(mailbox, test::seed(user, mailbox, test::make_message(user + mailbox + std::to_string(i))));
+    REQUIRE(account.run({"sync"}) == 0);
+    REQUIRE(account.run({"sync"}) == 0);
+    // Another client: a flag in two mailboxes, an expunge in two others; no new mail anywhere.
+    test::add_flags(user, seeded[0].first, seeded[0].second, {"\\Flagged"});
+    test::add_flags(user, seeded[2].first, seeded[2].second, {"\\Flagged"});
+    test::expunge(user, seeded[4].first, seeded[4].second);
+    test::expunge(user, seeded[6].first, seeded[6].second);
+    REQUIRE(proxy.wait_until_all_closed(5s));
+    proxy.clear_stats();
+
+    REQUIRE(account.run({"sync"}) == 0);
+    // Four EXAMINEs of one round trip each: another connection would cost more than it saves.
+    CHECK(proxy.connections().size() == 1);
+    REQUIRE(account.run({"--json", "mailboxes"}) == 0);
+    const std::string listed = account.output();
+    INFO(listed);
+    CHECK(test::status(user, "Archive").messages == 1);
+    CHECK(account.run({"verify"}) == 0);
+}
+
 TEST_CASE("round trips: a refused login with the LIST in flight behind it exits 77 and changes nothing",
           "[round-trips][cli]") {
     const auto& dovecot = DovecotFixture::get();
