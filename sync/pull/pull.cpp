@@ -62,6 +62,7 @@ struct Job {
     store::MailboxId id = 0;
     ServerMailbox server;
     std::size_t report = 0;   // index into PullReport::mailboxes
+    bool changes_only = false;   // only_changes_known(): no mail to download
 };
 
 // Records what STATUS said of new, empty mailboxes (settles_from_status) as their first sync, all
@@ -146,6 +147,7 @@ public:
     // capabilities, LOGOUT), more than such a mailbox's whole exchange.
     void run(Connection first) {
         const std::size_t count = std::clamp<std::size_t>(context_.options.connections, 1, std::max<std::size_t>(1, downloads_));
+        alone_ = count == 1;
         std::vector<std::thread> threads;
         for (std::size_t i = 1; i < count; ++i) threads.emplace_back([this] { work(std::nullopt); });
         work(std::move(first));
@@ -165,11 +167,15 @@ private:
                 }
             }
             account(*connection);
-            while (true) {
-                context_.progress.check_stop();
-                const std::size_t index = next_++;
-                if (index >= jobs_.size()) break;
-                const Job& job = jobs_[index];
+            // The protocol error of one mailbox fails that mailbox: the session may be in the middle
+            // of a response it could not parse, so the connection starts afresh.
+            const auto start_afresh = [&] {
+                connection->session->logout();
+                account(*connection, true);
+                connection = connect_();
+                account(*connection);
+            };
+            const auto run_job = [&](const Job& job) {
                 MailboxReport& entry = report_.mailboxes[job.report];
                 try {
                     sync_mailbox(context_, *connection->session, job.id, job.server, entry);
@@ -178,12 +184,40 @@ private:
                     context_.progress.settle(job.server.name);
                     if (error.category() != ErrorCategory::protocol) throw;
                     entry.error = error.what();
-                    // The session may be in the middle of a response it could not parse: start afresh.
-                    connection->session->logout();
-                    account(*connection, true);
-                    connection = connect_();
-                    account(*connection);
+                    start_afresh();
                 }
+            };
+            if (alone_) {
+                // Alone on the account: the mailboxes without new mail (first in the queue) are
+                // examined in one flight; what that leaves undone goes the usual way.
+                std::vector<const Job*> batch;
+                std::vector<MailboxToSync> mailboxes;
+                while (next_ < jobs_.size() && jobs_[next_].changes_only) {
+                    const Job& job = jobs_[next_++];
+                    batch.push_back(&job);
+                    mailboxes.push_back({job.id, &job.server, &report_.mailboxes[job.report]});
+                }
+                std::vector<bool> done(batch.size(), false);
+                if (!batch.empty()) {
+                    try {
+                        done = sync_mailboxes_together(context_, *connection->session, mailboxes);
+                    } catch (const Error& error) {
+                        if (error.category() != ErrorCategory::protocol) throw;
+                        start_afresh();
+                        done.assign(batch.size(), false);
+                    }
+                }
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                    context_.progress.check_stop();
+                    if (done[i]) context_.progress.settle(batch[i]->server.name);
+                    else run_job(*batch[i]);
+                }
+            }
+            while (true) {
+                context_.progress.check_stop();
+                const std::size_t index = next_++;
+                if (index >= jobs_.size()) break;
+                run_job(jobs_[index]);
             }
             connection->session->logout();
             account(*connection, true);
@@ -215,6 +249,7 @@ private:
     std::vector<Job> jobs_;
     PullReport& report_;
     std::size_t downloads_;
+    bool alone_ = false;   // one connection does every job
     std::atomic<std::size_t> next_{0};
     std::mutex mutex_;
     std::exception_ptr failure_;
@@ -281,12 +316,15 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
                 empty_new.push_back(&job);
             } else {
                 if (job.server.messages > mirrored) expected.emplace_back(job.server.name, job.server.messages - mirrored);
-                if (record == current.end() || !only_changes_known(*record, job.server)) ++downloads;
+                job.changes_only = record != current.end() && only_changes_known(*record, job.server);
+                if (!job.changes_only) ++downloads;
                 jobs.push_back(std::move(job));
             }
         }
     });
     settle_from_status(store, empty_new);
+    // The mailboxes without new mail first: examined together (Workers::run).
+    std::stable_partition(jobs.begin(), jobs.end(), [](const Job& job) { return job.changes_only; });
 
     // The first connection does more than the LIST only when something changed: only then is
     // COMPRESS worth its round trip.
