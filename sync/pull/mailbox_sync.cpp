@@ -152,8 +152,12 @@ bool MailboxSync::settle_together(const imap::SelectedMailbox& selected) {
     events_.reset_flags();
     if (!local || misbehaved || selected.uidvalidity == 0 || selected.uidvalidity != local->uidvalidity) return false;
     if (!selected.highestmodseq || *selected.highestmodseq < local->highestmodseq) return false;
+    // New mail (UIDs given out since, or FETCH data for UIDs the mirror lacks) is fetched in the
+    // mailbox itself, which is no longer the one selected; so is the search for a sparse UID range.
+    const std::uint32_t uidnext = selected.uidnext != 0 ? selected.uidnext : server_.uidnext;
+    if (local->uidnext == 0 || uidnext > local->uidnext) return false;
     const imap::SequenceSet mirror = mirror_uids();
-    if (!qresync_added(*local, selected, mirror).empty()) return false;   // new mail: fetched in the mailbox itself
+    if (!qresync_added(*local, selected, mirror).empty()) return false;
     apply_expunges(events_.vanished_earlier);
     apply_flags(pending_select_changes_);
     pending_select_changes_.clear();
