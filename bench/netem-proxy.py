@@ -2,7 +2,7 @@
 """A TCP proxy on loopback that emulates a link (one-way delay, shared bandwidth) and counts bytes.
 
     netem-proxy.py --listen 127.0.0.1:0 --target 127.0.0.1:PORT [--delay-ms N] [--rate BYTES_PER_S]
-                   [--port-file F] [--stats-file F]
+                   [--port-file F] [--stats-file F] [--dump F]
 
 The benchmark's fallback when the project's tests/fault/fault-proxy is not built; same flags.
 --delay-ms is added to every byte in each direction (so a round trip gains 2 x N ms); --rate is the
@@ -12,6 +12,8 @@ SIGINT (and after every closed connection) the byte counts are written to --stat
 {"client_to_server": N, "server_to_client": N, "connections": N} — TCP payload as read from each
 side, i.e. everything the IMAP client and server exchanged (including TLS records when TLS is used),
 without TCP/IP headers.
+--dump F appends every chunk read, as it was read: "<seconds since the proxy started> <connection>
+<C|S> <bytes>" and then the bytes (C: client to server), to see what a sync's bytes are.
 """
 import argparse
 import asyncio
@@ -53,7 +55,19 @@ class Stats:
         os.replace(tmp, self.path)
 
 
-async def pump(reader, writer, link, stats, attr):
+class Dump:
+    def __init__(self, path):
+        self.file = open(path, "ab") if path else None
+        self.start = time.monotonic()
+
+    def chunk(self, connection, attr, data):
+        if self.file:
+            side = "C" if attr == "c2s" else "S"
+            self.file.write(f"{time.monotonic() - self.start:.6f} {connection} {side} {len(data)}\n".encode() + data + b"\n")
+            self.file.flush()
+
+
+async def pump(reader, writer, link, stats, attr, dump=None, connection=0):
     queue = asyncio.Queue()
     queued = [0]
     room = asyncio.Event()
@@ -92,6 +106,8 @@ async def pump(reader, writer, link, stats, attr):
             if not data or dead[0]:
                 break
             setattr(stats, attr, getattr(stats, attr) + len(data))
+            if dump:
+                dump.chunk(connection, attr, data)
             queued[0] += len(data)
             if queued[0] > QUEUE_LIMIT:
                 room.clear()
@@ -113,22 +129,25 @@ async def main():
     ap.add_argument("--rate", type=float, default=0.0, help="bytes per second per direction, 0 = unlimited")
     ap.add_argument("--port-file")
     ap.add_argument("--stats-file")
+    ap.add_argument("--dump")
     args = ap.parse_args()
     lhost, lport = args.listen.rsplit(":", 1)
     thost, tport = args.target.rsplit(":", 1)
     up = Link(args.rate, args.delay_ms / 1000)
     down = Link(args.rate, args.delay_ms / 1000)
     stats = Stats(args.stats_file)
+    dump = Dump(args.dump)
 
     async def handle(creader, cwriter):
         stats.connections += 1
+        connection = stats.connections
         try:
             sreader, swriter = await asyncio.open_connection(thost, int(tport))
         except OSError:
             cwriter.close()
             return
-        await asyncio.gather(pump(creader, swriter, up, stats, "c2s"),
-                             pump(sreader, cwriter, down, stats, "s2c"))
+        await asyncio.gather(pump(creader, swriter, up, stats, "c2s", dump, connection),
+                             pump(sreader, cwriter, down, stats, "s2c", dump, connection))
         for w in (cwriter, swriter):
             w.close()
         stats.write()

@@ -181,8 +181,13 @@ load_account() {  # USER SIZE
 server_count() { "${DA[@]}" mailbox status -u "$1" messages '*' | awk -F= '{s += $NF} END {print s + 0}'; }
 
 # The proxy every measured connection goes through: it counts the bytes (and shapes the link).
+# Each run gets a fresh proxy (fresh counters) on the same port as the link's earlier runs: a
+# server's port does not change between a user's syncs, and mailsync keeps the capabilities it
+# learnt by host, port and user (pipelining the next login with them), so a new port every run
+# would measure a first contact each time instead of a resync.
+declare -A PROXY_PORT_OF=()
 start_proxy() {  # LINK -> PROXY_PID PROXY_PORT PROXY_LOG PROXY_STATS PROXY_USED
-  local link=$1 delay=0 rate=0 kind=$PROXY_KIND
+  local link=$1 delay=0 rate=0 kind=$PROXY_KIND attempt listen_port
   if [ "$link" = shaped ]; then delay=$((RTT_MS / 2)); rate=$((RATE_MBIT * 1000000 / 8)); fi
   if [ "$kind" = auto ]; then
     # fault-proxy's rate is per connection; a link's capacity is shared by all connections, so the
@@ -191,19 +196,31 @@ start_proxy() {  # LINK -> PROXY_PID PROXY_PORT PROXY_LOG PROXY_STATS PROXY_USED
   fi
   [ "$kind" = fault ] && [ -z "$FAULT_PROXY" ] && kind=python
   PROXY_LOG=$WORK/proxy.log PROXY_STATS=$WORK/proxy.json
-  rm -f "$WORK/proxy.port" "$PROXY_STATS"
-  if [ "$kind" = fault ]; then
-    "$FAULT_PROXY" --listen 127.0.0.1:0 --target "127.0.0.1:$IMAP_PORT" --delay-ms "$delay" --rate "$rate" \
-      --port-file "$WORK/proxy.port" >/dev/null 2>"$PROXY_LOG" &
-  else
-    "$PY" "$BENCH/netem-proxy.py" --listen 127.0.0.1:0 --target "127.0.0.1:$IMAP_PORT" --delay-ms "$delay" \
-      --rate "$rate" --port-file "$WORK/proxy.port" --stats-file "$PROXY_STATS" 2>"$PROXY_LOG" &
-  fi
-  PROXY_PID=$! PROXY_USED=$kind
-  local i
-  for i in $(seq 1 200); do [ -s "$WORK/proxy.port" ] && break; sleep 0.05; done
+  # The link's port if it has one (a second attempt takes any free port, should it be taken meanwhile).
+  for attempt in 1 2; do
+    listen_port=0
+    [ "$attempt" = 1 ] && listen_port=${PROXY_PORT_OF[$link]:-0}
+    rm -f "$WORK/proxy.port" "$PROXY_STATS"
+    if [ "$kind" = fault ]; then
+      "$FAULT_PROXY" --listen "127.0.0.1:$listen_port" --target "127.0.0.1:$IMAP_PORT" --delay-ms "$delay" --rate "$rate" \
+        --port-file "$WORK/proxy.port" >/dev/null 2>"$PROXY_LOG" &
+    else
+      "$PY" "$BENCH/netem-proxy.py" --listen "127.0.0.1:$listen_port" --target "127.0.0.1:$IMAP_PORT" --delay-ms "$delay" \
+        --rate "$rate" --port-file "$WORK/proxy.port" --stats-file "$PROXY_STATS" 2>"$PROXY_LOG" &
+    fi
+    PROXY_PID=$! PROXY_USED=$kind
+    local i
+    for i in $(seq 1 200); do
+      [ -s "$WORK/proxy.port" ] && break
+      kill -0 "$PROXY_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    [ -s "$WORK/proxy.port" ] && break
+    kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true
+  done
   [ -s "$WORK/proxy.port" ] || { cat "$PROXY_LOG" >&2; echo "run.sh: proxy did not start" >&2; exit 1; }
   PROXY_PORT=$(cat "$WORK/proxy.port")
+  PROXY_PORT_OF[$link]=$PROXY_PORT
 }
 stop_proxy() {  # -> BYTES_UP BYTES_DOWN
   kill -TERM "$PROXY_PID" 2>/dev/null || true

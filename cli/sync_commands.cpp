@@ -8,8 +8,8 @@
 // (sync/watch/control_socket.hpp), and reports that as its own (watch runs its usual replay and
 // pull of every mailbox, whatever --pull-only, --push-only or mailbox names asked).
 //
-// After a pull in which every mailbox synced (in `sync`; in `watch` after its first pull, then at
-// most hourly), body files that no message and no queued change names are removed (Store::sweep):
+// After a pull in which every mailbox synced (in `sync` when the run may have left some, and at
+// least daily: sweep_due(); in `watch` after its first pull, then at most hourly), body files that no message and no queued change names are removed (Store::sweep):
 // what the server expunged or the user deleted. Only files older than the sweep's grace period (an
 // hour) go, so a body that a concurrent local command (`append` beside a running `watch`) wrote but
 // has not yet named in its row is never taken. In backup mode the messages the server deleted keep
@@ -106,7 +106,11 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     if (completed && completed->completed > 0)
         output.detail(fmt::format("{}: {} bodies downloaded for messages mirrored as headers only ({:.1f} MB)", account.name,
                                   completed->completed, static_cast<double>(completed->bytes) / 1e6));
-    const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
+    std::optional<store::SweepReport> swept;
+    if (sweep_due(store, report, pushed.has_value(), completed && completed->completed > 0)) {
+        swept = sweep_orphans(account, store, report, output);
+        if (swept) note_swept(store);
+    }
     if (view_scan.update) view_update = update_view_after_sync(account, store, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

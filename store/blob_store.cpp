@@ -5,11 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -25,6 +30,41 @@ constexpr std::size_t read_chunk = 1u << 16;
 constexpr std::chrono::hours tmp_file_max_age{24};
 
 fs::path fan_out_directory(const fs::path& bodies, const std::string& hex) { return bodies / hex.substr(0, 2); }
+
+// fsyncs issued at the same time are one journal commit for ext4 and XFS: measured on the 2-core
+// development machine (ext4 on a virtual disk, loaded), 64 bodies of 12 kB cost 2-5 ms each with
+// an fsync of the file and one of its directory each, 0.2-0.5 ms each with 8-16 at a time.
+constexpr std::size_t parallel_syncs = 16;
+
+// Runs work(i) for i in [0, n) on up to parallel_syncs threads; the first exception is rethrown
+// once all are done.
+void run_in_parallel(std::size_t n, const std::function<void(std::size_t)>& work) {
+    if (n == 0) return;
+    if (n == 1) {
+        work(0);
+        return;
+    }
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    const auto drain = [&] {
+        for (std::size_t i = next++; i < n; i = next++) {
+            try {
+                work(i);
+            } catch (...) {
+                std::lock_guard lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    const std::size_t helpers = std::min(n, parallel_syncs) - 1;
+    threads.reserve(helpers);
+    for (std::size_t t = 0; t < helpers; ++t) threads.emplace_back(drain);
+    drain();
+    for (auto& thread : threads) thread.join();
+    if (failure) std::rethrow_exception(failure);
+}
 
 std::chrono::seconds age_of(const struct stat& status) {
     return std::chrono::seconds(unix_time_now() - status.st_mtim.tv_sec);
@@ -55,6 +95,7 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
         fd_ = std::move(other.fd_);
         hasher_ = std::move(other.hasher_);
         size_ = other.size_;
+        finished_ = other.finished_;
     }
     return *this;
 }
@@ -68,17 +109,29 @@ void BlobWriter::discard() noexcept {
 }
 
 void BlobWriter::write(std::string_view chunk) {
-    if (!fd_) throw Error(ErrorCategory::internal, "BlobWriter::write after commit");
+    if (!fd_ || finished_) throw Error(ErrorCategory::internal, "BlobWriter::write after commit");
     write_all(fd_.get(), chunk, tmp_file_);
     hasher_.update(chunk);
     size_ += chunk.size();
 }
 
 StoredBody BlobWriter::commit() {
+    const StoredBody body = finish();
+    sync_content();
+    sync_directory(publish());
+    return body;
+}
+
+StoredBody BlobWriter::finish() {
     if (!fd_) throw Error(ErrorCategory::internal, "BlobWriter::commit twice");
-    sync_file(fd_.get(), tmp_file_);
-    StoredBody body{hasher_.finish(), size_};
-    std::string hex = body.hash.hex();
+    if (!finished_) finished_ = StoredBody{hasher_.finish(), size_};
+    return *finished_;
+}
+
+void BlobWriter::sync_content() const { sync_file(fd_.get(), tmp_file_); }
+
+fs::path BlobWriter::publish() {
+    const std::string hex = finished_->hash.hex();
     fs::path directory = fan_out_directory(bodies_, hex);
     if (::mkdir(directory.c_str(), 0700) == 0) {
         sync_directory(bodies_);
@@ -88,8 +141,28 @@ StoredBody BlobWriter::commit() {
     fs::path final_path = directory / hex.substr(2);
     if (::rename(tmp_file_.c_str(), final_path.c_str()) != 0) throw_io("rename body file to", final_path);
     fd_.close();   // renamed: nothing left to discard
-    sync_directory(directory);
+    return directory;
+}
+
+// ---- BlobBatch -----------------------------------------------------------------------------------
+
+StoredBody BlobBatch::add(BlobWriter writer) {
+    const StoredBody body = writer.finish();
+    writers_.push_back(std::move(writer));
     return body;
+}
+
+void BlobBatch::commit() {
+    if (writers_.empty()) return;
+    // Whatever fails, no body of the batch may be taken as durable: all of them are given up
+    // (tmp files removed; a body already renamed stays as an orphan for the sweep).
+    std::vector<BlobWriter> writers = std::move(writers_);
+    writers_.clear();
+    run_in_parallel(writers.size(), [&](std::size_t i) { writers[i].sync_content(); });
+    std::set<fs::path> directories;
+    for (auto& writer : writers) directories.insert(writer.publish());
+    const std::vector<fs::path> list(directories.begin(), directories.end());
+    run_in_parallel(list.size(), [&](std::size_t i) { sync_directory(list[i]); });
 }
 
 // ---- BlobStore -----------------------------------------------------------------------------------

@@ -6,12 +6,16 @@
 // missing body; a crash leaves at worst a tmp file or an unreferenced body, which sweep removes.
 // Storing the same content twice renames over the identical file: one copy, and a fresh mtime
 // that keeps a concurrent sweep's grace period from taking it.
+// BlobBatch keeps that order for many bodies at once: each is fsynced before its rename, and the
+// directories after, all before the caller commits the rows that name them; the fsyncs of a batch
+// are issued together, which the file system turns into one journal commit instead of two a body.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -37,14 +41,41 @@ public:
 
 private:
     friend class BlobStore;
+    friend class BlobBatch;
     BlobWriter(std::filesystem::path bodies, std::filesystem::path tmp_file, FileDescriptor fd);
     void discard() noexcept;
+    // The steps of commit(): the hash (no more writes), the fsync of the content, the rename into
+    // its fan-out directory (returned, for its fsync).
+    StoredBody finish();
+    void sync_content() const;
+    std::filesystem::path publish();
 
     std::filesystem::path bodies_;
     std::filesystem::path tmp_file_;
     FileDescriptor fd_;
     Sha256 hasher_;
     std::uint64_t size_ = 0;
+    std::optional<StoredBody> finished_;
+};
+
+// Bodies written one after the other and made durable together (header comment). add() hashes a
+// finished writer and keeps it; commit() makes every kept body durable under its hash name, and
+// must return before a row naming one of them commits. Bodies never committed are discarded
+// with the batch (their tmp files removed). Each kept body holds an open file: commit() when
+// size() reaches a few dozen.
+class BlobBatch {
+public:
+    BlobBatch() = default;
+    BlobBatch(BlobBatch&&) noexcept = default;
+    BlobBatch& operator=(BlobBatch&&) noexcept = default;
+    ~BlobBatch() = default;
+
+    StoredBody add(BlobWriter writer);
+    void commit();
+    std::size_t size() const { return writers_.size(); }
+
+private:
+    std::vector<BlobWriter> writers_;
 };
 
 enum class BodyCheck { ok, missing, mismatch };

@@ -143,6 +143,9 @@ public:
     StatusResponse run_ok(Command command);
     // Waits for every command sent so far.
     void wait_all();
+    // Whether the tagged answer to `tag` has arrived and not yet been collected by wait(): while
+    // responses are dispatched, the answers of pipelined commands come in the order they were sent.
+    bool is_answered(const std::string& tag) const { return finished_.count(tag) > 0; }
 
     void set_handler(UntaggedHandler* handler) { handler_ = handler; }
     void set_body_sink(BodySink* sink) { parser_.set_body_sink(sink); }

@@ -20,12 +20,13 @@ namespace mailsync::sync {
 
 // One BODY[section] literal → one blob file. The FETCH response that carried it is dispatched right
 // after it, so the finished body waits here, by sequence number, only until then. Literals of other
-// items (or other sections) are not kept.
+// items (or other sections) are not kept. With a BlobBatch, a finished body goes into it, to be
+// made durable with the others before their rows commit; without, each is durable at once.
 class BlobSink final : public imap::BodySink {
 public:
     // section: "" for BODY[] (the whole message), "HEADER" for BODY[HEADER].
-    BlobSink(std::function<store::BlobWriter()> begin_body, std::string section)
-        : begin_body_(std::move(begin_body)), section_(std::move(section)) {}
+    BlobSink(std::function<store::BlobWriter()> begin_body, std::string section, store::BlobBatch* batch = nullptr)
+        : begin_body_(std::move(begin_body)), section_(std::move(section)), batch_(batch) {}
 
     void begin(const imap::BodyContext& context) override {
         writer_.reset();
@@ -36,7 +37,7 @@ public:
         if (writer_) writer_->write(chunk);
     }
     void finish() override {
-        if (writer_) finished_.insert_or_assign(seq_, writer_->commit());
+        if (writer_) finished_.insert_or_assign(seq_, done(std::move(*writer_)));
         writer_.reset();
     }
     std::optional<store::StoredBody> take(std::uint32_t seq) {
@@ -55,7 +56,7 @@ public:
             if (section.streamed) return streamed;
             store::BlobWriter writer = begin_body_();
             writer.write(section.data);
-            return writer.commit();
+            return done(std::move(writer));
         }
         return std::nullopt;
     }
@@ -65,8 +66,11 @@ public:
     }
 
 private:
+    store::StoredBody done(store::BlobWriter writer) { return batch_ ? batch_->add(std::move(writer)) : writer.commit(); }
+
     std::function<store::BlobWriter()> begin_body_;
     std::string section_;
+    store::BlobBatch* batch_;
     std::optional<store::BlobWriter> writer_;
     std::uint32_t seq_ = 0;
     std::map<std::uint32_t, store::StoredBody> finished_;

@@ -30,6 +30,12 @@ bool is_unchanged(const store::MailboxRecord& local, const ServerMailbox& server
     return server.highestmodseq && *server.highestmodseq != 0 && *server.highestmodseq == local.highestmodseq;
 }
 
+bool only_changes_known(const store::MailboxRecord& local, const ServerMailbox& server) {
+    if (local.last_sync_method == store::SyncMethod::never || local.deleted_on_server || !server.has_status) return false;
+    if (server.uidvalidity != local.uidvalidity || local.highestmodseq == 0 || !server.highestmodseq) return false;
+    return server.uidnext <= local.uidnext;
+}
+
 bool settles_from_status(const store::MailboxRecord& local, std::uint32_t mirrored, const ServerMailbox& server) {
     if (local.last_sync_method != store::SyncMethod::never || local.deleted_on_server || mirrored != 0) return false;
     if (!server.has_status || server.messages != 0 || server.uidvalidity == 0 || server.uidnext == 0) return false;

@@ -29,7 +29,7 @@ struct ServerMailbox {
     char delimiter = 0; // 0: none (NIL)
     std::vector<std::string> attributes;   // as LIST gave them (upper-cased by the codec)
     std::string special_use;               // "\Sent", ... ; empty when none
-    std::uint32_t messages = 0, uidnext = 0, uidvalidity = 0, unseen = 0;
+    std::uint32_t messages = 0, uidnext = 0, uidvalidity = 0;
     std::optional<std::uint64_t> highestmodseq;   // nullopt: the server has no MODSEQ for it
     bool has_status = false;                      // STATUS answered for it
 };
@@ -61,6 +61,10 @@ MailboxPlan plan_mailboxes(const std::vector<ServerMailbox>& server, const std::
 // with the same UIDNEXT (an account of 200 000 mostly empty folders on a server without CONDSTORE
 // is not examined folder by folder at every sync).
 bool is_unchanged(const store::MailboxRecord& local, const ServerMailbox& server);
+// A mirrored mailbox that changed, but brings no new message: synced incrementally before (a
+// MODSEQ kept), the same UIDVALIDITY, and no UID given out since. Its sync is the incremental
+// exchange (an EXAMINE with QRESYNC), never a download.
+bool only_changes_known(const store::MailboxRecord& local, const ServerMailbox& server);
 // A mailbox never synced that STATUS says is empty, with nothing mirrored in it: there is nothing
 // to compare, so its state is taken from STATUS without an EXAMINE (a first sync of an account of
 // many empty folders selects none of them). `mirrored`: its messages in the store.

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
+#include <optional>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -20,9 +23,6 @@
 namespace mailsync::sync {
 namespace {
 
-// Known UIDs longer than this are left out of SELECT (QRESYNC): the server then reports every
-// expunge since the MODSEQ, which costs a little more but keeps the command line short.
-constexpr std::size_t max_known_uids_text = 4000;
 // Flags of known messages are compared this many at a time in the full comparison.
 constexpr std::size_t flag_chunk = 5000;
 
@@ -44,9 +44,19 @@ public:
           events_(session, session.is_enabled("QRESYNC")) {}
 
     void run();
+    // The EXAMINE of sync_mailboxes_together(), when this mailbox's sync would be QRESYNC's; the
+    // answer's FETCH data is kept from here on, for settle_together().
+    std::optional<imap::cmd::Select> examine_together();
+    // What run() does with the answer to examine_together(), when nothing more has to be asked in
+    // the mailbox; false (a fallback or new mail): run() must do it all again.
+    bool settle_together(const imap::SelectedMailbox& selected);
+    void on_untagged(const imap::Response& response) { events_.on_untagged(response); }
 
 private:
+    imap::cmd::Select examine_command(const store::MailboxRecord& local, bool qresync, bool condstore);
     imap::SelectedMailbox examine(const store::MailboxRecord& local, bool qresync, bool condstore);
+    imap::SequenceSet qresync_added(const store::MailboxRecord& local, const imap::SelectedMailbox& selected,
+                                    const imap::SequenceSet& mirror);
     bool qresync_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
     bool condstore_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
     void full_pass(const imap::SelectedMailbox& selected);
@@ -122,7 +132,42 @@ void MailboxSync::run() {
     finish(selected, store::SyncMethod::plain);
 }
 
-imap::SelectedMailbox MailboxSync::examine(const store::MailboxRecord& local, bool qresync, bool condstore) {
+std::optional<imap::cmd::Select> MailboxSync::examine_together() {
+    const auto local = context_.store.read([&](const store::ReadTxn& txn) { return txn.mailbox(id_); });
+    if (!local || !session_.is_enabled("QRESYNC")) return std::nullopt;
+    const MethodChoice choice = context_.options.method;
+    if (choice != MethodChoice::best && choice != MethodChoice::qresync) return std::nullopt;
+    if (local->last_sync_method == store::SyncMethod::never || local->highestmodseq == 0 || local->uidvalidity == 0 ||
+        !server_.has_status || server_.uidvalidity != local->uidvalidity)
+        return std::nullopt;
+    return examine_command(*local, true, true);
+}
+
+bool MailboxSync::settle_together(const imap::SelectedMailbox& selected) {
+    events_.on_fetch = nullptr;
+    ++context_.examined;
+    selected_exists_ = selected.exists;
+    const auto local = context_.store.read([&](const store::ReadTxn& txn) { return txn.mailbox(id_); });
+    const bool misbehaved = events_.misbehaved;
+    events_.reset_flags();
+    if (!local || misbehaved || selected.uidvalidity == 0 || selected.uidvalidity != local->uidvalidity) return false;
+    if (!selected.highestmodseq || *selected.highestmodseq < local->highestmodseq) return false;
+    // New mail (UIDs given out since, or FETCH data for UIDs the mirror lacks) is fetched in the
+    // mailbox itself, which is no longer the one selected; so is the search for a sparse UID range.
+    const std::uint32_t uidnext = selected.uidnext != 0 ? selected.uidnext : server_.uidnext;
+    if (local->uidnext == 0 || uidnext > local->uidnext) return false;
+    const imap::SequenceSet mirror = mirror_uids();
+    if (!qresync_added(*local, selected, mirror).empty()) return false;
+    apply_expunges(events_.vanished_earlier);
+    apply_flags(pending_select_changes_);
+    pending_select_changes_.clear();
+    const bool backup = context_.options.mode == PullMode::backup;
+    if (!backup && mirror_uids().count() != selected.exists) return false;
+    finish(selected, store::SyncMethod::qresync);
+    return true;
+}
+
+imap::cmd::Select MailboxSync::examine_command(const store::MailboxRecord& local, bool qresync, bool condstore) {
     imap::cmd::Select select;
     select.mailbox = server_.name;
     select.read_only = true;
@@ -131,8 +176,14 @@ imap::SelectedMailbox MailboxSync::examine(const store::MailboxRecord& local, bo
         imap::cmd::QresyncParams params;
         params.uidvalidity = local.uidvalidity;
         params.modseq = local.highestmodseq;
-        imap::SequenceSet known = mirror_uids();
-        if (!known.empty() && known.to_string().size() <= max_known_uids_text) params.known_uids = std::move(known);
+        // The known UIDs as one range, 1 to the highest mirrored: the server reports which of them
+        // vanished since the MODSEQ, and the UIDs of the gaps (expunged earlier) are not ours, which
+        // apply_expunges() ignores. The exact set would grow with every gap, on every resync.
+        if (const std::optional<std::uint32_t> highest = mirror_uids().max()) {
+            imap::SequenceSet known;
+            known.add(imap::Range{1, *highest});
+            params.known_uids = std::move(known);
+        }
         select.qresync = std::move(params);
     }
     // Changes QRESYNC reports during the SELECT are kept for qresync_pass().
@@ -141,6 +192,11 @@ imap::SelectedMailbox MailboxSync::examine(const store::MailboxRecord& local, bo
         if (!fetch.uid || !fetch.flags) return;
         pending_select_changes_[*fetch.uid] = ServerFlags{*fetch.flags, fetch.modseq.value_or(0)};
     };
+    return select;
+}
+
+imap::SelectedMailbox MailboxSync::examine(const store::MailboxRecord& local, bool qresync, bool condstore) {
+    const imap::cmd::Select select = examine_command(local, qresync, condstore);
     auto selected = session_.select(select);
     events_.on_fetch = nullptr;
     ++context_.examined;
@@ -167,6 +223,18 @@ bool MailboxSync::qresync_pass(const store::MailboxRecord& local, const imap::Se
     const imap::SequenceSet mirror = mirror_uids();
     apply_expunges(events_.vanished_earlier);
     apply_flags(pending_select_changes_);
+    imap::SequenceSet added = qresync_added(local, selected, mirror);
+    pending_select_changes_.clear();
+    download(added, selected);
+    if (events_.misbehaved) {
+        report_.notes.push_back("fell back to a full comparison: " + events_.misbehaviour);
+        return false;
+    }
+    return count_matches(selected);
+}
+
+imap::SequenceSet MailboxSync::qresync_added(const store::MailboxRecord& local, const imap::SelectedMailbox& selected,
+                                             const imap::SequenceSet& mirror) {
     // New mail is every UID from the UIDNEXT we stored on: Dovecot reports changes under QRESYNC
     // only for the known UIDs, so new messages do not all come as FETCH. UIDs in that range that
     // do not exist are simply not answered by the metadata FETCH.
@@ -186,13 +254,7 @@ bool MailboxSync::qresync_pass(const store::MailboxRecord& local, const imap::Se
     for (const auto& [uid, flags] : pending_select_changes_)
         if (!mirror.contains(uid)) added.add(uid);
     added.remove(mirror);
-    pending_select_changes_.clear();
-    download(added, selected);
-    if (events_.misbehaved) {
-        report_.notes.push_back("fell back to a full comparison: " + events_.misbehaviour);
-        return false;
-    }
-    return count_matches(selected);
+    return added;
 }
 
 bool MailboxSync::condstore_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected) {
@@ -435,11 +497,96 @@ void MailboxSync::download(const imap::SequenceSet& all, const imap::SelectedMai
     fetcher.fetch(uids);
 }
 
+// Hands each untagged response of pipelined EXAMINEs to the mailbox whose answer it belongs to:
+// the first one whose tagged answer has not arrived yet. Takes from it what Session::select()
+// would (codes, EXISTS, FLAGS); the rest goes to that mailbox's listener.
+class TogetherRouter final : public imap::UntaggedHandler {
+public:
+    struct Entry {
+        MailboxSync* sync = nullptr;
+        std::string tag;
+        bool collected = false;   // its wait() returned
+        imap::SelectedMailbox selected;
+    };
+    TogetherRouter(imap::Session& session, std::vector<Entry>& entries) : session_(session), entries_(entries) {}
+
+    void on_untagged(const imap::Response& response) override {
+        Entry* entry = current();
+        if (!entry) return;
+        imap::SelectedMailbox& selected = entry->selected;
+        if (const auto* status = std::get_if<imap::StatusResponse>(&response); status && status->code) {
+            std::visit([&](const auto& c) {
+                using C = std::decay_t<decltype(c)>;
+                if constexpr (std::is_same_v<C, imap::code::UidValidity>) selected.uidvalidity = c.value;
+                else if constexpr (std::is_same_v<C, imap::code::UidNext>) selected.uidnext = c.value;
+                else if constexpr (std::is_same_v<C, imap::code::HighestModSeq>) selected.highestmodseq = c.value;
+                else if constexpr (std::is_same_v<C, imap::code::NoModSeq>) selected.highestmodseq.reset();
+                else if constexpr (std::is_same_v<C, imap::code::PermanentFlags>) selected.permanent_flags = c.flags;
+            }, *status->code);
+        } else if (const auto* exists = std::get_if<imap::ExistsData>(&response)) {
+            selected.exists = exists->count;
+        } else if (const auto* flags = std::get_if<imap::FlagsData>(&response)) {
+            selected.flags = flags->flags;
+        }
+        entry->sync->on_untagged(response);
+    }
+
+private:
+    Entry* current() {
+        for (auto& entry : entries_)
+            if (!entry.collected && !session_.is_answered(entry.tag)) return &entry;
+        return nullptr;
+    }
+
+    imap::Session& session_;
+    std::vector<Entry>& entries_;
+};
+
 }  // namespace
 
 void sync_mailbox(SharedPullState& context, imap::Session& session, store::MailboxId id, const ServerMailbox& server,
                   MailboxReport& report) {
     MailboxSync(context, session, id, server, report).run();
+}
+
+std::vector<bool> sync_mailboxes_together(SharedPullState& context, imap::Session& session,
+                                          const std::vector<MailboxToSync>& mailboxes) {
+    std::vector<bool> done(mailboxes.size(), false);
+    std::vector<std::unique_ptr<MailboxSync>> syncs;
+    std::vector<std::size_t> index;   // entries[i] is mailboxes[index[i]]
+    std::vector<TogetherRouter::Entry> entries;
+    std::vector<imap::cmd::Select> commands;
+    for (std::size_t i = 0; i < mailboxes.size(); ++i) {
+        syncs.push_back(std::make_unique<MailboxSync>(context, session, mailboxes[i].id, *mailboxes[i].server,
+                                                      *mailboxes[i].report));
+        if (auto command = syncs.back()->examine_together()) {
+            commands.push_back(std::move(*command));
+            entries.push_back({syncs.back().get(), {}, false, {}});
+            index.push_back(i);
+        }
+    }
+    if (entries.size() < 2) return done;   // one EXAMINE is no flight to share
+    session.wait_all();
+    TogetherRouter router(session, entries);
+    session.set_handler(&router);
+    struct HandlerReset {
+        imap::Session& session;
+        ~HandlerReset() { session.set_handler(nullptr); }
+    } reset{session};
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        entries[i].selected.name = commands[i].mailbox;
+        entries[i].selected.read_only = true;
+        entries[i].tag = session.send(commands[i]);
+    }
+    std::vector<bool> answered(entries.size(), false);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        answered[i] = session.wait(entries[i].tag).status == imap::Status::ok;
+        entries[i].collected = true;
+    }
+    session.set_handler(nullptr);
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        if (answered[i]) done[index[i]] = entries[i].sync->settle_together(entries[i].selected);
+    return done;
 }
 
 }  // namespace mailsync::sync

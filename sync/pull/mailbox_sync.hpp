@@ -33,6 +33,8 @@
 // UIDVALIDITY repair (every message of the mailbox, so that no message is left without a UID).
 #pragma once
 
+#include <vector>
+
 #include "sync/imap/session.hpp"
 #include "sync/pull/mailbox_plan.hpp"
 #include "sync/pull/shared_pull_state.hpp"
@@ -43,5 +45,19 @@ namespace mailsync::sync {
 // Errors propagate (a protocol error concerns this mailbox; the caller decides).
 void sync_mailbox(SharedPullState& context, imap::Session& session, store::MailboxId id, const ServerMailbox& server,
                   MailboxReport& report);
+
+// Mailboxes that changed without new mail (only_changes_known), examined in one flight: their
+// EXAMINEs (QRESYNC) pipelined, each answer taken as it comes (one ends with its tagged OK, the
+// next one's responses follow it), then each settled as sync_mailbox() settles a QRESYNC answer.
+// One round trip for all, instead of one each. Returns, for each, whether it is done; one that is
+// not (no QRESYNC to use, an answer that needs new mail fetched or a fallback, a NO) is left to
+// sync_mailbox(), which examines it again. Nothing may be in flight on `session`.
+struct MailboxToSync {
+    store::MailboxId id = 0;
+    const ServerMailbox* server = nullptr;
+    MailboxReport* report = nullptr;
+};
+std::vector<bool> sync_mailboxes_together(SharedPullState& context, imap::Session& session,
+                                          const std::vector<MailboxToSync>& mailboxes);
 
 }  // namespace mailsync::sync

@@ -56,6 +56,10 @@ private:
     std::map<std::uint32_t, std::optional<HeaderDigest>> finished_;
 };
 
+// Bodies made durable together (store/blob_store.hpp): enough for their fsyncs to share a journal
+// commit; few enough that the open files stay far below a process's limit with several connections.
+constexpr std::size_t max_pending_bodies = 64;
+
 void require_ok(const imap::StatusResponse& response, const std::string& what) {
     if (response.status != imap::Status::ok)
         throw Error(ErrorCategory::protocol, fmt::format("server refused {}: {}", what, response.text));
@@ -206,7 +210,7 @@ void NewMessages::fetch_bodies(std::vector<store::MessageRecord> wanted) {
         sizes.emplace_back(*record.uid, record.size);
         waiting.emplace(*record.uid, std::move(record));
     }
-    BlobSink sink([this] { return context_.store.begin_body(); }, "");
+    BlobSink sink([this] { return context_.store.begin_body(); }, "", &bodies_);
     SinkScope scope(session_, sink);
     events_.on_fetch = [&](const imap::FetchData& fetch) {
         std::optional<store::StoredBody> body = sink.take(fetch.seq);
@@ -235,7 +239,7 @@ void NewMessages::fetch_headers_only(std::vector<store::MessageRecord> records) 
         uids.add(*record.uid);
         waiting.emplace(*record.uid, std::move(record));
     }
-    BlobSink sink([this] { return context_.store.begin_body(); }, "HEADER");
+    BlobSink sink([this] { return context_.store.begin_body(); }, "HEADER", &bodies_);
     SinkScope scope(session_, sink);
     events_.on_fetch = [&](const imap::FetchData& fetch) {
         std::optional<store::StoredBody> header = sink.take(fetch);
@@ -342,9 +346,13 @@ void NewMessages::add_to_batch(store::MessageRecord record, std::uint64_t downlo
     batch_downloaded_ += downloaded_bytes;
     batch_.push_back(std::move(record));
     if (batch_.size() >= context_.options.commit_messages || batch_bytes_ >= context_.options.commit_bytes) commit_batch();
+    // Each body waiting in bodies_ holds an open file: made durable early, before the row batch is full.
+    else if (bodies_.size() >= max_pending_bodies) bodies_.commit();
 }
 
 void NewMessages::commit_batch() {
+    // The crash promise: every body durable before the row that names it commits.
+    bodies_.commit();
     if (batch_.empty()) return;
     const std::uint64_t added = context_.store.write([&](store::WriteTxn& txn) {
         std::uint64_t count = 0;

@@ -10,7 +10,8 @@
 //      BODYSTRUCTURE), pipelined; the header section becomes the record's body file, marked partial;
 //   4. the others: pipelined UID FETCH (UID BODY.PEEK[]) commands, each asking for a bounded number
 //      of bytes, several in flight; every body streams from the socket into its own blob file
-//      (hashed on the way), and the rows naming them commit in batches.
+//      (hashed on the way); the bodies are made durable a few dozen at a time (store::BlobBatch),
+//      always before the rows naming them, which commit in batches.
 // Memory is bounded by the chunk size and the commit batch, never by the size of a mailbox or of
 // a message. Rows whose UID the mirror already has are skipped, so a rerun after an interruption
 // only completes what is missing.
@@ -23,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/blob_store.hpp"
 #include "store/records.hpp"
 #include "sync/imap/session.hpp"
 #include "sync/pull/selected_mailbox_listener.hpp"
@@ -67,6 +69,7 @@ private:
     bool with_modseq_;
     MailboxReport& report_;
     std::vector<store::MessageRecord> batch_;
+    store::BlobBatch bodies_;   // written, made durable together before batch_ commits
     std::uint64_t batch_bytes_ = 0;
     std::uint64_t batch_downloaded_ = 0;
 };

@@ -62,6 +62,7 @@ struct Job {
     store::MailboxId id = 0;
     ServerMailbox server;
     std::size_t report = 0;   // index into PullReport::mailboxes
+    bool changes_only = false;   // only_changes_known(): no mail to download
 };
 
 // Records what STATUS said of new, empty mailboxes (settles_from_status) as their first sync, all
@@ -135,12 +136,18 @@ std::vector<Job> apply_mailbox_plan(store::Store& store, const MailboxPlan& plan
 
 class Workers {
 public:
-    Workers(const ConnectionFactory& connect, SharedPullState& context, std::vector<Job> jobs, PullReport& report)
-        : connect_(connect), context_(context), jobs_(std::move(jobs)), report_(report) {}
+    Workers(const ConnectionFactory& connect, SharedPullState& context, std::vector<Job> jobs, PullReport& report,
+            std::size_t downloads)
+        : connect_(connect), context_(context), jobs_(std::move(jobs)), report_(report), downloads_(downloads) {}
 
-    // Runs every job; the first connection is the one that listed the mailboxes.
+    // Runs every job; the first connection is the one that listed the mailboxes. More connections
+    // only for mailboxes with messages to download: a mailbox whose flags changed or whose
+    // messages were expunged is one EXAMINE (QRESYNC), about a round trip, while another
+    // connection costs its own round trips (greeting, login) and ~0.7 kB (greeting, the server's
+    // capabilities, LOGOUT), more than such a mailbox's whole exchange.
     void run(Connection first) {
-        const std::size_t count = std::clamp<std::size_t>(context_.options.connections, 1, std::max<std::size_t>(1, jobs_.size()));
+        const std::size_t count = std::clamp<std::size_t>(context_.options.connections, 1, std::max<std::size_t>(1, downloads_));
+        alone_ = count == 1;
         std::vector<std::thread> threads;
         for (std::size_t i = 1; i < count; ++i) threads.emplace_back([this] { work(std::nullopt); });
         work(std::move(first));
@@ -160,11 +167,15 @@ private:
                 }
             }
             account(*connection);
-            while (true) {
-                context_.progress.check_stop();
-                const std::size_t index = next_++;
-                if (index >= jobs_.size()) break;
-                const Job& job = jobs_[index];
+            // The protocol error of one mailbox fails that mailbox: the session may be in the middle
+            // of a response it could not parse, so the connection starts afresh.
+            const auto start_afresh = [&] {
+                connection->session->logout();
+                account(*connection, true);
+                connection = connect_();
+                account(*connection);
+            };
+            const auto run_job = [&](const Job& job) {
                 MailboxReport& entry = report_.mailboxes[job.report];
                 try {
                     sync_mailbox(context_, *connection->session, job.id, job.server, entry);
@@ -173,12 +184,40 @@ private:
                     context_.progress.settle(job.server.name);
                     if (error.category() != ErrorCategory::protocol) throw;
                     entry.error = error.what();
-                    // The session may be in the middle of a response it could not parse: start afresh.
-                    connection->session->logout();
-                    account(*connection, true);
-                    connection = connect_();
-                    account(*connection);
+                    start_afresh();
                 }
+            };
+            if (alone_) {
+                // Alone on the account: the mailboxes without new mail (first in the queue) are
+                // examined in one flight; what that leaves undone goes the usual way.
+                std::vector<const Job*> batch;
+                std::vector<MailboxToSync> mailboxes;
+                while (next_ < jobs_.size() && jobs_[next_].changes_only) {
+                    const Job& job = jobs_[next_++];
+                    batch.push_back(&job);
+                    mailboxes.push_back({job.id, &job.server, &report_.mailboxes[job.report]});
+                }
+                std::vector<bool> done(batch.size(), false);
+                if (!batch.empty()) {
+                    try {
+                        done = sync_mailboxes_together(context_, *connection->session, mailboxes);
+                    } catch (const Error& error) {
+                        if (error.category() != ErrorCategory::protocol) throw;
+                        start_afresh();
+                        done.assign(batch.size(), false);
+                    }
+                }
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                    context_.progress.check_stop();
+                    if (done[i]) context_.progress.settle(batch[i]->server.name);
+                    else run_job(*batch[i]);
+                }
+            }
+            while (true) {
+                context_.progress.check_stop();
+                const std::size_t index = next_++;
+                if (index >= jobs_.size()) break;
+                run_job(jobs_[index]);
             }
             connection->session->logout();
             account(*connection, true);
@@ -209,6 +248,8 @@ private:
     SharedPullState& context_;
     std::vector<Job> jobs_;
     PullReport& report_;
+    std::size_t downloads_;
+    bool alone_ = false;   // one connection does every job
     std::atomic<std::size_t> next_{0};
     std::mutex mutex_;
     std::exception_ptr failure_;
@@ -260,6 +301,7 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
     std::vector<Job> jobs;
     std::vector<const Job*> empty_new;
     std::vector<std::pair<std::string, std::uint64_t>> expected;
+    std::size_t downloads = 0;   // jobs that may bring messages to download (Workers::run)
     store.read([&](const store::ReadTxn& txn) {
         const auto current = txn.mailboxes();
         for (auto& job : all) {
@@ -274,11 +316,15 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
                 empty_new.push_back(&job);
             } else {
                 if (job.server.messages > mirrored) expected.emplace_back(job.server.name, job.server.messages - mirrored);
+                job.changes_only = record != current.end() && only_changes_known(*record, job.server);
+                if (!job.changes_only) ++downloads;
                 jobs.push_back(std::move(job));
             }
         }
     });
     settle_from_status(store, empty_new);
+    // The mailboxes without new mail first: examined together (Workers::run).
+    std::stable_partition(jobs.begin(), jobs.end(), [](const Job& job) { return job.changes_only; });
 
     // The first connection does more than the LIST only when something changed: only then is
     // COMPRESS worth its round trip.
@@ -301,7 +347,7 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
     worker_progress.announce();
     std::atomic<unsigned> examined{0};
     SharedPullState context{options, serialized_store, catalog, worker_progress, examined};
-    Workers workers(connect, context, std::move(jobs), report);
+    Workers workers(connect, context, std::move(jobs), report, downloads);
     --report.connections;   // the first one is counted again by the worker that takes it over
     workers.run(std::move(first));
     report.examined = examined;

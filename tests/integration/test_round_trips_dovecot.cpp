@@ -4,8 +4,10 @@
 // flight is a clean authentication failure, and capabilities remembered wrongly cost a retry only.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -76,6 +78,64 @@ TEST_CASE("round trips: a resync of one changed mailbox adds only that mailbox's
     // LIST flight, then (COMPRESS when offered,) EXAMINE, the new message's metadata and body, and LOGOUT.
     CHECK(connections[0].client_flights <= 7);
     CHECK(test::status(account.user.name, "Lists/dev").messages == 2);
+}
+
+TEST_CASE("round trips: flag changes and expunges in several mailboxes are one EXAMINE flight on the first connection",
+          "[round-trips][cli]") {
+    const auto& dovecot = DovecotFixture::get();
+    test::FaultProxy proxy(dovecot.host, dovecot.imap_port);
+    proxy.set_faults(answers_delayed());
+    test::CliAccount account(proxy.port());
+    const std::string& user = account.user.name;
+    std::vector<std::pair<std::string, std::uint32_t>> seeded;
+    for (const std::string mailbox : {"INBOX", "Lists/dev", "Archive", "Sent"})
+        for (int i = 0; i < 2; ++i) seeded.emplace_back(mailbox, test::seed(user, mailbox, test::make_message(user + mailbox + std::to_string(i))));
+    REQUIRE(account.run({"sync"}) == 0);
+    REQUIRE(account.run({"sync"}) == 0);
+    // Another client: a flag in two mailboxes, an expunge in two others; no new mail anywhere.
+    test::add_flags(user, seeded[0].first, seeded[0].second, {"\\Flagged"});
+    test::add_flags(user, seeded[2].first, seeded[2].second, {"\\Flagged"});
+    test::expunge(user, seeded[4].first, seeded[4].second);
+    test::expunge(user, seeded[6].first, seeded[6].second);
+    REQUIRE(proxy.wait_until_all_closed(5s));
+    proxy.clear_stats();
+
+    REQUIRE(account.run({"sync"}) == 0);
+    INFO(account.output());
+    // Another connection would cost more than it saves: its greeting and login.
+    const auto connections = proxy.connections();
+    REQUIRE(connections.size() == 1);
+    // Flight 1: login, ENABLE, LIST-STATUS; (COMPRESS, alone, when the server offers it;) then the
+    // four EXAMINEs in one flight; LOGOUT. One round trip each, they would be seven flights.
+    CHECK(connections[0].client_flights <= 4);
+    // Each mailbox's answer went to that mailbox.
+    auto store = store::Store::open(account.store_dir, store::Access::shared);
+    store.read([&](const store::ReadTxn& txn) {
+        const auto flags_of = [&](const std::pair<std::string, std::uint32_t>& message) {
+            const auto mailbox = txn.mailbox_by_name(message.first);
+            REQUIRE(mailbox);
+            const auto record = txn.message_by_uid(mailbox->id, message.second);
+            return record ? std::optional<std::vector<std::string>>(record->flags) : std::nullopt;
+        };
+        for (std::size_t i = 0; i < seeded.size(); ++i) {
+            INFO(seeded[i].first << " " << seeded[i].second);
+            const auto flags = flags_of(seeded[i]);
+            if (i == 4 || i == 6) {
+                CHECK_FALSE(flags);   // expunged
+                continue;
+            }
+            REQUIRE(flags);
+            const bool flagged = std::find(flags->begin(), flags->end(), "\\Flagged") != flags->end();
+            CHECK(flagged == (i == 0 || i == 2));
+        }
+        for (const std::string mailbox : {"INBOX", "Lists/dev", "Archive", "Sent"}) {
+            const auto record = txn.mailbox_by_name(mailbox);
+            REQUIRE(record);
+            CHECK(record->highestmodseq == test::status(user, mailbox).highestmodseq);
+            CHECK(record->last_sync_method == store::SyncMethod::qresync);
+        }
+    });
+    CHECK(account.run({"verify"}) == 0);
 }
 
 TEST_CASE("round trips: a refused login with the LIST in flight behind it exits 77 and changes nothing",

@@ -377,6 +377,48 @@ TEST_CASE("an unfinished body leaves no file, even after a crash", "[store][blob
     }
 }
 
+TEST_CASE("bodies written in a batch have no name until the batch commits, and none if it never does", "[store][blobs]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    const std::vector<std::string> contents = {"Subject: one\r\n\r\n1\r\n", "Subject: two\r\n\r\n2\r\n",
+                                               "Subject: one\r\n\r\n1\r\n", std::string(100000, 'x')};
+    SECTION("commit makes each body readable under its hash name") {
+        BlobBatch batch;
+        std::vector<StoredBody> stored;
+        for (const auto& content : contents) {
+            BlobWriter writer = store.begin_body();
+            writer.write(content);
+            stored.push_back(batch.add(std::move(writer)));
+        }
+        CHECK(batch.size() == contents.size());
+        CHECK(stored[0].hash == stored[2].hash);   // the same content, the same name
+        CHECK(stored[3].size == 100000);
+        for (const auto& body : stored) CHECK_FALSE(store.has_body(body.hash));   // not before the commit
+        CHECK(files_under(dir.store() / "tmp") == contents.size());
+        batch.commit();
+        CHECK(batch.size() == 0);
+        for (std::size_t i = 0; i < contents.size(); ++i) {
+            CHECK(store.check_body(stored[i].hash) == BodyCheck::ok);
+            CHECK(read_file(store.body_path(stored[i].hash)) == contents[i]);
+        }
+        CHECK(files_under(dir.store() / "tmp") == 0);
+        CHECK(files_under(dir.store() / "bodies") == 3);
+        batch.commit();   // an empty batch: nothing to do
+    }
+    SECTION("a batch dropped without commit leaves no file") {
+        {
+            BlobBatch batch;
+            for (const auto& content : contents) {
+                BlobWriter writer = store.begin_body();
+                writer.write(content);
+                batch.add(std::move(writer));
+            }
+        }
+        CHECK(files_under(dir.store() / "tmp") == 0);
+        CHECK(files_under(dir.store() / "bodies") == 0);
+    }
+}
+
 TEST_CASE("sweep removes bodies nothing names, and only those", "[store][blobs]") {
     TempDir dir;
     auto store = Store::open(dir.store(), Access::exclusive);
