@@ -568,11 +568,7 @@ std::vector<bool> sync_mailboxes_together(SharedPullState& context, imap::Sessio
     if (entries.size() < 2) return done;   // one EXAMINE is no flight to share
     session.wait_all();
     TogetherRouter router(session, entries);
-    session.set_handler(&router);
-    struct HandlerReset {
-        imap::Session& session;
-        ~HandlerReset() { session.set_handler(nullptr); }
-    } reset{session};
+    const imap::ScopedHandler scope(session, router);
     for (std::size_t i = 0; i < entries.size(); ++i) {
         entries[i].selected.name = commands[i].mailbox;
         entries[i].selected.read_only = true;
