@@ -1,6 +1,8 @@
 #include "sync/search/search_document.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <optional>
 #include <limits>
 #include <vector>
 
@@ -11,6 +13,10 @@
 
 namespace mailsync::sync::search {
 namespace {
+
+// Bytes of a body read for indexing: enough for any text part people write; beyond it is
+// attachment data, and memory stays bounded whatever the message.
+constexpr std::size_t max_indexed_bytes = 16u << 20;
 
 // Terms longer than this are dropped by Xapian anyway; a keyword that long is not worth a term.
 constexpr std::size_t max_term_bytes = 200;
@@ -39,6 +45,22 @@ void add_record_part(Xapian::Document& document, const store::MessageRecord& mes
     document.add_value(slot::record_stamp, record_stamp(message));
 }
 
+std::optional<std::string> read_body(const store::Store& store, const store::BodyHash& hash) {
+    try {
+        std::ifstream file = store.open_body(hash);
+        file.seekg(0, std::ios::end);
+        const auto size = static_cast<std::size_t>(std::max<std::streamoff>(file.tellg(), 0));
+        file.seekg(0);
+        std::string bytes(std::min(size, max_indexed_bytes), '\0');
+        file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        if (file.bad()) return std::nullopt;
+        bytes.resize(static_cast<std::size_t>(file.gcount()));
+        return bytes;
+    } catch (const Error&) {
+        return std::nullopt;   // swept since the record was read, or damaged: `verify` reports it
+    }
+}
+
 }  // namespace
 
 std::string flag_term(std::string_view flag) {
@@ -62,7 +84,7 @@ std::string record_stamp(const store::MessageRecord& message) {
     return stamp;
 }
 
-Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text) {
+Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text, bool body_positions) {
     Xapian::Document document;
     Xapian::TermGenerator terms;
     terms.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
@@ -76,11 +98,30 @@ Xapian::Document make_document(const store::MessageRecord& message, const Search
         terms.index_text(*value);
         terms.increase_termpos();   // no phrase spans two fields
     }
-    terms.index_text(text.body);
+    if (body_positions) terms.index_text(text.body);
+    else terms.index_text_without_positions(text.body);
     if (text.has_attachment) document.add_boolean_term(std::string(prefix::has) + "attachment");
     document.add_value(slot::text_stamp, text_stamp(message));
     add_record_part(document, message);
     return document;
+}
+
+MessageDocument message_document(const store::Store& store, const store::MessageRecord& message, bool body_positions) {
+    MessageDocument made;
+    if (const auto body = read_body(store, message.body_hash)) {
+        const SearchableText text = searchable_text(*body);
+        made.document = make_document(message, text, body_positions);
+        made.text_bytes = text.body.size() + text.subject.size();
+        made.body_read = true;
+        return made;
+    }
+    SearchableText from_record;
+    from_record.from = message.from;
+    from_record.subject = message.subject;
+    made.document = make_document(message, from_record, body_positions);
+    made.document.add_value(slot::text_stamp, "(body not read)");
+    made.document.add_value(slot::record_stamp, record_stamp(message) + " (body not read)");
+    return made;
 }
 
 void update_record_part(Xapian::Document& document, const store::MessageRecord& message) {

@@ -20,11 +20,8 @@ namespace {
 constexpr const char* format_key = "mailsync_format";
 constexpr const char* state_key = "mailsync_store_state";
 // Changes when documents would be built differently: an index of another format is rebuilt.
-const std::string index_format = fmt::format("1/text{}", searchable_text_version);
-
-// Bytes of a body read for indexing: enough for any text part people write; beyond it is
-// attachment data, and memory stays bounded whatever the message.
-constexpr std::size_t max_indexed_bytes = 16u << 20;
+// 2: body text without positions (search_document.hpp).
+const std::string index_format = fmt::format("2/text{}", searchable_text_version);
 
 struct Wanted {
     store::MessageId id;
@@ -108,22 +105,6 @@ bool follows(const std::string& before, const std::string& after) {
     return a && b && a->first == b->first && a->second + 1 == b->second;
 }
 
-std::optional<std::string> read_body(store::Store& store, const store::BodyHash& hash) {
-    try {
-        std::ifstream file = store.open_body(hash);
-        file.seekg(0, std::ios::end);
-        const auto size = static_cast<std::size_t>(std::max<std::streamoff>(file.tellg(), 0));
-        file.seekg(0);
-        std::string bytes(std::min(size, max_indexed_bytes), '\0');
-        file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (file.bad()) return std::nullopt;
-        bytes.resize(static_cast<std::size_t>(file.gcount()));
-        return bytes;
-    } catch (const Error&) {
-        return std::nullopt;   // swept since the record was read, or damaged: `verify` reports it
-    }
-}
-
 // Private like the rest of the store (Xapian would make it with the umask's permissions).
 void make_private_directory(const std::filesystem::path& directory) {
     std::error_code ignored;
@@ -191,29 +172,18 @@ void apply(store::Store& store, Xapian::WritableDatabase& db, const std::vector<
                     continue;
                 }
             }
-            const auto body = read_body(store, record->body_hash);
-            if (body) {
-                const SearchableText text = searchable_text(*body);
-                db.replace_document(docid, make_document(*record, text));
-                ++report.added;
-                text_since_commit += text.body.size() + text.subject.size();
-                if (text_since_commit >= options.batch_text_bytes) {
-                    db.commit();
-                    text_since_commit = 0;
-                }
+            MessageDocument made = message_document(store, *record);
+            db.replace_document(docid, made.document);
+            if (!made.body_read) {
+                ++report.unreadable;
                 continue;
             }
-            // A body missing or damaged (`verify` says which): the message is found by what the
-            // store's record holds, and its stamp differs from the record's, so that the next
-            // update reads the body again (it may have been restored).
-            ++report.unreadable;
-            SearchableText from_record;
-            from_record.from = record->from;
-            from_record.subject = record->subject;
-            Xapian::Document document = make_document(*record, from_record);
-            document.add_value(slot::text_stamp, "(body not read)");
-            document.add_value(slot::record_stamp, record_stamp(*record) + " (body not read)");
-            db.replace_document(docid, document);
+            ++report.added;
+            text_since_commit += made.text_bytes;
+            if (text_since_commit >= options.batch_text_bytes) {
+                db.commit();
+                text_since_commit = 0;
+            }
         }
         db.commit();
         text_since_commit = 0;

@@ -60,7 +60,7 @@ struct Account {
             if (name == "Archive") return archive;
             return std::nullopt;
         });
-        return find_messages(store.directory(), parsed, options);
+        return find_messages(store, parsed, options);
     }
 };
 
@@ -123,6 +123,42 @@ TEST_CASE("search index: each operator finds its messages, newest first", "[sear
     CHECK(account.find("日本語") == Ids{lunch_id});
     CHECK(account.find("report", {.mailbox = account.archive}).empty());
     CHECK(account.find("to:team", {.limit = 2}) == Ids{lunch_id, report_id});
+}
+
+TEST_CASE("search index: a phrase in body text is found exactly, though the index keeps no body positions", "[search]") {
+    Account account;
+    const store::UnixTime day = 86400;
+    const auto in_body = account.add(account.inbox, mail("a@example.org", "One", "The quarterly report is late."), {}, 1795392000);
+    const auto apart = account.add(account.inbox, mail("b@example.org", "Two", "A report on the quarterly numbers."), {},
+                                   1795392000 + day);
+    const auto in_subject = account.add(account.inbox, mail("c@example.org", "Quarterly report", "nothing here"), {},
+                                        1795392000 + 2 * day);
+    const auto archived = account.add(account.archive, mail("d@example.org", "Four", "see the quarterly report, and write "
+                                                            "to alice@example.org"), {"\\Flagged"}, 1795392000 + 3 * day);
+    const auto neither = account.add(account.inbox, mail("e@example.org", "Five", "lunch"), {}, 1795392000 + 4 * day);
+    update_index(account.store);
+
+    CHECK(account.find("\"quarterly report\"") == Ids{archived, in_subject, in_body});
+    CHECK(account.find("\"report quarterly\"").empty());
+    CHECK(account.find("\"report on the quarterly\"") == Ids{apart});
+    CHECK(account.find("\"quarterly report\"", {.limit = 2}) == Ids{archived, in_subject});
+    CHECK(account.find("\"quarterly report\"", {.mailbox = account.inbox}) == Ids{in_subject, in_body});
+    CHECK(account.find("\"quarterly report\" and mailbox:Archive") == Ids{archived});
+    CHECK(account.find("not \"quarterly report\"") == Ids{neither, apart});
+    CHECK(account.find("quarterly -\"quarterly report\"") == Ids{apart});
+    CHECK(account.find("\"quarterly report\" or lunch") == Ids{neither, archived, in_subject, in_body});
+    CHECK(account.find("\"quarterly report\" and flag:flagged") == Ids{archived});
+    CHECK(account.find("quarterly NEAR numbers") == Ids{apart});
+    CHECK(account.find("alice@example.org") == Ids{archived});   // an address is a phrase of its words
+    CHECK(account.find("subject:\"quarterly report\"") == Ids{in_subject});
+
+    // A flag change updates the document's record part only: the phrase is still found.
+    account.change(in_body, [](store::MessageRecord& record) { record.flags = {"\\Seen"}; });
+    CHECK(update_index(account.store).updated == 1);
+    CHECK(account.find("\"quarterly report\" and flag:seen") == Ids{in_body});
+    // A message removed from the store after the index was updated is not answered.
+    account.store.write([&](store::WriteTxn& txn) { txn.remove_message(in_body); });
+    CHECK(account.find("\"quarterly report\"") == Ids{archived, in_subject});
 }
 
 TEST_CASE("search index: text is decoded: quoted-printable, base64, charsets, encoded words", "[search]") {
