@@ -22,6 +22,7 @@
 // Readers never block.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -55,6 +56,8 @@ struct IndexUpdateOptions {
     // of a batch in memory until it commits, about 8 times the text (issue 15: a first sync of 2000
     // messages, 86 MB of mail, peaked at 68 MB of heap with 10000-document batches alone).
     std::uint64_t batch_text_bytes = 4ull << 20;
+    // A build from empty of at least this many documents ends with a compaction of the index.
+    std::uint64_t compact_after = 1000;
     // Called after each commit with the documents done so far and the total to do.
     std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
@@ -70,6 +73,23 @@ IndexUpdateReport update_index(store::Store& store, const IndexUpdateOptions& op
 // state — milliseconds whatever the size of the mirror. Otherwise it is update_index().
 IndexUpdateReport update_index_after(store::Store& store, const std::vector<store::MessageId>& messages,
                                      const std::string& state_before, const IndexUpdateOptions& options = {});
+
+// Reads the store from a thread that does not own it (the pull's workers share it so:
+// sync/pull/serialized_store.hpp): runs the function on one snapshot.
+using StoreRead = std::function<void(const std::function<void(const store::ReadTxn&)>&)>;
+
+// Indexes the messages a pull adds while it adds them, in a thread of its own (PullOptions::beside):
+// the indexing's CPU overlaps the pull's waits for the network and the server, where after the
+// pull it would add to the run's time. It takes only what follows the highest message id the
+// index holds (ids are allocated in increasing order, so that is what the pull is adding), a
+// batch at a time, until `done` is set and nothing more is there; it touches the index only once
+// there is such a message, so a no-op sync leaves the index alone. It records no store state: the
+// update after the pull (update_index_after) compares and records, as it would without it — this
+// only makes that update find its work done. A crash meanwhile leaves an index that claims no
+// state (repaired at the next update); an index another process is updating is left to it; any
+// failure ends the following quietly, and the update after the pull does the work or reports it.
+void follow_pull(const std::filesystem::path& store_directory, const store::Store& bodies, const StoreRead& read,
+                 const std::atomic<bool>& done, const IndexUpdateOptions& options = {});
 
 // Whether the index exists and reflects the store's state as it is now.
 bool index_is_current(store::Store& store);

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -284,6 +286,69 @@ TEST_CASE("search index: a batch is committed early once its text reaches batch_
     const auto by_count = revisions(1ull << 30);
     const auto by_text = revisions(2500);   // a commit every third message
     CHECK(by_text >= by_count + 9);
+}
+
+TEST_CASE("search index: a build from empty is compacted, the copy swapped in whole", "[search]") {
+    Account account;
+    std::vector<store::MessageId> ids;
+    for (int i = 0; i < 40; ++i)
+        ids.push_back(account.add(account.inbox, mail("a@example.org", "m" + std::to_string(i), "eta theta " + std::to_string(i)),
+                                  {}, 1795392000 + i));
+    const auto directory = index_directory(account.store.directory());
+    const auto left_over = directory.parent_path() / "search.compact";
+    std::filesystem::create_directory(left_over);   // as a crash during a compaction leaves it
+    IndexUpdateOptions options;
+    options.batch = 7;   // several commits, as a long first build makes
+    options.compact_after = 10;
+    const auto built = update_index(account.store, options);
+    CHECK(built.rebuilt);
+    CHECK(built.added == 40);
+    // A compacted copy starts its revisions afresh: one, where the build made seven.
+    CHECK(Xapian::Database(directory.string()).get_revision() == 1);
+    CHECK_FALSE(std::filesystem::exists(left_over));
+    CHECK(store::testing::permissions_of(directory) == 0700);
+    CHECK(index_is_current(account.store));
+    CHECK(account.find("theta").size() == 40);
+    CHECK(account.find("\"eta theta\"", {.limit = 1}) == Ids{ids.back()});
+    // And it takes updates as any index does.
+    account.change(ids.front(), [](store::MessageRecord& r) { r.flags = {"\\Seen"}; });
+    CHECK(update_index(account.store, options).updated == 1);
+    CHECK(account.find("flag:seen") == Ids{ids.front()});
+}
+
+TEST_CASE("search index: follow_pull indexes what a pull adds while it adds it, and the update after finds it done", "[search]") {
+    Account account;
+    account.add(account.inbox, mail("a@example.org", "before", "kappa"));
+    REQUIRE(update_index(account.store).current);
+
+    // Nothing new: the index is not touched, and stays current.
+    std::atomic<bool> done{true};
+    std::mutex mutex;   // as sync/pull/serialized_store.hpp serialises the workers' transactions
+    const StoreRead read = [&](const std::function<void(const store::ReadTxn&)>& body) {
+        std::lock_guard lock(mutex);
+        account.store.read([&](const store::ReadTxn& txn) { body(txn); });
+    };
+    follow_pull(account.store.directory(), account.store, read, done);
+    CHECK(index_is_current(account.store));
+
+    // A "pull" adding 30 messages in batches while the index follows from another thread.
+    done = false;
+    std::thread follower([&] { follow_pull(account.store.directory(), account.store, read, done); });
+    for (int batch = 0; batch < 3; ++batch) {
+        for (int i = 0; i < 10; ++i) {
+            std::lock_guard lock(mutex);
+            account.add(account.inbox, mail("b@example.org", "m" + std::to_string(batch * 10 + i), "lambda"));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+    done = true;
+    follower.join();
+    CHECK_FALSE(index_is_current(account.store));   // it records no state: the update after does
+    CHECK(account.find("lambda").size() == 30);
+    const auto after = update_index(account.store);
+    CHECK(after.added == 0);
+    CHECK(after.current);
+    CHECK(account.find("lambda or kappa").size() == 31);
 }
 
 TEST_CASE("search index: a damaged index is rebuilt from the mirror", "[search]") {
