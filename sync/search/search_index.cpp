@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@ namespace {
 // Metadata keys of the index.
 constexpr const char* format_key = "mailsync_format";
 constexpr const char* state_key = "mailsync_store_state";
+constexpr const char* compacted_key = "mailsync_compacted_at";   // documents at the last compaction
 // Changes when documents would be built differently: an index of another format is rebuilt.
 // 2: body text without positions (search_document.hpp).
 const std::string index_format = fmt::format("2/text{}", searchable_text_version);
@@ -166,6 +168,20 @@ void compact(Xapian::WritableDatabase& db, const std::filesystem::path& director
     std::filesystem::permissions(copy, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ignored);
     ::renameat2(AT_FDCWD, copy.c_str(), AT_FDCWD, directory.c_str(), RENAME_EXCHANGE);
     std::filesystem::remove_all(copy, ignored);   // the old index, or the copy when the swap failed
+}
+
+// Compacts once the index holds twice the documents it held at its last compaction (a first sync,
+// built here or by follow_pull, or a --reindex: from none), and at least compact_after: each
+// document is copied by a compaction about once, however the index grew.
+void compact_when_grown(Xapian::WritableDatabase& db, const std::filesystem::path& directory, const IndexUpdateOptions& options) {
+    const Xapian::doccount documents = db.get_doccount();
+    const std::string last = db.get_metadata(compacted_key);
+    std::uint64_t at_last = 0;
+    std::from_chars(last.data(), last.data() + last.size(), at_last);   // none, or not a number: 0
+    if (documents < options.compact_after || documents < 2 * at_last) return;
+    db.set_metadata(compacted_key, std::to_string(documents));
+    db.commit();
+    compact(db, directory);
 }
 
 // Applies `actions` in batches: records are read in one short store transaction per batch, bodies
@@ -351,7 +367,7 @@ IndexUpdateReport update_index(store::Store& store, const IndexUpdateOptions& op
         const std::vector<Action> actions = compare(wanted, db);
         wanted = {};
         apply_and_record(store, db, actions, state, options, report);
-        if (report.rebuilt && report.added >= options.compact_after) compact(db, index_directory(store.directory()));
+        compact_when_grown(db, index_directory(store.directory()), options);
         return report;
     });
 }

@@ -56,7 +56,8 @@ struct IndexUpdateOptions {
     // of a batch in memory until it commits, about 8 times the text (issue 15: a first sync of 2000
     // messages, 86 MB of mail, peaked at 68 MB of heap with 10000-document batches alone).
     std::uint64_t batch_text_bytes = 4ull << 20;
-    // A build from empty of at least this many documents ends with a compaction of the index.
+    // An update that leaves at least this many documents, twice as many as at the last compaction
+    // (a first sync, a rebuild), ends with a compaction of the index.
     std::uint64_t compact_after = 1000;
     // Called after each commit with the documents done so far and the total to do.
     std::function<void(std::uint64_t done, std::uint64_t total)> progress;

@@ -345,10 +345,19 @@ TEST_CASE("search index: follow_pull indexes what a pull adds while it adds it, 
     follower.join();
     CHECK_FALSE(index_is_current(account.store));   // it records no state: the update after does
     CHECK(account.find("lambda").size() == 30);
-    const auto after = update_index(account.store);
+    IndexUpdateOptions options;
+    options.compact_after = 10;
+    const auto after = update_index(account.store, options);
     CHECK(after.added == 0);
     CHECK(after.current);
     CHECK(account.find("lambda or kappa").size() == 31);
+    // It grew from one document to 31: compacted (a compacted copy starts at revision 1).
+    const auto revision = [&] { return Xapian::Database(index_directory(account.store.directory()).string()).get_revision(); };
+    CHECK(revision() == 1);
+    // One more is not twice as many: no compaction.
+    account.add(account.inbox, mail("c@example.org", "after", "mu"));
+    CHECK(update_index(account.store, options).added == 1);
+    CHECK(revision() > 1);
 }
 
 TEST_CASE("search index: a damaged index is rebuilt from the mirror", "[search]") {
