@@ -217,7 +217,7 @@ int run_search(const CommandContext& context, const SearchArguments& arguments) 
     options.mailbox = only;
     options.limit = arguments.limit;
     const auto checked = std::chrono::steady_clock::now();
-    const std::vector<store::MessageId> ids = sync::search::find_messages(store, query, options);
+    const std::vector<store::MessageId> ids = sync::search::find_messages(store.directory(), query, options);
     const auto found = std::chrono::steady_clock::now();
     const auto ms = [](auto duration) { return std::chrono::duration<double, std::milli>(duration).count(); };
     output.detail(fmt::format("{}: {} matches; the index checked (and brought up to date) in {:.1f} ms, the query run "

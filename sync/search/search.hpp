@@ -1,24 +1,15 @@
 // Running a query (search_query.hpp) on an account's index (search_index.hpp): the ids of the
 // messages that match, newest first (INTERNALDATE; equal dates by id, the later first).
-//
-// Phrases. The index keeps positions of header terms only (search_document.hpp), so the index
-// alone can prove a phrase in a header but not one in body text. A query with a phrase (or NEAR)
-// is run twice on the index: once narrowed, each phrase as the index can prove it (a match is
-// certain), once widened, each phrase as the AND of its words (every match is among these). A
-// candidate of the second that is not in the first is checked against its own message: the
-// message's text read from the store and indexed with positions, and the whole query run on that
-// one document — exactly the answer an index with every position would give. What it costs is one
-// decode of each such candidate, newest first, until the limit is reached.
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <vector>
 
 #include <xapian.h>
 
 #include "store/records.hpp"
-#include "store/store.hpp"
 
 namespace mailsync::sync::search {
 
@@ -29,7 +20,7 @@ struct SearchOptions {
 };
 
 // Error(io) when the index cannot be read (missing: say so; `search` builds it first).
-std::vector<store::MessageId> find_messages(store::Store& store, const Xapian::Query& query,
+std::vector<store::MessageId> find_messages(const std::filesystem::path& store_directory, const Xapian::Query& query,
                                             const SearchOptions& options = {});
 
 }  // namespace mailsync::sync::search

@@ -89,7 +89,7 @@ std::string record_stamp(const store::MessageRecord& message) {
     return std::string(store::Sha256::of(stamp).view().substr(0, 16));
 }
 
-Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text, bool body_positions) {
+Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text) {
     Xapian::Document document;
     Xapian::TermGenerator terms;
     terms.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
@@ -103,19 +103,18 @@ Xapian::Document make_document(const store::MessageRecord& message, const Search
         terms.index_text(*value);
         terms.increase_termpos();   // no phrase spans two fields
     }
-    if (body_positions) terms.index_text(text.body);
-    else terms.index_text_without_positions(text.body);
+    terms.index_text(text.body);
     if (text.has_attachment) document.add_boolean_term(std::string(prefix::has) + "attachment");
     document.add_value(slot::text_stamp, text_stamp(message));
     add_record_part(document, message);
     return document;
 }
 
-MessageDocument message_document(const store::Store& store, const store::MessageRecord& message, bool body_positions) {
+MessageDocument message_document(const store::Store& store, const store::MessageRecord& message) {
     MessageDocument made;
     if (const auto body = read_body(store, message.body_hash)) {
         const SearchableText text = searchable_text(*body);
-        made.document = make_document(message, text, body_positions);
+        made.document = make_document(message, text);
         made.text_bytes = text.body.size() + text.subject.size();
         made.body_read = true;
         return made;
@@ -123,7 +122,7 @@ MessageDocument message_document(const store::Store& store, const store::Message
     SearchableText from_record;
     from_record.from = message.from;
     from_record.subject = message.subject;
-    made.document = make_document(message, from_record, body_positions);
+    made.document = make_document(message, from_record);
     made.document.add_value(slot::text_stamp, "(body not read)");
     made.document.add_value(slot::record_stamp, record_stamp(message) + "?");
     return made;

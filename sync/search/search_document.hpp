@@ -1,11 +1,12 @@
 // One message as the index keeps it: a Xapian document whose docid is the message's local id
 // (store::MessageId: allocated once, never reused, kept through moves, UID changes and UIDVALIDITY
 // re-pairing), with
-//   - free-text terms of the decoded headers and text parts, the headers also under their field's
-//     prefix (from:, to:, cc:, subject:). Only the headers' terms have positions: positions of
-//     body text were most of the index (issue 13: 65 % of it on small text-only mail, 80 % on
-//     mailing-list text), and a phrase the headers cannot confirm is checked against the
-//     message's own text instead (search.hpp);
+//   - free-text terms (with positions, for phrases) of the decoded headers and text parts, the
+//     headers also under their field's prefix (from:, to:, cc:, subject:). The positions of body
+//     text are most of the index (issue 13: two thirds of it on small text-only mail, four fifths
+//     on mailing-list text); without them a phrase must be checked against each candidate's text,
+//     which was measured at 1.3 s (mailing-list text) to 19 s (mail with attachments) for one
+//     phrase of common words: bench/results/2026-12-02-search-n3000*.md;
 //   - boolean terms for what the store says of it: mailbox (by local id, so a rename changes
 //     nothing here), flags, keywords, has:attachment, deleted on the server (backup mode);
 //   - values: the INTERNALDATE and size (ranges, newest-first order), and two stamps that say
@@ -53,10 +54,8 @@ std::string text_stamp(const store::MessageRecord& message);
 // Covers the text stamp too: equal record stamps mean an equal document.
 std::string record_stamp(const store::MessageRecord& message);
 
-// The whole document of a message whose text is `text`; with body_positions, its body's terms
-// have positions too (the document a phrase is checked against, never the index's).
-Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text,
-                               bool body_positions = false);
+// The whole document of a message whose text is `text`.
+Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text);
 
 // The document of a message of `store`, its body read and decoded (at most max_indexed_bytes).
 // A body missing or damaged (`verify` says which): the message is found by what the store's
@@ -67,8 +66,7 @@ struct MessageDocument {
     std::uint64_t text_bytes = 0;   // of decoded text: what the index holds in memory until a commit
     bool body_read = false;
 };
-MessageDocument message_document(const store::Store& store, const store::MessageRecord& message,
-                                 bool body_positions = false);
+MessageDocument message_document(const store::Store& store, const store::MessageRecord& message);
 // Brings the record's part of an existing document (boolean terms, values, record stamp) to
 // `message`, leaving its text alone: what a flag change, a move or a new UID needs.
 void update_record_part(Xapian::Document& document, const store::MessageRecord& message);

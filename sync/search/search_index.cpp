@@ -26,7 +26,7 @@ constexpr const char* format_key = "mailsync_format";
 constexpr const char* state_key = "mailsync_store_state";
 constexpr const char* compacted_key = "mailsync_compacted_at";   // documents at the last compaction
 // Changes when documents would be built differently: an index of another format is rebuilt.
-// 2: body text without positions (search_document.hpp).
+// 2: the stamps as digests (search_document.cpp).
 const std::string index_format = fmt::format("2/text{}", searchable_text_version);
 
 struct Wanted {
