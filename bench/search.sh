@@ -18,7 +18,8 @@
 #   --keep         keep the work directory (Dovecot, stores, logs)
 # Environment: MAILSYNC (the binary; default BUILD_DIR/cli/mailsync, BUILD_DIR default build-bench,
 #   built with -j2 when missing), BENCH_CACHE (generated mail; default bench/.cache),
-#   BENCH_WORK (work directory; default a new /tmp/mailsync-search.XXXXXX).
+#   BENCH_WORK (work directory; default a new /tmp/mailsync-search.XXXXXX), MAILSYNC_REV (what the
+#   results file says the binary is; default the commit checked out, right for a binary built from it).
 #
 # Steps, on a throwaway Dovecot (tests/integration/dovecot-fixture.sh), plaintext on loopback, pull
 # mode: the same mail loaded for two users; `mailsync sync` of the first with `search: false`, then
@@ -170,7 +171,7 @@ OUT=$ROOT/bench/results/$(date -u +%F)-search-$LABEL.md
 {
   echo "# Search index: $MESSAGES messages ($LABEL)"
   echo
-  echo "\`bench/search.sh $ARGS\` on $(date -u '+%F %H:%M UTC'), mailsync $(git -C "$ROOT" rev-parse --short HEAD)," \
+  echo "\`bench/search.sh $ARGS\` on $(date -u '+%F %H:%M UTC'), mailsync ${MAILSYNC_REV:-$(git -C "$ROOT" rev-parse --short HEAD)}," \
        "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; Dovecot on loopback, pull mode."
   echo "Mail: $(mb "$MAIL_BYTES") in $N messages ($(case $KIND in small) echo "bench/lib/small-mail.py: small text-only" ;; list) echo "bench/lib/list-mail.py: mailing-list plain text" ;; *) echo "scripts/generate-mail.py: the realistic mix" ;; esac))."
   echo
