@@ -6,7 +6,7 @@
 //     text are most of the index (issue 13: two thirds of it on small text-only mail, four fifths
 //     on mailing-list text); without them a phrase must be checked against each candidate's text,
 //     which was measured at 1.3 s (mailing-list text) to 19 s (mail with attachments) for one
-//     phrase of common words: bench/results/2026-12-02-search-n3000*.md;
+//     phrase of common words: bench/results/2026-12-02-search-*-nopos.md;
 //   - boolean terms for what the store says of it: mailbox (by local id, so a rename changes
 //     nothing here), flags, keywords, has:attachment, deleted on the server (backup mode);
 //   - values: the INTERNALDATE and size (ranges, newest-first order), and two stamps that say
@@ -67,6 +67,7 @@ struct MessageDocument {
     bool body_read = false;
 };
 MessageDocument message_document(const store::Store& store, const store::MessageRecord& message);
+
 // Brings the record's part of an existing document (boolean terms, values, record stamp) to
 // `message`, leaving its text alone: what a flag change, a move or a new UID needs.
 void update_record_part(Xapian::Document& document, const store::MessageRecord& message);
