@@ -6,9 +6,10 @@
 // its document (search_document.hpp) and adds, updates or removes documents until they agree.
 // So every way the mirror changes — pull, replay, local commands, the Maildir view's scan, a
 // UIDVALIDITY re-pairing, a refusal rolled back — is covered by one function, with no hook inside
-// the store or the engine's transactions. cli/ calls it after `sync`, each pull of `watch` and
-// the local commands; a change made elsewhere (`view`, `queue --drop`) is caught by the next one,
-// or by `search`, which checks the state below before it answers.
+// the store or the engine's transactions. cli/ calls it after `sync` (whose pull the index has
+// followed meanwhile: follow_pull), each pull of `watch` and the local commands; a change made
+// elsewhere (`view`, `queue --drop`) is caught by the next one, or by `search`, which checks the
+// state below before it answers.
 //
 // Knowing it is right. The index records which store state it reflects: the LMDB transaction id
 // of the snapshot it was compared with (it grows with every committed write) and the identity of
