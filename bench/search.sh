@@ -3,12 +3,17 @@
 # the time of queries, and the index's size against the mail's — see bench/README.md and
 # bench/results/*-search-*.md.
 #
-#   bench/search.sh [--messages 3000] [--small] [--seed S] [--runs 5] [--label L] [--keep]
+#   bench/search.sh [--messages 3000] [--small | --list] [--shaped] [--seed S] [--runs 5] [--label L] [--keep]
 #
 #   --messages N   messages in the account's INBOX (default 3000)
 #   --small        small text-only messages (bench/lib/small-mail.py, 0.5-3 KB: the worst case for
 #                  the index's size, and fast to make at 100 000) instead of generate-mail.py's
 #                  realistic mix (2-50 KB text, HTML alternatives, 5% with attachments of up to 4 MB)
+#   --list         mailing-list plain text (bench/lib/list-mail.py, ~11 KB a message: bench/run.sh's
+#                  text-heavy account, the most text to index per byte of mail)
+#   --shaped       the syncs through bench/netem-proxy.py emulating bench/run.sh's WAN (50 ms round
+#                  trip, 20 Mbit/s each way, shared), with `compress: yes`: a pull that waits for
+#                  the network, as most do
 #   --seed S       generator seed (default 42)
 #   --runs R       times each query is run; the table gives the median (default 5)
 #   --skip-reindex do not time `search --reindex` (indexing alone): saves its time at 100 000
@@ -16,7 +21,8 @@
 #   --keep         keep the work directory (Dovecot, stores, logs)
 # Environment: MAILSYNC (the binary; default BUILD_DIR/cli/mailsync, BUILD_DIR default build-bench,
 #   built with -j2 when missing), BENCH_CACHE (generated mail; default bench/.cache),
-#   BENCH_WORK (work directory; default a new /tmp/mailsync-search.XXXXXX).
+#   BENCH_WORK (work directory; default a new /tmp/mailsync-search.XXXXXX), MAILSYNC_REV (what the
+#   results file says the binary is; default the commit checked out, right for a binary built from it).
 #
 # Steps, on a throwaway Dovecot (tests/integration/dovecot-fixture.sh), plaintext on loopback, pull
 # mode: the same mail loaded for two users; `mailsync sync` of the first with `search: false`, then
@@ -27,13 +33,15 @@
 set -euo pipefail
 trap 'echo "search.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-N=3000 SEED=42 KEEP=0 SMALL=0 RUNS=5 LABEL= REINDEX=1 ARGS="$*"
+N=3000 SEED=42 KEEP=0 SMALL=0 LIST=0 SHAPED=0 RUNS=5 LABEL= REINDEX=1 ARGS="$*"
 # The header comment above, up to its first line that is not a comment.
 usage() { sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-64}"; }
 while [ $# -gt 0 ]; do
   case $1 in
     --messages) N=${2:?}; shift 2 ;;
     --small) SMALL=1; shift ;;
+    --list) LIST=1; shift ;;
+    --shaped) SHAPED=1; shift ;;
     --seed) SEED=${2:?}; shift 2 ;;
     --runs) RUNS=${2:?}; shift 2 ;;
     --label) LABEL=${2:?}; shift 2 ;;
@@ -44,7 +52,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 if ! [[ $N =~ ^[0-9]+$ ]] || [ "$N" -lt 10 ]; then echo "search.sh: --messages wants a number >= 10" >&2; exit 64; fi
-[ -n "$LABEL" ] || LABEL=n$N$([ "$SMALL" = 1 ] && echo -small || true)
+if [ "$SMALL" = 1 ] && [ "$LIST" = 1 ]; then echo "search.sh: --small or --list, not both" >&2; exit 64; fi
+KIND=realistic; [ "$SMALL" = 1 ] && KIND=small; [ "$LIST" = 1 ] && KIND=list
+[ -n "$LABEL" ] || LABEL=n$N$(case $KIND in small) echo -small ;; list) echo -list ;; esac)$([ "$SHAPED" = 1 ] && echo -shaped || true)
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 CACHE=${BENCH_CACHE:-$ROOT/bench/.cache}
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -54,12 +64,12 @@ log() { printf '   %s\n' "$*" >&2; }
 . "$ROOT/bench/lib/mailsync-binary.sh"
 mailsync_binary search.sh
 
-if [ "$SMALL" = 1 ]; then
-  MAIL=$CACHE/small-s$SEED-n$N
+if [ "$KIND" != realistic ]; then
+  MAIL=$CACHE/$KIND-s$SEED-n$N
   if ! { [ -f "$MAIL/.done" ] && [ "$(cat "$MAIL/.done")" = "$N" ]; }; then
     rm -rf "$MAIL"; mkdir -p "$MAIL"
-    say "generating $N small messages"
-    "$PY" "$ROOT/bench/lib/small-mail.py" --count "$N" --seed "$SEED" --out "$MAIL"
+    say "generating $N $KIND messages"
+    "$PY" "$ROOT/bench/lib/$KIND-mail.py" --count "$N" --seed "$SEED" --out "$MAIL"
     echo "$N" >"$MAIL/.done"
   fi
 else
@@ -74,6 +84,17 @@ MAIL_BYTES=$(find "$MAIL" -name '*.eml' -printf '%s\n' | awk '{ s += $1 } END { 
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"
 start_work_dovecot search
+PORT=$IMAP_PORT COMPRESS=auto LINK="Dovecot on loopback"
+if [ "$SHAPED" = 1 ]; then
+  "$PY" "$ROOT/bench/netem-proxy.py" --listen 127.0.0.1:0 --target "127.0.0.1:$IMAP_PORT" --delay-ms 25 \
+    --rate $((20 * 1000000 / 8)) --port-file "$WORK/proxy.port" 2>"$WORK/proxy.log" &
+  PROXY_PID=$!
+  bench_stop_extra() { kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
+  for _ in $(seq 1 200); do [ -s "$WORK/proxy.port" ] && break; sleep 0.05; done
+  [ -s "$WORK/proxy.port" ] || { cat "$WORK/proxy.log" >&2; echo "search.sh: proxy did not start" >&2; exit 1; }
+  PORT=$(cat "$WORK/proxy.port") COMPRESS=yes
+  LINK="Dovecot through bench/netem-proxy.py (50 ms round trip, 20 Mbit/s each way), compress: yes"
+fi
 
 account() {  # NAME USER SEARCH -> writes WORK/NAME/mailsync.yaml
   local d=$WORK/$1
@@ -83,8 +104,9 @@ account() {  # NAME USER SEARCH -> writes WORK/NAME/mailsync.yaml
 accounts:
   bench:
     host: 127.0.0.1
-    port: $IMAP_PORT
+    port: $PORT
     tls: none
+    compress: $COMPRESS
     user: $2
     password_file: $d/password
     store: $d/store
@@ -165,9 +187,9 @@ OUT=$ROOT/bench/results/$(date -u +%F)-search-$LABEL.md
 {
   echo "# Search index: $MESSAGES messages ($LABEL)"
   echo
-  echo "\`bench/search.sh $ARGS\` on $(date -u '+%F %H:%M UTC'), mailsync $(git -C "$ROOT" rev-parse --short HEAD)," \
-       "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; Dovecot on loopback, pull mode."
-  echo "Mail: $(mb "$MAIL_BYTES") in $N messages ($([ "$SMALL" = 1 ] && echo "bench/lib/small-mail.py: small text-only" || echo "scripts/generate-mail.py: the realistic mix"))."
+  echo "\`bench/search.sh $ARGS\` on $(date -u '+%F %H:%M UTC'), mailsync ${MAILSYNC_REV:-$(git -C "$ROOT" rev-parse --short HEAD)}," \
+       "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $LINK, pull mode."
+  echo "Mail: $(mb "$MAIL_BYTES") in $N messages ($(case $KIND in small) echo "bench/lib/small-mail.py: small text-only" ;; list) echo "bench/lib/list-mail.py: mailing-list plain text" ;; *) echo "scripts/generate-mail.py: the realistic mix" ;; esac))."
   echo
   echo "| | wall | CPU (user + system) |"
   echo "|---|---:|---:|"

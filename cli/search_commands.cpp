@@ -89,6 +89,13 @@ void keep_index(const Account& account, Output& output, const std::function<sync
 
 }  // namespace
 
+void index_beside_pull(const Account& account, sync::PullOptions& options) {
+    if (!account.search) return;
+    options.beside = [](const store::Store& bodies, const sync::PullOptions::StoreRead& read, const std::atomic<bool>& done) {
+        sync::search::follow_pull(bodies.directory(), bodies, read, done);
+    };
+}
+
 void update_search_index(const Account& account, store::Store& store, Output& output) {
     keep_index(account, output, [&] { return sync::search::update_index(store); });
 }

@@ -9,8 +9,13 @@
 #include "cli/config.hpp"
 #include "cli/output.hpp"
 #include "store/store.hpp"
+#include "sync/pull/pull_report.hpp"
 
 namespace mailsync::cli {
+
+// Has the index follow a pull as it adds messages (sync/search/search_index.hpp, follow_pull), in
+// a thread beside the pull's workers; the update after the pull still compares and records.
+void index_beside_pull(const Account& account, sync::PullOptions& options);
 
 // A failure is a warning (and a busy index, updated by another process, only a detail), never the
 // command's failure: the mirror is sound, and `search` brings the index up to date before it

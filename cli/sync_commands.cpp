@@ -92,6 +92,7 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     options.only = arguments.mailboxes;
     options.connections = account.connections;
     options.body_rule = body_rule_of(account);
+    index_beside_pull(account, options);
 
     const auto start = std::chrono::steady_clock::now();
     std::optional<ProgressBar> bar;

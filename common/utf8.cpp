@@ -59,7 +59,8 @@ void append(std::string& out, std::uint32_t code_point) {
 bool is_valid(std::string_view text) {
     std::size_t pos = 0;
     while (pos < text.size()) {
-        if (!decode_at(text, pos)) return false;
+        if (static_cast<unsigned char>(text[pos]) < 0x80) ++pos;   // ASCII, most of any text: not decoded
+        else if (!decode_at(text, pos)) return false;
     }
     return true;
 }

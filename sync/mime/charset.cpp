@@ -25,20 +25,24 @@ bool is_undeclared(std::string_view charset) {
     return name.empty() || name == "us-ascii" || name == "ascii";
 }
 
-// Declared UTF-8: every well-formed sequence kept, each other byte one U+FFFD.
+// Declared UTF-8: every well-formed sequence kept, each other byte one U+FFFD. Well-formed runs
+// are copied whole and ASCII is not decoded: this runs over every text part the search index reads.
 std::string utf8_with_replacement(std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size());
-    std::size_t position = 0;
+    std::size_t position = 0, run = 0;
     while (position < bytes.size()) {
-        const std::size_t start = position;
-        if (utf8::decode_at(bytes, position)) {
-            out.append(bytes.substr(start, position - start));
-        } else {
-            out += replacement;
+        if (static_cast<unsigned char>(bytes[position]) < 0x80) {
             ++position;
+            continue;
         }
+        const std::size_t start = position;
+        if (utf8::decode_at(bytes, position)) continue;
+        out.append(bytes.substr(run, start - run));
+        out += replacement;
+        position = run = start + 1;
     }
+    out.append(bytes.substr(run));
     return out;
 }
 

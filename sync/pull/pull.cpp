@@ -349,6 +349,22 @@ PullReport pull(const ConnectionFactory& open_first, const ConnectionFactory& co
     SharedPullState context{options, serialized_store, catalog, worker_progress, examined};
     Workers workers(connect, context, std::move(jobs), report, downloads);
     --report.connections;   // the first one is counted again by the worker that takes it over
+    std::atomic<bool> workers_done{false};
+    std::thread beside;
+    if (options.beside) {
+        const PullOptions::StoreRead read = [&](const std::function<void(const store::ReadTxn&)>& body) {
+            serialized_store.read([&](const store::ReadTxn& txn) { body(txn); });
+        };
+        beside = std::thread([&, read] { options.beside(store, read, workers_done); });
+    }
+    struct JoinBeside {
+        std::atomic<bool>& done;
+        std::thread& thread;
+        ~JoinBeside() {
+            done = true;
+            if (thread.joinable()) thread.join();
+        }
+    } join_beside{workers_done, beside};
     workers.run(std::move(first));
     report.examined = examined;
     return report;

@@ -2,7 +2,9 @@
 // did (PullReport). These are the engine's contract with cli/: plain data, no I/O.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -10,6 +12,11 @@
 
 #include "store/records.hpp"
 #include "sync/pull/body_rule.hpp"
+
+namespace mailsync::store {
+class Store;
+class ReadTxn;
+}  // namespace mailsync::store
 
 namespace mailsync::sync {
 
@@ -55,6 +62,12 @@ struct PullOptions {
     // Which new messages are mirrored whole and which as headers only (body_rule.hpp). cli/ sets
     // it from the account (backup mode: always everything).
     BodyRule body_rule;
+    // Runs in a thread of its own while the workers download: given the store for body files and
+    // a read serialised with the workers' transactions, and `done` once they finished; joined
+    // before pull() returns, so it must notice `done`. It must not write the store. cli/ has the
+    // search index follow the pull with it (sync/search/search_index.hpp, follow_pull).
+    using StoreRead = std::function<void(const std::function<void(const store::ReadTxn&)>&)>;
+    std::function<void(const store::Store& bodies, const StoreRead& read, const std::atomic<bool>& done)> beside;
 };
 
 struct PullCounts {

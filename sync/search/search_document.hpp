@@ -2,7 +2,11 @@
 // (store::MessageId: allocated once, never reused, kept through moves, UID changes and UIDVALIDITY
 // re-pairing), with
 //   - free-text terms (with positions, for phrases) of the decoded headers and text parts, the
-//     headers also under their field's prefix (from:, to:, cc:, subject:);
+//     headers also under their field's prefix (from:, to:, cc:, subject:). The positions of body
+//     text are most of the index (issue 13: two thirds of it on small text-only mail, four fifths
+//     on mailing-list text); without them a phrase must be checked against each candidate's text,
+//     which was measured at 1.3 s (mailing-list text) to 19 s (mail with attachments) for one
+//     phrase of common words: bench/results/2026-12-02-search-*-nopos.md;
 //   - boolean terms for what the store says of it: mailbox (by local id, so a rename changes
 //     nothing here), flags, keywords, has:attachment, deleted on the server (backup mode);
 //   - values: the INTERNALDATE and size (ranges, newest-first order), and two stamps that say
@@ -18,6 +22,7 @@
 #include <xapian.h>
 
 #include "store/records.hpp"
+#include "store/store.hpp"
 #include "sync/search/searchable_text.hpp"
 
 namespace mailsync::sync::search {
@@ -51,6 +56,18 @@ std::string record_stamp(const store::MessageRecord& message);
 
 // The whole document of a message whose text is `text`.
 Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text);
+
+// The document of a message of `store`, its body read and decoded (at most max_indexed_bytes).
+// A body missing or damaged (`verify` says which): the message is found by what the store's
+// record holds, and its stamps differ from the record's, so that the next update reads the body
+// again (it may have been restored).
+struct MessageDocument {
+    Xapian::Document document;
+    std::uint64_t text_bytes = 0;   // of decoded text: what the index holds in memory until a commit
+    bool body_read = false;
+};
+MessageDocument message_document(const store::Store& store, const store::MessageRecord& message);
+
 // Brings the record's part of an existing document (boolean terms, values, record stamp) to
 // `message`, leaving its text alone: what a flag change, a move or a new UID needs.
 void update_record_part(Xapian::Document& document, const store::MessageRecord& message);

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -123,6 +125,39 @@ TEST_CASE("search index: each operator finds its messages, newest first", "[sear
     CHECK(account.find("日本語") == Ids{lunch_id});
     CHECK(account.find("report", {.mailbox = account.archive}).empty());
     CHECK(account.find("to:team", {.limit = 2}) == Ids{lunch_id, report_id});
+}
+
+TEST_CASE("search index: phrases in body text and headers, under not, or, and, NEAR, an address", "[search]") {
+    Account account;
+    const store::UnixTime day = 86400;
+    const auto in_body = account.add(account.inbox, mail("a@example.org", "One", "The quarterly report is late."), {}, 1795392000);
+    const auto apart = account.add(account.inbox, mail("b@example.org", "Two", "A report on the quarterly numbers."), {},
+                                   1795392000 + day);
+    const auto in_subject = account.add(account.inbox, mail("c@example.org", "Quarterly report", "nothing here"), {},
+                                        1795392000 + 2 * day);
+    const auto archived = account.add(account.archive, mail("d@example.org", "Four", "see the quarterly report, and write "
+                                                            "to alice@example.org"), {"\\Flagged"}, 1795392000 + 3 * day);
+    const auto neither = account.add(account.inbox, mail("e@example.org", "Five", "lunch"), {}, 1795392000 + 4 * day);
+    update_index(account.store);
+
+    CHECK(account.find("\"quarterly report\"") == Ids{archived, in_subject, in_body});
+    CHECK(account.find("\"report quarterly\"").empty());
+    CHECK(account.find("\"report on the quarterly\"") == Ids{apart});
+    CHECK(account.find("\"quarterly report\"", {.limit = 2}) == Ids{archived, in_subject});
+    CHECK(account.find("\"quarterly report\"", {.mailbox = account.inbox}) == Ids{in_subject, in_body});
+    CHECK(account.find("\"quarterly report\" and mailbox:Archive") == Ids{archived});
+    CHECK(account.find("not \"quarterly report\"") == Ids{neither, apart});
+    CHECK(account.find("quarterly -\"quarterly report\"") == Ids{apart});
+    CHECK(account.find("\"quarterly report\" or lunch") == Ids{neither, archived, in_subject, in_body});
+    CHECK(account.find("\"quarterly report\" and flag:flagged") == Ids{archived});
+    CHECK(account.find("quarterly NEAR numbers") == Ids{apart});
+    CHECK(account.find("alice@example.org") == Ids{archived});   // an address is a phrase of its words
+    CHECK(account.find("subject:\"quarterly report\"") == Ids{in_subject});
+
+    // A flag change updates the document's record part only: its positions stay.
+    account.change(in_body, [](store::MessageRecord& record) { record.flags = {"\\Seen"}; });
+    CHECK(update_index(account.store).updated == 1);
+    CHECK(account.find("\"quarterly report\" and flag:seen") == Ids{in_body});
 }
 
 TEST_CASE("search index: text is decoded: quoted-printable, base64, charsets, encoded words", "[search]") {
@@ -248,6 +283,78 @@ TEST_CASE("search index: a batch is committed early once its text reaches batch_
     const auto by_count = revisions(1ull << 30);
     const auto by_text = revisions(2500);   // a commit every third message
     CHECK(by_text >= by_count + 9);
+}
+
+TEST_CASE("search index: a build from empty is compacted, the copy swapped in whole", "[search]") {
+    Account account;
+    std::vector<store::MessageId> ids;
+    for (int i = 0; i < 40; ++i)
+        ids.push_back(account.add(account.inbox, mail("a@example.org", "m" + std::to_string(i), "eta theta " + std::to_string(i)),
+                                  {}, 1795392000 + i));
+    const auto directory = index_directory(account.store.directory());
+    const auto left_over = directory.parent_path() / "search.compact";
+    std::filesystem::create_directory(left_over);   // as a crash during a compaction leaves it
+    IndexUpdateOptions options;
+    options.batch = 7;   // several commits, as a long first build makes
+    options.compact_after = 10;
+    const auto built = update_index(account.store, options);
+    CHECK(built.rebuilt);
+    CHECK(built.added == 40);
+    // A compacted copy starts its revisions afresh: one, where the build made seven.
+    CHECK(Xapian::Database(directory.string()).get_revision() == 1);
+    CHECK_FALSE(std::filesystem::exists(left_over));
+    CHECK(store::testing::permissions_of(directory) == 0700);
+    CHECK(index_is_current(account.store));
+    CHECK(account.find("theta").size() == 40);
+    CHECK(account.find("\"eta theta\"", {.limit = 1}) == Ids{ids.back()});
+    // And it takes updates as any index does.
+    account.change(ids.front(), [](store::MessageRecord& r) { r.flags = {"\\Seen"}; });
+    CHECK(update_index(account.store, options).updated == 1);
+    CHECK(account.find("flag:seen") == Ids{ids.front()});
+}
+
+TEST_CASE("search index: follow_pull indexes what a pull adds while it adds it, and the update after finds it done", "[search]") {
+    Account account;
+    account.add(account.inbox, mail("a@example.org", "before", "kappa"));
+    REQUIRE(update_index(account.store).current);
+
+    // Nothing new: the index is not touched, and stays current.
+    std::atomic<bool> done{true};
+    std::mutex mutex;   // as sync/pull/serialized_store.hpp serialises the workers' transactions
+    const StoreRead read = [&](const std::function<void(const store::ReadTxn&)>& body) {
+        std::lock_guard lock(mutex);
+        account.store.read([&](const store::ReadTxn& txn) { body(txn); });
+    };
+    follow_pull(account.store.directory(), account.store, read, done);
+    CHECK(index_is_current(account.store));
+
+    // A "pull" adding 30 messages in batches while the index follows from another thread.
+    done = false;
+    std::thread follower([&] { follow_pull(account.store.directory(), account.store, read, done); });
+    for (int batch = 0; batch < 3; ++batch) {
+        for (int i = 0; i < 10; ++i) {
+            std::lock_guard lock(mutex);
+            account.add(account.inbox, mail("b@example.org", "m" + std::to_string(batch * 10 + i), "lambda"));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+    done = true;
+    follower.join();
+    CHECK_FALSE(index_is_current(account.store));   // it records no state: the update after does
+    CHECK(account.find("lambda").size() == 30);
+    IndexUpdateOptions options;
+    options.compact_after = 10;
+    const auto after = update_index(account.store, options);
+    CHECK(after.added == 0);
+    CHECK(after.current);
+    CHECK(account.find("lambda or kappa").size() == 31);
+    // It grew from one document to 31: compacted (a compacted copy starts at revision 1).
+    const auto revision = [&] { return Xapian::Database(index_directory(account.store.directory()).string()).get_revision(); };
+    CHECK(revision() == 1);
+    // One more is not twice as many: no compaction.
+    account.add(account.inbox, mail("c@example.org", "after", "mu"));
+    CHECK(update_index(account.store, options).added == 1);
+    CHECK(revision() > 1);
 }
 
 TEST_CASE("search index: a damaged index is rebuilt from the mirror", "[search]") {
