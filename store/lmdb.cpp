@@ -1,8 +1,10 @@
 #include "store/lmdb.hpp"
 
 #include <lmdb.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 
@@ -36,6 +38,31 @@ void check(const char* what, int rc, MDB_env* env = nullptr) {
 MDB_val to_val(std::string_view bytes) {
     // LMDB never writes through a key or value given to it: the const_cast is only for its C API.
     return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
+}
+
+// The pages of the map a process has touched stay in its resident set until unmapped, and the
+// kernel's fault-around maps up to 15 cached neighbours with each one: work spread over a large
+// store (a first sync's inserts into the hash-keyed indexes, the orphan sweep's lookups) would
+// leave the whole file resident, 530 B a message (bench/results/2026-11-30-memory.md). The map is
+// read-only (LMDB writes with pwrite unless MDB_WRITEMAP, which is not used), so its pages are
+// clean page cache: dropping the mapping loses nothing, and the next touch maps the page again
+// from the cache (a minor fault). Every operations_per_release operations the whole map is
+// dropped, which bounds the resident part of it to what that many operations touch (at most about
+// 64 KB each) whatever the store's size. MADV_RANDOM (MDB_NORDAHEAD) does not help: it turns off
+// read-ahead from disk, not fault-around. Measured in bench/results/2026-12-02-scale-*.md.
+constexpr unsigned operations_per_release = 128;
+std::atomic<unsigned> operations{0};
+
+void release_map(MDB_env* env) {
+    MDB_envinfo info{};
+    if (env == nullptr || mdb_env_info(env, &info) != MDB_SUCCESS || info.me_mapaddr == nullptr) return;
+    ::madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);   // advice: a failure changes nothing
+}
+
+void count_operation(MDB_env* env) {
+    if (operations.fetch_add(1, std::memory_order_relaxed) % operations_per_release == operations_per_release - 1) {
+        release_map(env);
+    }
 }
 
 std::string_view to_view(const MDB_val& val) {
@@ -161,6 +188,7 @@ std::optional<Dbi> Txn::open_table(const char* name, bool create) {
 std::optional<std::string_view> Txn::get(Dbi table, std::string_view key) const {
     MDB_val k = to_val(key);
     MDB_val v{};
+    count_operation(mdb_txn_env(txn_));
     int rc = mdb_get(txn_, table.handle(), &k, &v);
     if (rc == MDB_NOTFOUND) return std::nullopt;
     check("mdb_get", rc, mdb_txn_env(txn_));
@@ -170,11 +198,13 @@ std::optional<std::string_view> Txn::get(Dbi table, std::string_view key) const 
 void Txn::put(Dbi table, std::string_view key, std::string_view value) {
     MDB_val k = to_val(key);
     MDB_val v = to_val(value);
+    count_operation(mdb_txn_env(txn_));
     check("mdb_put", mdb_put(txn_, table.handle(), &k, &v, 0), mdb_txn_env(txn_));
 }
 
 bool Txn::remove(Dbi table, std::string_view key) {
     MDB_val k = to_val(key);
+    count_operation(mdb_txn_env(txn_));
     int rc = mdb_del(txn_, table.handle(), &k, nullptr);
     if (rc == MDB_NOTFOUND) return false;
     check("mdb_del", rc, mdb_txn_env(txn_));
@@ -206,6 +236,7 @@ Cursor::~Cursor() {
 std::optional<Entry> Cursor::step(std::string_view key, int op) {
     MDB_val k = to_val(key);
     MDB_val v{};
+    count_operation(mdb_txn_env(mdb_cursor_txn(cursor_)));
     int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
     if (rc == MDB_NOTFOUND) return std::nullopt;
     check("mdb_cursor_get", rc, mdb_txn_env(mdb_cursor_txn(cursor_)));
@@ -215,6 +246,7 @@ std::optional<Entry> Cursor::step(std::string_view key, int op) {
 std::optional<Entry> Cursor::first() { return step({}, MDB_FIRST); }
 std::optional<Entry> Cursor::last() { return step({}, MDB_LAST); }
 std::optional<Entry> Cursor::next() { return step({}, MDB_NEXT); }
+std::optional<Entry> Cursor::prev() { return step({}, MDB_PREV); }
 
 std::optional<Entry> Cursor::seek(std::string_view key) {
     // LMDB rejects an empty key; every key is >= the empty one, so that is a plain first().

@@ -83,12 +83,22 @@ std::optional<MessageRecord> ReadTxn::message_by_uid(MailboxId mailbox, Uid uid)
 void ReadTxn::for_each_message(MailboxId mailbox,
                                const std::function<void(const MessageRecord&)>& visit) const {
     lmdb::for_each_with_prefix(txn_, tables_.places, keys::mailbox_places(mailbox), [&](const lmdb::Entry& entry) {
-        MessageId id = keys::decode_u64(entry.value, "place index entry");
-        auto record = message(id);
-        if (!record) Decoder(entry.key, "place index entry").corrupt(fmt::format("message {} is missing", id));
-        visit(*record);
+        visit(placed_message(entry));
         return true;
     });
+}
+
+MessageRecord ReadTxn::placed_message(const lmdb::Entry& place) const {
+    MessageId id = keys::decode_u64(place.value, "place index entry");
+    auto record = message(id);
+    if (!record) Decoder(place.key, "place index entry").corrupt(fmt::format("message {} is missing", id));
+    return std::move(*record);
+}
+
+void ReadTxn::for_each_message_backward(MailboxId mailbox,
+                                        const std::function<bool(const MessageRecord&)>& visit) const {
+    lmdb::for_each_with_prefix_backward(txn_, tables_.places, keys::mailbox_places(mailbox),
+                                        [&](const lmdb::Entry& entry) { return visit(placed_message(entry)); });
 }
 
 std::vector<MessageRecord> ReadTxn::messages(MailboxId mailbox) const {

@@ -37,6 +37,9 @@ public:
     std::optional<MessageRecord> message_by_uid(MailboxId mailbox, Uid uid) const;
     // A mailbox's messages in UID order, then those without a UID yet in the order they were made.
     void for_each_message(MailboxId mailbox, const std::function<void(const MessageRecord&)>& visit) const;
+    // The same order backwards (the newest first), until visit returns false: `list --limit N`
+    // reads N records, not the mailbox.
+    void for_each_message_backward(MailboxId mailbox, const std::function<bool(const MessageRecord&)>& visit) const;
     std::vector<MessageRecord> messages(MailboxId mailbox) const;
     // (UID, id) of the messages with a UID, in UID order: the "known UIDs" of a resync, from the
     // index alone (no record is read). for_each_uid visits them without holding them all: what the
@@ -81,6 +84,9 @@ public:
     const Tables& tables() const { return tables_; }
 
 protected:
+    // The record a `places` entry names (a missing one is a damaged store).
+    MessageRecord placed_message(const lmdb::Entry& place) const;
+
     lmdb::Txn txn_;
     const Tables& tables_;
 };

@@ -134,6 +134,22 @@ TEST_CASE("messages are listed in UID order, then those waiting for a UID", "[st
         t.add_message(sample_message(other, 1, Sha256::of("o")));
     });
     CHECK(uids_listed(store, inbox) == std::vector<std::optional<Uid>>{3u, 256u, 500u, 70000u, std::nullopt});
+    // Backwards (`list --limit`): that order reversed, only as far as asked, never into the next
+    // mailbox's entries, and the last mailbox's too (no key after its prefix).
+    const auto backward = [&](MailboxId mailbox, std::size_t most) {
+        return store.read([&](const ReadTxn& t) {
+            std::vector<std::optional<Uid>> out;
+            t.for_each_message_backward(mailbox, [&](const MessageRecord& m) {
+                out.push_back(m.uid);
+                return out.size() < most;
+            });
+            return out;
+        });
+    };
+    CHECK(backward(inbox, 10) == std::vector<std::optional<Uid>>{std::nullopt, 70000u, 500u, 256u, 3u});
+    CHECK(backward(inbox, 2) == std::vector<std::optional<Uid>>{std::nullopt, 70000u});
+    CHECK(backward(other, 10) == std::vector<std::optional<Uid>>{1u});
+    CHECK(backward(other + 1, 10).empty());
     store.read([&](const ReadTxn& t) {
         auto uids = t.uids(inbox);
         REQUIRE(uids.size() == 4);
