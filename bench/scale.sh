@@ -69,7 +69,13 @@ bench_stop_extra() {
 }
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$BENCH/lib/work-dovecot.sh"
+# Dovecot's imap process keeps a Maildir's uidlist in memory: at a million messages it needs more
+# than the fixture's default 256 MB ("Out of memory (service imap { vsz_limit=256 MB })").
+EXTRA_CONF=$(mktemp /tmp/mailsync-scale-dovecot.XXXXXX.conf)
+printf 'service imap {\n  vsz_limit = 4G\n}\n' >"$EXTRA_CONF"
+export DOVECOT_FIXTURE_EXTRA_CONF=$EXTRA_CONF
 start_work_dovecot scale
+rm -f "$EXTRA_CONF"
 mkdir -p "$WORK/logs" "$WORK/acct"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 while sleep 10; do cut -d' ' -f1 /proc/loadavg; done >"$WORK/load.log" 2>/dev/null &

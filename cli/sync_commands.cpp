@@ -9,8 +9,10 @@
 // pull of every mailbox, whatever --pull-only, --push-only or mailbox names asked).
 //
 // After a pull in which every mailbox synced (in `sync`; in `watch` after its first pull, then at
-// most hourly), body files that no message and no queued change names are removed (Store::sweep):
-// what the server expunged or the user deleted. Only files older than the sweep's grace period (an
+// most hourly), body files that no message and no queued change names are removed
+// (Store::sweep_if_due): what the server expunged or the user deleted, found among the bodies those
+// removals left (not by listing every body file, which a no-op sync of a million messages cannot
+// afford), and every file after a process died between a body and its row. Only files older than the sweep's grace period (an
 // hour) go, so a body that a concurrent local command (`append` beside a running `watch`) wrote but
 // has not yet named in its row is never taken. In backup mode the messages the server deleted keep
 // their rows (deleted_on_server), so their bodies stay named and are kept.

@@ -60,7 +60,7 @@ std::optional<store::SweepReport> sweep_orphans(const Account& account, store::S
                                                const sync::PullReport& report, Output& output) {
     if (report.failed() > 0) return std::nullopt;
     try {
-        const store::SweepReport swept = store.sweep();
+        const store::SweepReport swept = store.sweep_if_due();
         if (swept.orphan_bodies > 0)
             output.detail(fmt::format("{}: removed {} orphaned body files ({:.1f} MB)", account.name, swept.orphan_bodies,
                                       static_cast<double>(swept.orphan_bytes) / 1e6));

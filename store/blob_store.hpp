@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -53,6 +55,7 @@ struct SweepReport {
     std::uint64_t orphan_bodies = 0;
     std::uint64_t orphan_bytes = 0;
     std::uint64_t stale_tmp_files = 0;
+    std::vector<BodyHash> young_orphans;   // named by nothing but younger than min_age: kept for now
 };
 
 // What the body files take: their count and their bytes (file sizes).
@@ -66,6 +69,9 @@ public:
     // `store_directory` holds bodies/ and tmp/ (created 0700 if missing).
     explicit BlobStore(std::filesystem::path store_directory);
 
+    // Every writer first leaves the sweep mark (DIR/sweep-due, once per BlobStore, durable before
+    // any body): a process that dies between a body and the row naming it leaves the mark behind,
+    // and the next sync sweeps every body file (Store::sweep_if_due).
     BlobWriter begin() const;
     // Stores `content` in one go (small bodies, tests).
     StoredBody put(std::string_view content) const;
@@ -84,10 +90,22 @@ public:
     // min_age, and tmp files whose writing process is gone.
     SweepReport sweep(const std::function<bool(const BodyHash&)>& is_referenced,
                       std::chrono::seconds min_age) const;
+    // The same for the given bodies only (candidates); those not there are skipped.
+    SweepReport sweep(const std::vector<BodyHash>& candidates, const std::function<bool(const BodyHash&)>& is_referenced,
+                      std::chrono::seconds min_age) const;
+
+    // Whether the sweep mark is there, and removing it.
+    bool marked() const;
+    void clear_mark() const;
 
 private:
+    void remove_if_orphan(const BodyHash& hash, const std::function<bool(const BodyHash&)>& is_referenced,
+                          std::chrono::seconds min_age, SweepReport& report) const;
+
     std::filesystem::path bodies_;
     std::filesystem::path tmp_;
+    std::filesystem::path mark_;
+    std::shared_ptr<std::atomic<bool>> marked_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace mailsync::store

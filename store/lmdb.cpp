@@ -3,10 +3,14 @@
 #include <lmdb.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -53,10 +57,41 @@ MDB_val to_val(std::string_view bytes) {
 constexpr unsigned operations_per_release = 128;
 std::atomic<unsigned> operations{0};
 
+// Where the map is: LMDB does not say (mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP),
+// so it is found in /proc/self/maps by data.mdb's device and inode, after every open or remap.
+// Kept as the environment's user context.
+struct MapRegion {
+    void* base = nullptr;
+    std::size_t size = 0;
+};
+
+void locate_map(MDB_env* env) {
+    auto* region = static_cast<MapRegion*>(mdb_env_get_userctx(env));
+    const char* directory = nullptr;
+    if (region == nullptr || mdb_env_get_path(env, &directory) != MDB_SUCCESS || directory == nullptr) return;
+    *region = MapRegion{};
+    struct stat file {};
+    if (::stat((std::filesystem::path(directory) / "data.mdb").c_str(), &file) != 0) return;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        unsigned long start = 0, end = 0, offset = 0, inode = 0;
+        unsigned major = 0, minor = 0;
+        char perms[8] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &offset, &major, &minor,
+                        &inode) != 7)
+            continue;
+        if (inode == file.st_ino && makedev(major, minor) == file.st_dev && offset == 0) {
+            *region = MapRegion{reinterpret_cast<void*>(start), static_cast<std::size_t>(end - start)};
+            return;
+        }
+    }
+}
+
 void release_map(MDB_env* env) {
-    MDB_envinfo info{};
-    if (env == nullptr || mdb_env_info(env, &info) != MDB_SUCCESS || info.me_mapaddr == nullptr) return;
-    ::madvise(info.me_mapaddr, info.me_mapsize, MADV_DONTNEED);   // advice: a failure changes nothing
+    const auto* region = env ? static_cast<const MapRegion*>(mdb_env_get_userctx(env)) : nullptr;
+    if (region == nullptr || region->base == nullptr) return;
+    ::madvise(region->base, region->size, MADV_DONTNEED);   // advice: a failure changes nothing
 }
 
 void count_operation(MDB_env* env) {
@@ -108,28 +143,38 @@ Env Env::open(const std::filesystem::path& directory, const EnvOptions& options)
                                                    directory.string(), mdb_strerror(rc)));
     }
     refuse_truncated_file(raw, directory);
+    check("mdb_env_set_userctx", mdb_env_set_userctx(raw, new MapRegion));
+    locate_map(raw);
     return env;
 }
 
+namespace {
+void close_env(MDB_env* env) {
+    if (env == nullptr) return;
+    delete static_cast<MapRegion*>(mdb_env_get_userctx(env));
+    mdb_env_close(env);
+}
+}  // namespace
+
 Env& Env::operator=(Env&& other) noexcept {
     if (this != &other) {
-        if (env_) mdb_env_close(env_);
+        close_env(env_);
         env_ = std::exchange(other.env_, nullptr);
     }
     return *this;
 }
 
-Env::~Env() {
-    if (env_) mdb_env_close(env_);
-}
+Env::~Env() { close_env(env_); }
 
 void Env::set_map_size(std::size_t bytes) {
     check("mdb_env_set_mapsize", mdb_env_set_mapsize(env_, bytes));
+    locate_map(env_);
 }
 
 void Env::adopt_map_size() {
     // Size 0 means: take the size another process has set.
     check("mdb_env_set_mapsize", mdb_env_set_mapsize(env_, 0));
+    locate_map(env_);
 }
 
 std::size_t Env::map_size() const {

@@ -147,7 +147,9 @@ Store Store::open(const fs::path& directory, Access access, const OpenOptions& o
         }
         txn.commit();
     });
-    return Store(directory, access, std::move(lock), std::move(env), tables);
+    Store store(directory, access, std::move(lock), std::move(env), tables);
+    store.sweep_everything_ = store.blobs_.marked();
+    return store;
 }
 
 void Store::run_write(const std::function<void(WriteTxn&)>& body) {
@@ -177,6 +179,28 @@ SweepReport Store::sweep(std::chrono::seconds min_age) {
             [&](const BodyHash& hash) { return queued.count(hash) != 0 || !txn.messages_with_body(hash).empty(); },
             min_age);
     });
+}
+
+SweepReport Store::sweep_if_due(std::chrono::seconds min_age) {
+    SweepReport report;
+    if (sweep_everything_) report = sweep(min_age);
+    const std::vector<BodyHash> candidates = read([](const ReadTxn& txn) { return txn.sweep_candidates(); });
+    SweepReport settled = read([&](const ReadTxn& txn) {
+        return blobs_.sweep(candidates, [&](const BodyHash& hash) { return txn.body_is_referenced(hash); }, min_age);
+    });
+    report.orphan_bodies += settled.orphan_bodies;
+    report.orphan_bytes += settled.orphan_bytes;
+    const std::set<BodyHash> young(settled.young_orphans.begin(), settled.young_orphans.end());
+    if (!candidates.empty() || !report.young_orphans.empty()) write([&](WriteTxn& txn) {
+        for (const auto& hash : candidates) {
+            if (young.count(hash) == 0) txn.remove_sweep_candidate(hash);
+        }
+        for (const auto& hash : report.young_orphans) txn.add_sweep_candidate(hash);
+    });
+    report.young_orphans.insert(report.young_orphans.end(), young.begin(), young.end());
+    blobs_.clear_mark();
+    sweep_everything_ = false;
+    return report;
 }
 
 StoreUsage Store::usage() const {

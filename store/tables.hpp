@@ -20,6 +20,9 @@ struct Tables {
     lmdb::Dbi oauth_tokens;
     lmdb::Dbi view_files;     // schema 2: the Maildir view (sync/view/README.md)
     lmdb::Dbi view_folders;
+    // Bodies that a removed message or a replaced body may have left unnamed: the orphan sweep
+    // after a sync looks at these, not at every body file (Store::sweep_if_due).
+    lmdb::Dbi sweep_candidates;   // hash[32] -> ""
 
     // Opens every table, creating the missing ones (txn must be a write transaction).
     static Tables create(lmdb::Txn& txn);

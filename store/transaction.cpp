@@ -369,6 +369,7 @@ void WriteTxn::put_message(const MessageRecord& record) {
     MessageRecord old = existing_message(record.id);
     if (record.mailbox != old.mailbox) existing_mailbox(record.mailbox);
     check_place_is_free(record);
+    if (old.body_hash != record.body_hash) add_sweep_candidate(old.body_hash);
     unindex_message(old);
     index_message(record);
     txn_.put(tables_.messages, keys::u64(record.id), encode(record));
@@ -376,6 +377,7 @@ void WriteTxn::put_message(const MessageRecord& record) {
 
 void WriteTxn::remove_message(MessageId id) {
     MessageRecord old = existing_message(id);
+    add_sweep_candidate(old.body_hash);
     unindex_message(old);
     txn_.remove(tables_.messages, keys::u64(id));
 }
@@ -394,7 +396,26 @@ void WriteTxn::put_queue_entry(const QueueRecord& record) {
 }
 
 void WriteTxn::remove_queue_entry(Seq seq) {
+    const auto entry = queue_entry(seq);
+    if (entry && entry->body_hash) add_sweep_candidate(*entry->body_hash);
     if (!txn_.remove(tables_.queue, keys::u64(seq))) unknown("queued change", seq);
+}
+
+void WriteTxn::add_sweep_candidate(const BodyHash& hash) {
+    txn_.put(tables_.sweep_candidates, hash.view(), {});
+}
+
+void WriteTxn::remove_sweep_candidate(const BodyHash& hash) {
+    txn_.remove(tables_.sweep_candidates, hash.view());
+}
+
+std::vector<BodyHash> ReadTxn::sweep_candidates() const {
+    std::vector<BodyHash> out;
+    lmdb::for_each_with_prefix(txn_, tables_.sweep_candidates, {}, [&](const lmdb::Entry& entry) {
+        out.push_back(keys::hash_of_sweep_candidate(entry.key));
+        return true;
+    });
+    return out;
 }
 
 Seq WriteTxn::add_conflict(ConflictRecord record) {
@@ -484,6 +505,7 @@ Tables Tables::create(lmdb::Txn& txn) {
     tables.oauth_tokens = open("oauth_tokens");
     tables.view_files = open("view_files");
     tables.view_folders = open("view_folders");
+    tables.sweep_candidates = open("sweep_candidates");
     return tables;
 }
 

@@ -68,6 +68,8 @@ public:
     std::optional<std::string> server_capabilities() const;
     // Bodies found damaged or missing and not fetched again yet (records.hpp), oldest first.
     std::vector<BodyHash> damaged_bodies() const;
+    // Bodies a removal or a replaced body may have left unnamed (tables.hpp), in hash order.
+    std::vector<BodyHash> sweep_candidates() const;
     // The rule of which bodies are downloaded (sync/pull/body_rule.hpp) as the last complete pass
     // applied it, in the engine's words; nullopt when none was recorded (every body downloaded).
     std::optional<std::string> body_rule() const;
@@ -127,6 +129,10 @@ public:
     void remove_oauth_token(std::string_view key);
     // Adds a body to / takes it off the damaged list (each at most once in it).
     void mark_body_damaged(const BodyHash& hash);
+    // Done by remove_message, put_message and remove_queue_entry themselves; the sweep takes a
+    // candidate off once it is settled.
+    void add_sweep_candidate(const BodyHash& hash);
+    void remove_sweep_candidate(const BodyHash& hash);
     void mark_body_sound(const BodyHash& hash);
     void set_body_rule(std::string_view rule);
 
