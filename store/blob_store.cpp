@@ -42,8 +42,8 @@ bool writer_is_gone(const std::string& name) {
 
 // ---- BlobWriter ----------------------------------------------------------------------------------
 
-BlobWriter::BlobWriter(fs::path bodies, fs::path tmp_file, FileDescriptor fd)
-    : bodies_(std::move(bodies)), tmp_file_(std::move(tmp_file)), fd_(std::move(fd)) {}
+BlobWriter::BlobWriter(fs::path bodies, fs::path tmp_file, FileDescriptor fd, std::shared_ptr<BodyUsageDelta> delta)
+    : bodies_(std::move(bodies)), tmp_file_(std::move(tmp_file)), fd_(std::move(fd)), delta_(std::move(delta)) {}
 
 BlobWriter::BlobWriter(BlobWriter&&) noexcept = default;
 
@@ -55,6 +55,7 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
         fd_ = std::move(other.fd_);
         hasher_ = std::move(other.hasher_);
         size_ = other.size_;
+        delta_ = std::move(other.delta_);
     }
     return *this;
 }
@@ -86,7 +87,12 @@ StoredBody BlobWriter::commit() {
         throw_io("create directory", directory);
     }
     fs::path final_path = directory / hex.substr(2);
+    const bool existed = ::access(final_path.c_str(), F_OK) == 0;   // the same content stored before
     if (::rename(tmp_file_.c_str(), final_path.c_str()) != 0) throw_io("rename body file to", final_path);
+    if (!existed && delta_) {
+        delta_->files += 1;
+        delta_->bytes += static_cast<std::int64_t>(size_);
+    }
     fd_.close();   // renamed: nothing left to discard
     sync_directory(directory);
     return body;
@@ -108,7 +114,7 @@ BlobWriter BlobStore::begin() const {
     static std::atomic<std::uint64_t> counter{0};
     fs::path file = tmp_ / fmt::format("{}.{}.tmp", ::getpid(), counter.fetch_add(1));
     FileDescriptor fd = open_private_file(file, O_TRUNC);
-    return BlobWriter(bodies_, std::move(file), std::move(fd));
+    return BlobWriter(bodies_, std::move(file), std::move(fd), delta_);
 }
 
 StoredBody BlobStore::put(std::string_view content) const {
@@ -183,6 +189,8 @@ void BlobStore::remove_if_orphan(const BodyHash& hash, const std::function<bool(
         return;
     }
     if (::unlink(file.c_str()) != 0) throw_io("remove orphan body", file);
+    delta_->files -= 1;
+    delta_->bytes -= static_cast<std::int64_t>(status.st_size);
     ++report.orphan_bodies;
     report.orphan_bytes += static_cast<std::uint64_t>(status.st_size);
 }
@@ -192,6 +200,16 @@ SweepReport BlobStore::sweep(const std::vector<BodyHash>& candidates,
     SweepReport report;
     for (const auto& hash : candidates) remove_if_orphan(hash, is_referenced, min_age, report);
     return report;
+}
+
+void BlobStore::take_usage_delta(std::int64_t& files, std::int64_t& bytes) const {
+    files = delta_->files.exchange(0);
+    bytes = delta_->bytes.exchange(0);
+}
+
+void BlobStore::give_back_usage_delta(std::int64_t files, std::int64_t bytes) const {
+    delta_->files += files;
+    delta_->bytes += bytes;
 }
 
 bool BlobStore::marked() const { return ::access(mark_.c_str(), F_OK) == 0; }

@@ -22,6 +22,20 @@
 
 namespace mailsync::store {
 
+// What the body files take: their count and their bytes (file sizes).
+struct BodyUsage {
+    std::uint64_t files = 0;
+    std::uint64_t bytes = 0;
+    friend bool operator==(const BodyUsage&, const BodyUsage&) = default;
+};
+
+// Body files added (+) and removed (-) by this process and not yet counted in the store's figure
+// (Store::usage): taken into the next write transaction.
+struct BodyUsageDelta {
+    std::atomic<std::int64_t> files{0};
+    std::atomic<std::int64_t> bytes{0};
+};
+
 struct StoredBody {
     BodyHash hash;
     std::uint64_t size = 0;
@@ -39,7 +53,8 @@ public:
 
 private:
     friend class BlobStore;
-    BlobWriter(std::filesystem::path bodies, std::filesystem::path tmp_file, FileDescriptor fd);
+    BlobWriter(std::filesystem::path bodies, std::filesystem::path tmp_file, FileDescriptor fd,
+               std::shared_ptr<BodyUsageDelta> delta);
     void discard() noexcept;
 
     std::filesystem::path bodies_;
@@ -47,6 +62,7 @@ private:
     FileDescriptor fd_;
     Sha256 hasher_;
     std::uint64_t size_ = 0;
+    std::shared_ptr<BodyUsageDelta> delta_;
 };
 
 enum class BodyCheck { ok, missing, mismatch };
@@ -58,11 +74,6 @@ struct SweepReport {
     std::vector<BodyHash> young_orphans;   // named by nothing but younger than min_age: kept for now
 };
 
-// What the body files take: their count and their bytes (file sizes).
-struct BodyUsage {
-    std::uint64_t files = 0;
-    std::uint64_t bytes = 0;
-};
 
 class BlobStore {
 public:
@@ -94,6 +105,11 @@ public:
     SweepReport sweep(const std::vector<BodyHash>& candidates, const std::function<bool(const BodyHash&)>& is_referenced,
                       std::chrono::seconds min_age) const;
 
+    // What this process's writers and sweeps added and removed since the last call (zeroed), and
+    // putting it back when the transaction that was to count it failed.
+    void take_usage_delta(std::int64_t& files, std::int64_t& bytes) const;
+    void give_back_usage_delta(std::int64_t files, std::int64_t bytes) const;
+
     // Whether the sweep mark is there, and removing it.
     bool marked() const;
     void clear_mark() const;
@@ -106,6 +122,7 @@ private:
     std::filesystem::path tmp_;
     std::filesystem::path mark_;
     std::shared_ptr<std::atomic<bool>> marked_ = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<BodyUsageDelta> delta_ = std::make_shared<BodyUsageDelta>();
 };
 
 }  // namespace mailsync::store

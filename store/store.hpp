@@ -119,8 +119,12 @@ public:
     // its body and its row, that body would stay until the store is next swept whole.)
     SweepReport sweep_if_due(std::chrono::seconds min_age = std::chrono::hours(1));
     // What the store takes on disk: the body files and the database file (data.mdb; LMDB's lock
-    // file is a few kilobytes and not counted), for `status`.
-    StoreUsage usage() const;
+    // file is a few kilobytes and not counted), for `status`. The bodies' figure is kept in the
+    // database, moved by every write transaction with what this process's writers and sweeps
+    // added or removed since the previous one, and counted afresh by a sweep of every file (a new
+    // store starts at zero; one made before the figure was kept lists its files until a sync has
+    // counted them). A process killed before its next write leaves it short until then.
+    StoreUsage usage();
 
     // Checks the store's invariants: every message is indexed where its record says, every index
     // entry names a message that says so, counters match, every body named exists (and, with

@@ -40,6 +40,7 @@ inline constexpr const char* view_state = "view_state";
 inline constexpr const char* damaged_bodies = "damaged_bodies";
 inline constexpr const char* body_rule = "body_rule";
 inline constexpr const char* server_capabilities = "server_capabilities";
+inline constexpr const char* body_usage = "body_usage";   // body files and bytes, u64 . u64 (Store::usage)
 }  // namespace meta_key
 
 }  // namespace mailsync::store

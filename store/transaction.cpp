@@ -401,6 +401,17 @@ void WriteTxn::remove_queue_entry(Seq seq) {
     if (!txn_.remove(tables_.queue, keys::u64(seq))) unknown("queued change", seq);
 }
 
+std::optional<BodyUsage> ReadTxn::body_usage() const {
+    auto value = txn_.get(tables_.meta, meta_key::body_usage);
+    if (!value) return std::nullopt;
+    if (value->size() != 16) Decoder(*value, "body usage").corrupt("wrong size");
+    return BodyUsage{keys::decode_u64(value->substr(0, 8), "body usage"), keys::decode_u64(value->substr(8), "body usage")};
+}
+
+void WriteTxn::put_body_usage(const BodyUsage& usage) {
+    txn_.put(tables_.meta, meta_key::body_usage, keys::u64(usage.files) + keys::u64(usage.bytes));
+}
+
 void WriteTxn::add_sweep_candidate(const BodyHash& hash) {
     txn_.put(tables_.sweep_candidates, hash.view(), {});
 }

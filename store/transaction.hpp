@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/lmdb.hpp"
+#include "store/blob_store.hpp"
 #include "store/records.hpp"
 #include "store/tables.hpp"
 
@@ -70,6 +71,9 @@ public:
     std::vector<BodyHash> damaged_bodies() const;
     // Bodies a removal or a replaced body may have left unnamed (tables.hpp), in hash order.
     std::vector<BodyHash> sweep_candidates() const;
+    // The body files' count and bytes as the store keeps them (Store::usage); nullopt in a store
+    // made before it kept them, until a sync has counted them.
+    std::optional<BodyUsage> body_usage() const;
     // The rule of which bodies are downloaded (sync/pull/body_rule.hpp) as the last complete pass
     // applied it, in the engine's words; nullopt when none was recorded (every body downloaded).
     std::optional<std::string> body_rule() const;
@@ -133,6 +137,7 @@ public:
     // candidate off once it is settled.
     void add_sweep_candidate(const BodyHash& hash);
     void remove_sweep_candidate(const BodyHash& hash);
+    void put_body_usage(const BodyUsage& usage);
     void mark_body_sound(const BodyHash& hash);
     void set_body_rule(std::string_view rule);
 

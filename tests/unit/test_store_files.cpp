@@ -474,3 +474,37 @@ TEST_CASE("the sweep after a sync looks at what removals left, and at every body
         CHECK(store.verify(true).empty());
     });
 }
+
+TEST_CASE("the store keeps its bodies' count and bytes, for status, without listing them", "[store][blobs]") {
+    TempDir dir;
+    const fs::path stray = dir.store() / "bodies" / "ab" / std::string(62, 'c');
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        CHECK(store.usage().bodies.files == 0);
+        StoredBody a = store.put_body("aaaa");
+        store.put_body("aaaa");   // the same content: one file
+        StoredBody b = store.put_body("bbbbbbbb");
+        MessageId id = store.write([&](WriteTxn& t) {   // the next write counts them
+            MailboxId inbox = t.add_mailbox(sample_mailbox("INBOX"));
+            t.add_message(sample_message(inbox, 1, a.hash));
+            return t.add_message(sample_message(inbox, 2, b.hash));
+        });
+        CHECK(store.usage().bodies.files == 2);
+        CHECK(store.usage().bodies.bytes == 12);
+        store.write([&](WriteTxn& t) { t.remove_message(id); });
+        CHECK(store.sweep_if_due(std::chrono::seconds(0)).orphan_bodies == 1);
+        CHECK(store.usage().bodies.files == 1);
+        CHECK(store.usage().bodies.bytes == 4);
+        // A file put there by something else is not seen by the kept figure...
+        fs::create_directories(stray.parent_path());
+        std::ofstream(stray) << "stray";
+        CHECK(store.usage().bodies.files == 1);
+        // ... nor is a figure lost: a store made before the figure was kept lists its files,
+        store.write([](WriteTxn& t) { t.lmdb().remove(t.tables().meta, "body_usage"); });
+    }
+    auto store = Store::open(dir.store(), Access::exclusive);
+    CHECK(store.usage().bodies.files == 2);
+    // and its next sweep counts them into the figure.
+    store.sweep_if_due(std::chrono::hours(1));
+    CHECK(store.read([](const ReadTxn& t) { return t.body_usage(); }) == BodyUsage{2, 9});
+}
