@@ -52,6 +52,7 @@ largest=0; for n in "${NS[@]}"; do [ "$n" -gt "$largest" ] && largest=$n; done
 MBSYNC_MAX=${MBSYNC_MAX:-$largest}
 LABEL=${LABEL:-n$largest}
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+BINARY_NOTE="the tree's build"; [ -z "${MAILSYNC:-}" ] || BINARY_NOTE="the binary MAILSYNC named, which may be another commit's build"
 say() { printf '\n== %s\n' "$*" >&2; }
 log() { printf '   %s\n' "$*" >&2; }
 
@@ -88,6 +89,7 @@ user_of() { echo "t_scale_$1_n$2"; }  # TOOL N
 fill_user() {  # USER N
   local u=$1 n=$2 path t0 t1 owner=
   "${DA[@]}" mailbox status -u "$u" messages INBOX >/dev/null   # creates INBOX
+  "${DA[@]}" mailbox status -u "$u" messages INBOX >/dev/null
   path=$("${DA[@]}" mailbox path -u "$u" INBOX)
   [ "$(id -u)" -ne 0 ] || owner=$(id -u "${DOVECOT_FIXTURE_MAIL_USER:-mail}"):$(id -g "${DOVECOT_FIXTURE_MAIL_USER:-mail}")
   t0=$(date +%s.%N)
@@ -253,7 +255,7 @@ cp "$LOCAL" "${OUT%.md}-local.tsv"
 {
   "$PY" "$BENCH/lib/scale-table.py" "$RESULTS" "$LOCAL" \
     --command "bench/scale.sh --messages $SIZES --mbsync-max $MBSYNC_MAX --changes $CHANGE_ROUNDS --runs $RUNS --seed $SEED" \
-    --machine "$(nproc) cores, $(uname -sr); mailsync $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' with uncommitted changes'), $("$MAILSYNC" --version 2>/dev/null | head -n 1); $(mbsync --version 2>/dev/null | head -n 1); Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1)" \
+    --machine "$(nproc) cores, $(uname -sr); tree $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' with uncommitted changes') ($BINARY_NOTE: $("$MAILSYNC" --version 2>/dev/null | head -n 1)); $(mbsync --version 2>/dev/null | head -n 1); Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1)" \
     --load "load average $LOAD_START at the start, $LOAD_END at the end; 1-minute load during the runs $LOAD_DURING"
 } >"$OUT"
 cat "$OUT"
