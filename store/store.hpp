@@ -7,6 +7,7 @@
 //     bodies/ab/cdef...    message bodies by SHA-256 (0600)
 //     tmp/          bodies being written
 //     space-reserve 4 MiB held back for the database (below)
+//     sweep-due     left by a process that writes bodies until a sweep follows (sweep_if_due)
 //
 // Use:
 //   auto store = Store::open(dir, Access::exclusive);       // `sync`, `watch`
