@@ -164,14 +164,23 @@ int run_list(const CommandContext& context, const ListArguments& arguments) {
     store.read([&](const store::ReadTxn& txn) {
         const auto mailbox = find_mailbox(txn, account, arguments.mailbox);
         mailbox_name = sync::mailbox_display_name(mailbox.name);
-        txn.for_each_message(mailbox.id, [&](const store::MessageRecord& message) {
+        const auto keep = [&](const store::MessageRecord& message) {
             if (message.deleted_on_server && !arguments.deleted) return;
             Row row = make_row(message);
             if (passes(row, arguments)) rows.push_back(std::move(row));
+        };
+        if (!arguments.limit) {
+            txn.for_each_message(mailbox.id, keep);
+            return;
+        }
+        // The newest first, until enough pass: the time and memory of `--limit 50` do not grow
+        // with the mailbox.
+        txn.for_each_message_backward(mailbox.id, [&](const store::MessageRecord& message) {
+            keep(message);
+            return rows.size() < *arguments.limit;
         });
+        std::reverse(rows.begin(), rows.end());
     });
-    if (arguments.limit && rows.size() > *arguments.limit)
-        rows.erase(rows.begin(), rows.end() - static_cast<std::ptrdiff_t>(*arguments.limit));
     if (output.json()) {
         JsonWriter json;
         json.begin_array();

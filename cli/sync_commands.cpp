@@ -8,9 +8,11 @@
 // (sync/watch/control_socket.hpp), and reports that as its own (watch runs its usual replay and
 // pull of every mailbox, whatever --pull-only, --push-only or mailbox names asked).
 //
-// After a pull in which every mailbox synced (in `sync` when the run may have left some, and at
-// least daily: sweep_due(); in `watch` after its first pull, then at most hourly), body files that no message and no queued change names are removed (Store::sweep):
-// what the server expunged or the user deleted. Only files older than the sweep's grace period (an
+// After a pull in which every mailbox synced (in `sync`; in `watch` after its first pull, then at
+// most hourly), body files that no message and no queued change names are removed
+// (Store::sweep_if_due): what the server expunged or the user deleted, found among the bodies those
+// removals left (not by listing every body file, which a no-op sync of a million messages cannot
+// afford), and every file after a process died between a body and its row. Only files older than the sweep's grace period (an
 // hour) go, so a body that a concurrent local command (`append` beside a running `watch`) wrote but
 // has not yet named in its row is never taken. In backup mode the messages the server deleted keep
 // their rows (deleted_on_server), so their bodies stay named and are kept.
@@ -107,11 +109,7 @@ int sync_opened(const CommandContext& context, const Account& account, const Syn
     if (completed && completed->completed > 0)
         output.detail(fmt::format("{}: {} bodies downloaded for messages mirrored as headers only ({:.1f} MB)", account.name,
                                   completed->completed, static_cast<double>(completed->bytes) / 1e6));
-    std::optional<store::SweepReport> swept;
-    if (sweep_due(store, report, pushed.has_value(), completed && completed->completed > 0)) {
-        swept = sweep_orphans(account, store, report, output);
-        if (swept) note_swept(store);
-    }
+    const std::optional<store::SweepReport> swept = sweep_orphans(account, store, report, output);
     if (view_scan.update) view_update = update_view_after_sync(account, store, output);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -1,12 +1,6 @@
 // What sync and watch share: connections, the sweep of orphaned bodies, the record of a run.
 #include "cli/sync_support.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -66,7 +60,7 @@ std::optional<store::SweepReport> sweep_orphans(const Account& account, store::S
                                                const sync::PullReport& report, Output& output) {
     if (report.failed() > 0) return std::nullopt;
     try {
-        const store::SweepReport swept = store.sweep();
+        const store::SweepReport swept = store.sweep_if_due();
         if (swept.orphan_bodies > 0)
             output.detail(fmt::format("{}: removed {} orphaned body files ({:.1f} MB)", account.name, swept.orphan_bodies,
                                       static_cast<double>(swept.orphan_bytes) / 1e6));
@@ -75,31 +69,6 @@ std::optional<store::SweepReport> sweep_orphans(const Account& account, store::S
         output.warning(fmt::format("{}: could not remove orphaned body files: {}", account.name, error.what()));
         return std::nullopt;
     }
-}
-
-namespace {
-
-// Its mtime is when `sync` last swept; a missing or unreadable one means "never".
-std::filesystem::path sweep_marker(const store::Store& store) { return store.directory() / "last-sweep"; }
-constexpr std::chrono::hours sweep_at_least_every{24};
-
-}  // namespace
-
-bool sweep_due(const store::Store& store, const sync::PullReport& report, bool pushed, bool completed) {
-    if (pushed || completed || !report.removed_mailboxes.empty() || report.bodies_refetched > 0) return true;
-    for (const auto& mailbox : report.mailboxes)
-        if (!mailbox.skipped) return true;
-    std::error_code error;
-    const auto swept = std::filesystem::last_write_time(sweep_marker(store), error);
-    return error || std::filesystem::file_time_type::clock::now() - swept > sweep_at_least_every;
-}
-
-void note_swept(const store::Store& store) {
-    // Losing this file costs one sweep more: it is written without an fsync.
-    const int fd = ::open(sweep_marker(store).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return;
-    ::futimens(fd, nullptr);
-    ::close(fd);
 }
 
 // Keeps how this run went in the store, for `status` (and monitoring through `status --json`).

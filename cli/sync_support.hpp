@@ -35,13 +35,6 @@ PullConnections pull_connections(const Account& account, store::Store& store);
 // mailbox; a failure to sweep is a warning, never the sync's failure.
 std::optional<store::SweepReport> sweep_orphans(const Account& account, store::Store& store,
                                                const sync::PullReport& report, Output& output);
-// Whether `sync` sweeps after this run: when it may have left bodies that nothing names (a mailbox
-// examined, removed or repaired, a queue pushed, partial bodies completed), and at least daily for
-// what an interrupted run left. A no-op sync does not: listing every body file is the largest
-// part of its work on a large store (3000 bodies: ~3 ms of its ~14 ms of CPU).
-bool sweep_due(const store::Store& store, const sync::PullReport& report, bool pushed, bool completed);
-// Notes that the store was swept now (the daily sweep counts from here).
-void note_swept(const store::Store& store);
 
 // Keeps how a run went in the store, for `status` (and monitoring through `status --json`): the
 // attempt's time, and its time as last_success when `error` is empty.

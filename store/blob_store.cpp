@@ -82,8 +82,8 @@ bool writer_is_gone(const std::string& name) {
 
 // ---- BlobWriter ----------------------------------------------------------------------------------
 
-BlobWriter::BlobWriter(fs::path bodies, fs::path tmp_file, FileDescriptor fd)
-    : bodies_(std::move(bodies)), tmp_file_(std::move(tmp_file)), fd_(std::move(fd)) {}
+BlobWriter::BlobWriter(fs::path bodies, fs::path tmp_file, FileDescriptor fd, std::shared_ptr<BodyUsageDelta> delta)
+    : bodies_(std::move(bodies)), tmp_file_(std::move(tmp_file)), fd_(std::move(fd)), delta_(std::move(delta)) {}
 
 BlobWriter::BlobWriter(BlobWriter&&) noexcept = default;
 
@@ -96,6 +96,7 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
         hasher_ = std::move(other.hasher_);
         size_ = other.size_;
         finished_ = other.finished_;
+        delta_ = std::move(other.delta_);
     }
     return *this;
 }
@@ -139,7 +140,12 @@ fs::path BlobWriter::publish() {
         throw_io("create directory", directory);
     }
     fs::path final_path = directory / hex.substr(2);
+    const bool existed = ::access(final_path.c_str(), F_OK) == 0;   // the same content stored before
     if (::rename(tmp_file_.c_str(), final_path.c_str()) != 0) throw_io("rename body file to", final_path);
+    if (!existed && delta_) {
+        delta_->files += 1;
+        delta_->bytes += static_cast<std::int64_t>(size_);
+    }
     fd_.close();   // renamed: nothing left to discard
     return directory;
 }
@@ -168,16 +174,20 @@ void BlobBatch::commit() {
 // ---- BlobStore -----------------------------------------------------------------------------------
 
 BlobStore::BlobStore(fs::path store_directory)
-    : bodies_(store_directory / "bodies"), tmp_(store_directory / "tmp") {
+    : bodies_(store_directory / "bodies"), tmp_(store_directory / "tmp"), mark_(store_directory / "sweep-due") {
     make_private_directory(bodies_);
     make_private_directory(tmp_);
 }
 
 BlobWriter BlobStore::begin() const {
+    if (!marked_->exchange(true)) {
+        open_private_file(mark_, 0);
+        sync_directory(mark_.parent_path());
+    }
     static std::atomic<std::uint64_t> counter{0};
     fs::path file = tmp_ / fmt::format("{}.{}.tmp", ::getpid(), counter.fetch_add(1));
     FileDescriptor fd = open_private_file(file, O_TRUNC);
-    return BlobWriter(bodies_, std::move(file), std::move(fd));
+    return BlobWriter(bodies_, std::move(file), std::move(fd), delta_);
 }
 
 StoredBody BlobStore::put(std::string_view content) const {
@@ -241,6 +251,47 @@ BodyUsage BlobStore::usage() const {
     return usage;
 }
 
+void BlobStore::remove_if_orphan(const BodyHash& hash, const std::function<bool(const BodyHash&)>& is_referenced,
+                                 std::chrono::seconds min_age, SweepReport& report) const {
+    if (is_referenced(hash)) return;
+    fs::path file = path_of(hash);
+    struct stat status {};
+    if (::stat(file.c_str(), &status) != 0) return;
+    if (age_of(status) < min_age) {
+        report.young_orphans.push_back(hash);
+        return;
+    }
+    if (::unlink(file.c_str()) != 0) throw_io("remove orphan body", file);
+    delta_->files -= 1;
+    delta_->bytes -= static_cast<std::int64_t>(status.st_size);
+    ++report.orphan_bodies;
+    report.orphan_bytes += static_cast<std::uint64_t>(status.st_size);
+}
+
+SweepReport BlobStore::sweep(const std::vector<BodyHash>& candidates,
+                             const std::function<bool(const BodyHash&)>& is_referenced, std::chrono::seconds min_age) const {
+    SweepReport report;
+    for (const auto& hash : candidates) remove_if_orphan(hash, is_referenced, min_age, report);
+    return report;
+}
+
+void BlobStore::take_usage_delta(std::int64_t& files, std::int64_t& bytes) const {
+    files = delta_->files.exchange(0);
+    bytes = delta_->bytes.exchange(0);
+}
+
+void BlobStore::give_back_usage_delta(std::int64_t files, std::int64_t bytes) const {
+    delta_->files += files;
+    delta_->bytes += bytes;
+}
+
+bool BlobStore::marked() const { return ::access(mark_.c_str(), F_OK) == 0; }
+
+void BlobStore::clear_mark() const {
+    if (::unlink(mark_.c_str()) != 0 && errno != ENOENT) throw_io("remove the sweep mark", mark_);
+    marked_->store(false);
+}
+
 SweepReport BlobStore::sweep(const std::function<bool(const BodyHash&)>& is_referenced,
                              std::chrono::seconds min_age) const {
     SweepReport report;
@@ -248,14 +299,7 @@ SweepReport BlobStore::sweep(const std::function<bool(const BodyHash&)>& is_refe
     for_each([&](const BodyHash& hash) {
         if (!is_referenced(hash)) orphans.push_back(hash);
     });
-    for (const auto& hash : orphans) {
-        fs::path file = path_of(hash);
-        struct stat status {};
-        if (::stat(file.c_str(), &status) != 0 || age_of(status) < min_age) continue;
-        if (::unlink(file.c_str()) != 0) throw_io("remove orphan body", file);
-        ++report.orphan_bodies;
-        report.orphan_bytes += static_cast<std::uint64_t>(status.st_size);
-    }
+    for (const auto& hash : orphans) remove_if_orphan(hash, [](const BodyHash&) { return false; }, min_age, report);
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(tmp_, error)) {
         std::string name = entry.path().filename().string();

@@ -11,10 +11,12 @@
 // are issued together, which the file system turns into one journal commit instead of two a body.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,20 @@
 #include "store/files.hpp"
 
 namespace mailsync::store {
+
+// What the body files take: their count and their bytes (file sizes).
+struct BodyUsage {
+    std::uint64_t files = 0;
+    std::uint64_t bytes = 0;
+    friend bool operator==(const BodyUsage&, const BodyUsage&) = default;
+};
+
+// Body files added (+) and removed (-) by this process and not yet counted in the store's figure
+// (Store::usage): taken into the next write transaction.
+struct BodyUsageDelta {
+    std::atomic<std::int64_t> files{0};
+    std::atomic<std::int64_t> bytes{0};
+};
 
 struct StoredBody {
     BodyHash hash;
@@ -42,7 +58,8 @@ public:
 private:
     friend class BlobStore;
     friend class BlobBatch;
-    BlobWriter(std::filesystem::path bodies, std::filesystem::path tmp_file, FileDescriptor fd);
+    BlobWriter(std::filesystem::path bodies, std::filesystem::path tmp_file, FileDescriptor fd,
+               std::shared_ptr<BodyUsageDelta> delta);
     void discard() noexcept;
     // The steps of commit(): the hash (no more writes), the fsync of the content, the rename into
     // its fan-out directory (returned, for its fsync).
@@ -56,6 +73,7 @@ private:
     Sha256 hasher_;
     std::uint64_t size_ = 0;
     std::optional<StoredBody> finished_;
+    std::shared_ptr<BodyUsageDelta> delta_;
 };
 
 // Bodies written one after the other and made durable together (header comment). add() hashes a
@@ -84,19 +102,18 @@ struct SweepReport {
     std::uint64_t orphan_bodies = 0;
     std::uint64_t orphan_bytes = 0;
     std::uint64_t stale_tmp_files = 0;
+    std::vector<BodyHash> young_orphans;   // named by nothing but younger than min_age: kept for now
 };
 
-// What the body files take: their count and their bytes (file sizes).
-struct BodyUsage {
-    std::uint64_t files = 0;
-    std::uint64_t bytes = 0;
-};
 
 class BlobStore {
 public:
     // `store_directory` holds bodies/ and tmp/ (created 0700 if missing).
     explicit BlobStore(std::filesystem::path store_directory);
 
+    // Every writer first leaves the sweep mark (DIR/sweep-due, once per BlobStore, durable before
+    // any body): a process that dies between a body and the row naming it leaves the mark behind,
+    // and the next sync sweeps every body file (Store::sweep_if_due).
     BlobWriter begin() const;
     // Stores `content` in one go (small bodies, tests).
     StoredBody put(std::string_view content) const;
@@ -115,10 +132,28 @@ public:
     // min_age, and tmp files whose writing process is gone.
     SweepReport sweep(const std::function<bool(const BodyHash&)>& is_referenced,
                       std::chrono::seconds min_age) const;
+    // The same for the given bodies only (candidates); those not there are skipped.
+    SweepReport sweep(const std::vector<BodyHash>& candidates, const std::function<bool(const BodyHash&)>& is_referenced,
+                      std::chrono::seconds min_age) const;
+
+    // What this process's writers and sweeps added and removed since the last call (zeroed), and
+    // putting it back when the transaction that was to count it failed.
+    void take_usage_delta(std::int64_t& files, std::int64_t& bytes) const;
+    void give_back_usage_delta(std::int64_t files, std::int64_t bytes) const;
+
+    // Whether the sweep mark is there, and removing it.
+    bool marked() const;
+    void clear_mark() const;
 
 private:
+    void remove_if_orphan(const BodyHash& hash, const std::function<bool(const BodyHash&)>& is_referenced,
+                          std::chrono::seconds min_age, SweepReport& report) const;
+
     std::filesystem::path bodies_;
     std::filesystem::path tmp_;
+    std::filesystem::path mark_;
+    std::shared_ptr<std::atomic<bool>> marked_ = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<BodyUsageDelta> delta_ = std::make_shared<BodyUsageDelta>();
 };
 
 }  // namespace mailsync::store

@@ -63,11 +63,17 @@ MessageId message_of_index_key(std::string_view key) {
     return decode_u64(key.substr(hash_size), "index key");
 }
 
-BodyHash hash_of_body_place(std::string_view key) {
-    if (key.size() != hash_size + 8) Decoder(key, "body index key").corrupt("wrong size");
+namespace {
+BodyHash hash_at_start(std::string_view key, std::size_t size, std::string_view what) {
+    if (key.size() != size) Decoder(key, what).corrupt("wrong size");
     BodyHash hash;
     std::copy_n(key.begin(), hash_size, hash.bytes.begin());
     return hash;
 }
+}  // namespace
+
+BodyHash hash_of_body_place(std::string_view key) { return hash_at_start(key, hash_size + 8, "body index key"); }
+
+BodyHash hash_of_sweep_candidate(std::string_view key) { return hash_at_start(key, hash_size, "sweep candidate key"); }
 
 }  // namespace mailsync::store::keys

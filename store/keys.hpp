@@ -13,6 +13,7 @@
 //   queue, conflicts  seq u64                              -> record
 //   view_files      message id u64                         -> ViewFileRecord
 //   view_folders    mailbox id u32                         -> ViewFolderRecord
+//   sweep_candidates  hash[32]                             -> ""
 //   meta, export_state, oauth_tokens  name bytes           -> value
 #pragma once
 
@@ -43,5 +44,6 @@ std::string message_id_place(std::string_view message_id, MessageId message);
 MessageId message_of_index_key(std::string_view key);
 // The hash at the start of a body_places key.
 BodyHash hash_of_body_place(std::string_view key);
+BodyHash hash_of_sweep_candidate(std::string_view key);
 
 }  // namespace mailsync::store::keys

@@ -1,10 +1,16 @@
 #include "store/lmdb.hpp"
 
 #include <lmdb.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -36,6 +42,62 @@ void check(const char* what, int rc, MDB_env* env = nullptr) {
 MDB_val to_val(std::string_view bytes) {
     // LMDB never writes through a key or value given to it: the const_cast is only for its C API.
     return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
+}
+
+// The pages of the map a process has touched stay in its resident set until unmapped, and the
+// kernel's fault-around maps up to 15 cached neighbours with each one: work spread over a large
+// store (a first sync's inserts into the hash-keyed indexes, the orphan sweep's lookups) would
+// leave the whole file resident, 530 B a message (bench/results/2026-11-30-memory.md). The map is
+// read-only (LMDB writes with pwrite unless MDB_WRITEMAP, which is not used), so its pages are
+// clean page cache: dropping the mapping loses nothing, and the next touch maps the page again
+// from the cache (a minor fault). Every operations_per_release operations the whole map is
+// dropped, which bounds the resident part of it to what that many operations touch (at most about
+// 64 KB each) whatever the store's size. MADV_RANDOM (MDB_NORDAHEAD) does not help: it turns off
+// read-ahead from disk, not fault-around. Measured in bench/results/2026-12-02-scale-*.md.
+constexpr unsigned operations_per_release = 128;
+std::atomic<unsigned> operations{0};
+
+// Where the map is: LMDB does not say (mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP),
+// so it is found in /proc/self/maps by data.mdb's device and inode, after every open or remap.
+// Kept as the environment's user context.
+struct MapRegion {
+    void* base = nullptr;
+    std::size_t size = 0;
+};
+
+void locate_map(MDB_env* env) {
+    auto* region = static_cast<MapRegion*>(mdb_env_get_userctx(env));
+    const char* directory = nullptr;
+    if (region == nullptr || mdb_env_get_path(env, &directory) != MDB_SUCCESS || directory == nullptr) return;
+    *region = MapRegion{};
+    struct stat file {};
+    if (::stat((std::filesystem::path(directory) / "data.mdb").c_str(), &file) != 0) return;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        unsigned long start = 0, end = 0, offset = 0, inode = 0;
+        unsigned major = 0, minor = 0;
+        char perms[8] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &offset, &major, &minor,
+                        &inode) != 7)
+            continue;
+        if (inode == file.st_ino && makedev(major, minor) == file.st_dev && offset == 0) {
+            *region = MapRegion{reinterpret_cast<void*>(start), static_cast<std::size_t>(end - start)};
+            return;
+        }
+    }
+}
+
+void release_map(MDB_env* env) {
+    const auto* region = env ? static_cast<const MapRegion*>(mdb_env_get_userctx(env)) : nullptr;
+    if (region == nullptr || region->base == nullptr) return;
+    ::madvise(region->base, region->size, MADV_DONTNEED);   // advice: a failure changes nothing
+}
+
+void count_operation(MDB_env* env) {
+    if (operations.fetch_add(1, std::memory_order_relaxed) % operations_per_release == operations_per_release - 1) {
+        release_map(env);
+    }
 }
 
 std::string_view to_view(const MDB_val& val) {
@@ -81,28 +143,38 @@ Env Env::open(const std::filesystem::path& directory, const EnvOptions& options)
                                                    directory.string(), mdb_strerror(rc)));
     }
     refuse_truncated_file(raw, directory);
+    check("mdb_env_set_userctx", mdb_env_set_userctx(raw, new MapRegion));
+    locate_map(raw);
     return env;
 }
 
+namespace {
+void close_env(MDB_env* env) {
+    if (env == nullptr) return;
+    delete static_cast<MapRegion*>(mdb_env_get_userctx(env));
+    mdb_env_close(env);
+}
+}  // namespace
+
 Env& Env::operator=(Env&& other) noexcept {
     if (this != &other) {
-        if (env_) mdb_env_close(env_);
+        close_env(env_);
         env_ = std::exchange(other.env_, nullptr);
     }
     return *this;
 }
 
-Env::~Env() {
-    if (env_) mdb_env_close(env_);
-}
+Env::~Env() { close_env(env_); }
 
 void Env::set_map_size(std::size_t bytes) {
     check("mdb_env_set_mapsize", mdb_env_set_mapsize(env_, bytes));
+    locate_map(env_);
 }
 
 void Env::adopt_map_size() {
     // Size 0 means: take the size another process has set.
     check("mdb_env_set_mapsize", mdb_env_set_mapsize(env_, 0));
+    locate_map(env_);
 }
 
 std::size_t Env::map_size() const {
@@ -161,6 +233,7 @@ std::optional<Dbi> Txn::open_table(const char* name, bool create) {
 std::optional<std::string_view> Txn::get(Dbi table, std::string_view key) const {
     MDB_val k = to_val(key);
     MDB_val v{};
+    count_operation(mdb_txn_env(txn_));
     int rc = mdb_get(txn_, table.handle(), &k, &v);
     if (rc == MDB_NOTFOUND) return std::nullopt;
     check("mdb_get", rc, mdb_txn_env(txn_));
@@ -170,11 +243,13 @@ std::optional<std::string_view> Txn::get(Dbi table, std::string_view key) const 
 void Txn::put(Dbi table, std::string_view key, std::string_view value) {
     MDB_val k = to_val(key);
     MDB_val v = to_val(value);
+    count_operation(mdb_txn_env(txn_));
     check("mdb_put", mdb_put(txn_, table.handle(), &k, &v, 0), mdb_txn_env(txn_));
 }
 
 bool Txn::remove(Dbi table, std::string_view key) {
     MDB_val k = to_val(key);
+    count_operation(mdb_txn_env(txn_));
     int rc = mdb_del(txn_, table.handle(), &k, nullptr);
     if (rc == MDB_NOTFOUND) return false;
     check("mdb_del", rc, mdb_txn_env(txn_));
@@ -206,6 +281,7 @@ Cursor::~Cursor() {
 std::optional<Entry> Cursor::step(std::string_view key, int op) {
     MDB_val k = to_val(key);
     MDB_val v{};
+    count_operation(mdb_txn_env(mdb_cursor_txn(cursor_)));
     int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
     if (rc == MDB_NOTFOUND) return std::nullopt;
     check("mdb_cursor_get", rc, mdb_txn_env(mdb_cursor_txn(cursor_)));
@@ -215,6 +291,7 @@ std::optional<Entry> Cursor::step(std::string_view key, int op) {
 std::optional<Entry> Cursor::first() { return step({}, MDB_FIRST); }
 std::optional<Entry> Cursor::last() { return step({}, MDB_LAST); }
 std::optional<Entry> Cursor::next() { return step({}, MDB_NEXT); }
+std::optional<Entry> Cursor::prev() { return step({}, MDB_PREV); }
 
 std::optional<Entry> Cursor::seek(std::string_view key) {
     // LMDB rejects an empty key; every key is >= the empty one, so that is a plain first().

@@ -136,6 +136,7 @@ public:
     std::optional<Entry> first();
     std::optional<Entry> last();
     std::optional<Entry> next();
+    std::optional<Entry> prev();
     // The first entry whose key is >= key.
     std::optional<Entry> seek(std::string_view key);
 
@@ -152,6 +153,26 @@ void for_each_with_prefix(const Txn& txn, Dbi table, std::string_view prefix, Vi
     Cursor cursor = Cursor::open(txn, table);
     for (auto entry = cursor.seek(prefix); entry && entry->key.starts_with(prefix);
          entry = cursor.next()) {
+        if (!visit(*entry)) return;
+    }
+}
+
+// The same, from the last such entry backwards.
+template <class Visit>
+void for_each_with_prefix_backward(const Txn& txn, Dbi table, std::string_view prefix, Visit&& visit) {
+    Cursor cursor = Cursor::open(txn, table);
+    // The first key after every key with the prefix: the prefix with its last byte below 0xff
+    // raised by one and the rest cut off (none such: the prefix is all 0xff, so the table's end).
+    std::string after(prefix);
+    while (!after.empty() && static_cast<unsigned char>(after.back()) == 0xff) after.pop_back();
+    std::optional<Entry> entry;
+    if (after.empty()) {
+        entry = cursor.last();
+    } else {
+        after.back() = static_cast<char>(static_cast<unsigned char>(after.back()) + 1);
+        entry = cursor.seek(after) ? cursor.prev() : cursor.last();
+    }
+    for (; entry && entry->key.starts_with(prefix); entry = cursor.prev()) {
         if (!visit(*entry)) return;
     }
 }

@@ -142,19 +142,40 @@ Store Store::open(const fs::path& directory, Access access, const OpenOptions& o
         std::uint32_t current = txn.schema_version();
         if (current == 0) {
             txn.set_schema_version(schema.version);
+            txn.put_body_usage({});   // a new store: no body yet, and every one counted from here
         } else if (current < schema.version) {
             migrate(txn, schema, current);
         }
         txn.commit();
     });
-    return Store(directory, access, std::move(lock), std::move(env), tables);
+    Store store(directory, access, std::move(lock), std::move(env), tables);
+    // A store that does not know its bodies' figure yet gets it from a sweep of every file.
+    store.sweep_everything_ =
+        store.blobs_.marked() || !store.read([](const ReadTxn& txn) { return txn.body_usage().has_value(); });
+    return store;
 }
 
 void Store::run_write(const std::function<void(WriteTxn&)>& body) {
     with_map_growth(env_, directory_, [&] {
         WriteTxn txn(lmdb::Txn::begin(env_, lmdb::TxnMode::read_write), tables_);
         body(txn);
-        txn.commit();
+        // The body files written or removed since the last write are counted in this one.
+        std::int64_t files = 0, bytes = 0;
+        blobs_.take_usage_delta(files, bytes);
+        try {
+            if (files != 0 || bytes != 0) {
+                if (auto usage = txn.body_usage()) {
+                    const auto add = [](std::uint64_t value, std::int64_t delta) {
+                        return delta < 0 && static_cast<std::uint64_t>(-delta) > value ? 0 : value + static_cast<std::uint64_t>(delta);
+                    };
+                    txn.put_body_usage({add(usage->files, files), add(usage->bytes, bytes)});
+                }
+            }
+            txn.commit();
+        } catch (...) {
+            blobs_.give_back_usage_delta(files, bytes);
+            throw;
+        }
     });
 }
 
@@ -179,9 +200,41 @@ SweepReport Store::sweep(std::chrono::seconds min_age) {
     });
 }
 
-StoreUsage Store::usage() const {
+SweepReport Store::sweep_if_due(std::chrono::seconds min_age) {
+    SweepReport report;
+    if (sweep_everything_) report = sweep(min_age);
+    const std::vector<BodyHash> candidates = read([](const ReadTxn& txn) { return txn.sweep_candidates(); });
+    SweepReport settled = read([&](const ReadTxn& txn) {
+        return blobs_.sweep(candidates, [&](const BodyHash& hash) { return txn.body_is_referenced(hash); }, min_age);
+    });
+    report.orphan_bodies += settled.orphan_bodies;
+    report.orphan_bytes += settled.orphan_bytes;
+    const std::set<BodyHash> young(settled.young_orphans.begin(), settled.young_orphans.end());
+    if (!candidates.empty() || !report.young_orphans.empty()) write([&](WriteTxn& txn) {
+        for (const auto& hash : candidates) {
+            if (young.count(hash) == 0) txn.remove_sweep_candidate(hash);
+        }
+        for (const auto& hash : report.young_orphans) txn.add_sweep_candidate(hash);
+    });
+    report.young_orphans.insert(report.young_orphans.end(), young.begin(), young.end());
+    if (sweep_everything_) {
+        // Every file was just listed: count them exactly (this also corrects what a process that
+        // died between a body and its count left uncounted).
+        const BodyUsage counted = blobs_.usage();
+        std::int64_t files = 0, bytes = 0;
+        blobs_.take_usage_delta(files, bytes);
+        write([&](WriteTxn& txn) { txn.put_body_usage(counted); });
+    }
+    blobs_.clear_mark();
+    sweep_everything_ = false;
+    return report;
+}
+
+StoreUsage Store::usage() {
     StoreUsage usage;
-    usage.bodies = blobs_.usage();
+    // The kept figure: listing a million body files takes seconds (`status` must not).
+    const std::optional<BodyUsage> kept = read([](const ReadTxn& txn) { return txn.body_usage(); });
+    usage.bodies = kept ? *kept : blobs_.usage();
     std::error_code error;
     const auto database = fs::file_size(directory_ / "data.mdb", error);
     if (!error) usage.database_bytes = database;

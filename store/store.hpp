@@ -7,6 +7,7 @@
 //     bodies/ab/cdef...    message bodies by SHA-256 (0600)
 //     tmp/          bodies being written
 //     space-reserve 4 MiB held back for the database (below)
+//     sweep-due     left by a process that writes bodies until a sweep follows (sweep_if_due)
 //
 // Use:
 //   auto store = Store::open(dir, Access::exclusive);       // `sync`, `watch`
@@ -110,9 +111,21 @@ public:
     // Removes bodies that no message or queued change names (older than min_age, so a body just
     // written by a concurrent local command is not taken before its row commits) and stale tmp files.
     SweepReport sweep(std::chrono::seconds min_age = std::chrono::hours(1));
+    // The sweep after a sync, in time proportional to what changed: the bodies a removal or a
+    // replaced body left possibly unnamed (ReadTxn::sweep_candidates), and every body file only
+    // when the sweep mark (BlobStore::begin) was there when this Store was opened: a process that
+    // died between a body and its row. Young orphans stay candidates for a later sweep. Then the
+    // mark is removed: the caller runs this only after a pull that failed nowhere, whose bodies
+    // all have their rows. (A concurrent local command's mark goes too; were it to die between
+    // its body and its row, that body would stay until the store is next swept whole.)
+    SweepReport sweep_if_due(std::chrono::seconds min_age = std::chrono::hours(1));
     // What the store takes on disk: the body files and the database file (data.mdb; LMDB's lock
-    // file is a few kilobytes and not counted), for `status`.
-    StoreUsage usage() const;
+    // file is a few kilobytes and not counted), for `status`. The bodies' figure is kept in the
+    // database, moved by every write transaction with what this process's writers and sweeps
+    // added or removed since the previous one, and counted afresh by a sweep of every file (a new
+    // store starts at zero; one made before the figure was kept lists its files until a sync has
+    // counted them). A process killed before its next write leaves it short until then.
+    StoreUsage usage();
 
     // Checks the store's invariants: every message is indexed where its record says, every index
     // entry names a message that says so, counters match, every body named exists (and, with
@@ -132,6 +145,7 @@ private:
     lmdb::Env env_;
     Tables tables_;
     BlobStore blobs_;
+    bool sweep_everything_ = false;   // the sweep mark was there at open (sweep_if_due)
 };
 
 }  // namespace mailsync::store

@@ -20,6 +20,9 @@ struct Tables {
     lmdb::Dbi oauth_tokens;
     lmdb::Dbi view_files;     // schema 2: the Maildir view (sync/view/README.md)
     lmdb::Dbi view_folders;
+    // Bodies that a removed message or a replaced body may have left unnamed: the orphan sweep
+    // after a sync looks at these, not at every body file (Store::sweep_if_due).
+    lmdb::Dbi sweep_candidates;   // hash[32] -> ""
 
     // Opens every table, creating the missing ones (txn must be a write transaction).
     static Tables create(lmdb::Txn& txn);
@@ -37,6 +40,7 @@ inline constexpr const char* view_state = "view_state";
 inline constexpr const char* damaged_bodies = "damaged_bodies";
 inline constexpr const char* body_rule = "body_rule";
 inline constexpr const char* server_capabilities = "server_capabilities";
+inline constexpr const char* body_usage = "body_usage";   // body files and bytes, u64 . u64 (Store::usage)
 }  // namespace meta_key
 
 }  // namespace mailsync::store

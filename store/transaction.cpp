@@ -83,12 +83,22 @@ std::optional<MessageRecord> ReadTxn::message_by_uid(MailboxId mailbox, Uid uid)
 void ReadTxn::for_each_message(MailboxId mailbox,
                                const std::function<void(const MessageRecord&)>& visit) const {
     lmdb::for_each_with_prefix(txn_, tables_.places, keys::mailbox_places(mailbox), [&](const lmdb::Entry& entry) {
-        MessageId id = keys::decode_u64(entry.value, "place index entry");
-        auto record = message(id);
-        if (!record) Decoder(entry.key, "place index entry").corrupt(fmt::format("message {} is missing", id));
-        visit(*record);
+        visit(placed_message(entry));
         return true;
     });
+}
+
+MessageRecord ReadTxn::placed_message(const lmdb::Entry& place) const {
+    MessageId id = keys::decode_u64(place.value, "place index entry");
+    auto record = message(id);
+    if (!record) Decoder(place.key, "place index entry").corrupt(fmt::format("message {} is missing", id));
+    return std::move(*record);
+}
+
+void ReadTxn::for_each_message_backward(MailboxId mailbox,
+                                        const std::function<bool(const MessageRecord&)>& visit) const {
+    lmdb::for_each_with_prefix_backward(txn_, tables_.places, keys::mailbox_places(mailbox),
+                                        [&](const lmdb::Entry& entry) { return visit(placed_message(entry)); });
 }
 
 std::vector<MessageRecord> ReadTxn::messages(MailboxId mailbox) const {
@@ -359,6 +369,7 @@ void WriteTxn::put_message(const MessageRecord& record) {
     MessageRecord old = existing_message(record.id);
     if (record.mailbox != old.mailbox) existing_mailbox(record.mailbox);
     check_place_is_free(record);
+    if (old.body_hash != record.body_hash) add_sweep_candidate(old.body_hash);
     unindex_message(old);
     index_message(record);
     txn_.put(tables_.messages, keys::u64(record.id), encode(record));
@@ -366,6 +377,7 @@ void WriteTxn::put_message(const MessageRecord& record) {
 
 void WriteTxn::remove_message(MessageId id) {
     MessageRecord old = existing_message(id);
+    add_sweep_candidate(old.body_hash);
     unindex_message(old);
     txn_.remove(tables_.messages, keys::u64(id));
 }
@@ -384,7 +396,37 @@ void WriteTxn::put_queue_entry(const QueueRecord& record) {
 }
 
 void WriteTxn::remove_queue_entry(Seq seq) {
+    const auto entry = queue_entry(seq);
+    if (entry && entry->body_hash) add_sweep_candidate(*entry->body_hash);
     if (!txn_.remove(tables_.queue, keys::u64(seq))) unknown("queued change", seq);
+}
+
+std::optional<BodyUsage> ReadTxn::body_usage() const {
+    auto value = txn_.get(tables_.meta, meta_key::body_usage);
+    if (!value) return std::nullopt;
+    if (value->size() != 16) Decoder(*value, "body usage").corrupt("wrong size");
+    return BodyUsage{keys::decode_u64(value->substr(0, 8), "body usage"), keys::decode_u64(value->substr(8), "body usage")};
+}
+
+void WriteTxn::put_body_usage(const BodyUsage& usage) {
+    txn_.put(tables_.meta, meta_key::body_usage, keys::u64(usage.files) + keys::u64(usage.bytes));
+}
+
+void WriteTxn::add_sweep_candidate(const BodyHash& hash) {
+    txn_.put(tables_.sweep_candidates, hash.view(), {});
+}
+
+void WriteTxn::remove_sweep_candidate(const BodyHash& hash) {
+    txn_.remove(tables_.sweep_candidates, hash.view());
+}
+
+std::vector<BodyHash> ReadTxn::sweep_candidates() const {
+    std::vector<BodyHash> out;
+    lmdb::for_each_with_prefix(txn_, tables_.sweep_candidates, {}, [&](const lmdb::Entry& entry) {
+        out.push_back(keys::hash_of_sweep_candidate(entry.key));
+        return true;
+    });
+    return out;
 }
 
 Seq WriteTxn::add_conflict(ConflictRecord record) {
@@ -474,6 +516,7 @@ Tables Tables::create(lmdb::Txn& txn) {
     tables.oauth_tokens = open("oauth_tokens");
     tables.view_files = open("view_files");
     tables.view_folders = open("view_folders");
+    tables.sweep_candidates = open("sweep_candidates");
     return tables;
 }
 

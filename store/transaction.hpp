@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/lmdb.hpp"
+#include "store/blob_store.hpp"
 #include "store/records.hpp"
 #include "store/tables.hpp"
 
@@ -37,6 +38,9 @@ public:
     std::optional<MessageRecord> message_by_uid(MailboxId mailbox, Uid uid) const;
     // A mailbox's messages in UID order, then those without a UID yet in the order they were made.
     void for_each_message(MailboxId mailbox, const std::function<void(const MessageRecord&)>& visit) const;
+    // The same order backwards (the newest first), until visit returns false: `list --limit N`
+    // reads N records, not the mailbox.
+    void for_each_message_backward(MailboxId mailbox, const std::function<bool(const MessageRecord&)>& visit) const;
     std::vector<MessageRecord> messages(MailboxId mailbox) const;
     // (UID, id) of the messages with a UID, in UID order: the "known UIDs" of a resync, from the
     // index alone (no record is read). for_each_uid visits them without holding them all: what the
@@ -65,6 +69,11 @@ public:
     std::optional<std::string> server_capabilities() const;
     // Bodies found damaged or missing and not fetched again yet (records.hpp), oldest first.
     std::vector<BodyHash> damaged_bodies() const;
+    // Bodies a removal or a replaced body may have left unnamed (tables.hpp), in hash order.
+    std::vector<BodyHash> sweep_candidates() const;
+    // The body files' count and bytes as the store keeps them (Store::usage); nullopt in a store
+    // made before it kept them, until a sync has counted them.
+    std::optional<BodyUsage> body_usage() const;
     // The rule of which bodies are downloaded (sync/pull/body_rule.hpp) as the last complete pass
     // applied it, in the engine's words; nullopt when none was recorded (every body downloaded).
     std::optional<std::string> body_rule() const;
@@ -81,6 +90,9 @@ public:
     const Tables& tables() const { return tables_; }
 
 protected:
+    // The record a `places` entry names (a missing one is a damaged store).
+    MessageRecord placed_message(const lmdb::Entry& place) const;
+
     lmdb::Txn txn_;
     const Tables& tables_;
 };
@@ -121,6 +133,11 @@ public:
     void remove_oauth_token(std::string_view key);
     // Adds a body to / takes it off the damaged list (each at most once in it).
     void mark_body_damaged(const BodyHash& hash);
+    // Done by remove_message, put_message and remove_queue_entry themselves; the sweep takes a
+    // candidate off once it is settled.
+    void add_sweep_candidate(const BodyHash& hash);
+    void remove_sweep_candidate(const BodyHash& hash);
+    void put_body_usage(const BodyUsage& usage);
     void mark_body_sound(const BodyHash& hash);
     void set_body_rule(std::string_view rule);
 

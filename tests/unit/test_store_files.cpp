@@ -454,3 +454,99 @@ TEST_CASE("sweep removes bodies nothing names, and only those", "[store][blobs]"
     CHECK(store.has_body(shared.hash));   // still named by the other place
     CHECK(store.verify(true).empty());
 }
+
+TEST_CASE("the sweep after a sync looks at what removals left, and at every body after a crash", "[store][blobs]") {
+    TempDir dir;
+    const auto store_with = [&](const std::function<void(Store&)>& use) {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        use(store);
+    };
+    StoredBody kept, removed, planted;
+    MessageId gone = 0;
+    store_with([&](Store& store) {
+        kept = store.put_body("kept");
+        removed = store.put_body("removed");
+        gone = store.write([&](WriteTxn& t) {
+            MailboxId inbox = t.add_mailbox(sample_mailbox("INBOX"));
+            t.add_message(sample_message(inbox, 1, kept.hash));
+            return t.add_message(sample_message(inbox, 2, removed.hash));
+        });
+        CHECK(fs::exists(dir.store() / "sweep-due"));   // bodies written: the mark is there
+        // Rows committed and nothing removed: the sweep after the sync has nothing to look at.
+        SweepReport report = store.sweep_if_due(std::chrono::seconds(0));
+        CHECK(report.orphan_bodies == 0);
+        CHECK_FALSE(fs::exists(dir.store() / "sweep-due"));
+    });
+    store_with([&](Store& store) {
+        // A body file nothing names, not left by a removal nor by a crash (as if dropped there by
+        // hand): the candidates do not list it, so it stays.
+        const fs::path stray = store.body_path(Sha256::of("stray"));
+        fs::create_directories(stray.parent_path());
+        std::ofstream(stray) << "stray";
+        // A removal makes its body a candidate: swept once old enough, a candidate until then.
+        store.write([&](WriteTxn& t) { t.remove_message(gone); });
+        store.read([&](const ReadTxn& t) { CHECK(t.sweep_candidates() == std::vector<BodyHash>{removed.hash}); });
+        SweepReport young = store.sweep_if_due(std::chrono::hours(1));
+        CHECK(young.orphan_bodies == 0);
+        CHECK(young.young_orphans == std::vector<BodyHash>{removed.hash});
+        CHECK(store.has_body(removed.hash));
+        SweepReport later = store.sweep_if_due(std::chrono::seconds(0));
+        CHECK(later.orphan_bodies == 1);
+        CHECK(later.orphan_bytes == removed.size);
+        CHECK_FALSE(store.has_body(removed.hash));
+        store.read([&](const ReadTxn& t) { CHECK(t.sweep_candidates().empty()); });
+        CHECK(fs::exists(stray));
+        CHECK(store.has_body(kept.hash));
+    });
+    // A process that dies after writing a body and before its row: the mark stays, and the next
+    // store's sweep looks at every body file.
+    CHECK(in_child_process([&] {
+              auto store = Store::open(dir.store(), Access::shared);
+              planted = store.put_body("body of a process killed before its row");
+              ::_exit(0);
+              return 1;
+          }) == 0);
+    CHECK(fs::exists(dir.store() / "sweep-due"));
+    store_with([&](Store& store) {
+        SweepReport report = store.sweep_if_due(std::chrono::seconds(0));
+        CHECK(report.orphan_bodies == 2);   // the killed process's body and the stray file
+        CHECK_FALSE(store.has_body(Sha256::of("body of a process killed before its row")));
+        CHECK(store.has_body(kept.hash));
+        CHECK_FALSE(fs::exists(dir.store() / "sweep-due"));
+        CHECK(store.verify(true).empty());
+    });
+}
+
+TEST_CASE("the store keeps its bodies' count and bytes, for status, without listing them", "[store][blobs]") {
+    TempDir dir;
+    const fs::path stray = dir.store() / "bodies" / "ab" / std::string(62, 'c');
+    {
+        auto store = Store::open(dir.store(), Access::exclusive);
+        CHECK(store.usage().bodies.files == 0);
+        StoredBody a = store.put_body("aaaa");
+        store.put_body("aaaa");   // the same content: one file
+        StoredBody b = store.put_body("bbbbbbbb");
+        MessageId id = store.write([&](WriteTxn& t) {   // the next write counts them
+            MailboxId inbox = t.add_mailbox(sample_mailbox("INBOX"));
+            t.add_message(sample_message(inbox, 1, a.hash));
+            return t.add_message(sample_message(inbox, 2, b.hash));
+        });
+        CHECK(store.usage().bodies.files == 2);
+        CHECK(store.usage().bodies.bytes == 12);
+        store.write([&](WriteTxn& t) { t.remove_message(id); });
+        CHECK(store.sweep_if_due(std::chrono::seconds(0)).orphan_bodies == 1);
+        CHECK(store.usage().bodies.files == 1);
+        CHECK(store.usage().bodies.bytes == 4);
+        // A file put there by something else is not seen by the kept figure...
+        fs::create_directories(stray.parent_path());
+        std::ofstream(stray) << "stray";
+        CHECK(store.usage().bodies.files == 1);
+        // ... nor is a figure lost: a store made before the figure was kept lists its files,
+        store.write([](WriteTxn& t) { t.lmdb().remove(t.tables().meta, "body_usage"); });
+    }
+    auto store = Store::open(dir.store(), Access::exclusive);
+    CHECK(store.usage().bodies.files == 2);
+    // and its next sweep counts them into the figure.
+    store.sweep_if_due(std::chrono::hours(1));
+    CHECK(store.read([](const ReadTxn& t) { return t.body_usage(); }) == BodyUsage{2, 9});
+}

@@ -2,6 +2,14 @@
 // leave nothing, ids never reused, a map that grows.
 #include <catch2/catch.hpp>
 
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include <fmt/format.h>
+
 #include "common/error.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
@@ -134,6 +142,22 @@ TEST_CASE("messages are listed in UID order, then those waiting for a UID", "[st
         t.add_message(sample_message(other, 1, Sha256::of("o")));
     });
     CHECK(uids_listed(store, inbox) == std::vector<std::optional<Uid>>{3u, 256u, 500u, 70000u, std::nullopt});
+    // Backwards (`list --limit`): that order reversed, only as far as asked, never into the next
+    // mailbox's entries, and the last mailbox's too (no key after its prefix).
+    const auto backward = [&](MailboxId mailbox, std::size_t most) {
+        return store.read([&](const ReadTxn& t) {
+            std::vector<std::optional<Uid>> out;
+            t.for_each_message_backward(mailbox, [&](const MessageRecord& m) {
+                out.push_back(m.uid);
+                return out.size() < most;
+            });
+            return out;
+        });
+    };
+    CHECK(backward(inbox, 10) == std::vector<std::optional<Uid>>{std::nullopt, 70000u, 500u, 256u, 3u});
+    CHECK(backward(inbox, 2) == std::vector<std::optional<Uid>>{std::nullopt, 70000u});
+    CHECK(backward(other, 10) == std::vector<std::optional<Uid>>{1u});
+    CHECK(backward(other + 1, 10).empty());
     store.read([&](const ReadTxn& t) {
         auto uids = t.uids(inbox);
         REQUIRE(uids.size() == 4);
@@ -361,4 +385,47 @@ TEST_CASE("the map grows when a write does not fit", "[store][txn]") {
     CHECK(store.read([&](const ReadTxn& t) { return *t.counts(inbox); }).messages == count);
     // No body files were written for these rows; every other invariant holds.
     for (const auto& problem : store.verify(false)) CHECK(problem.find("its body") != std::string::npos);
+}
+
+namespace {
+
+// The resident part of this process's mappings of `file` (/proc/self/smaps), in KB.
+std::size_t resident_kb_of(const std::filesystem::path& file) {
+    std::ifstream smaps("/proc/self/smaps");
+    std::string line;
+    bool inside = false;
+    std::size_t kb = 0;
+    const std::string name = std::filesystem::canonical(file).string();
+    while (std::getline(smaps, line)) {
+        if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ')) {
+            inside = line.size() >= name.size() && line.compare(line.size() - name.size(), name.size(), name) == 0;
+        } else if (inside && line.rfind("Rss:", 0) == 0) {
+            kb += std::stoul(line.substr(4));
+        }
+    }
+    return kb;
+}
+
+}  // namespace
+
+TEST_CASE("reads spread over a large store do not leave the whole file resident", "[store][txn]") {
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    constexpr int records = 60'000;
+    const std::string value(300, 'v');
+    const auto key = [](int i) { return fmt::format("scale-{:08}", i); };
+    store.write([&](WriteTxn& t) {
+        for (int i = 0; i < records; ++i) t.lmdb().put(t.tables().meta, key(i), value);
+    });
+    const auto file_kb = std::filesystem::file_size(dir.store() / "data.mdb") / 1024;
+    REQUIRE(file_kb > 20'000);
+    // Random lookups over all of it: with fault-around each one would map 64 KB of the file.
+    std::mt19937 random(42);
+    std::size_t found = 0;
+    store.read([&](const ReadTxn& t) {
+        for (int i = 0; i < 20'000; ++i) found += t.lmdb().get(t.tables().meta, key(static_cast<int>(random() % records))) ? 1 : 0;
+    });
+    CHECK(found == 20'000);
+    // Dropped every 128 operations (store/lmdb.cpp): at most 128 lookups' worth stays mapped.
+    CHECK(resident_kb_of(dir.store() / "data.mdb") < 10'000);
 }
