@@ -157,6 +157,8 @@ bench_stop_extra() {
 . "$ROOT/bench/lib/work-dovecot.sh"
 # shellcheck source=bench/lib/mbsync-config.sh
 . "$ROOT/bench/lib/mbsync-config.sh"
+# shellcheck source=bench/lib/local-count.sh
+. "$ROOT/bench/lib/local-count.sh"
 start_work_dovecot bench
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # The machine's load while the runs go: the 1-minute load average every 10 s, summed up in the results.
@@ -259,22 +261,6 @@ EOF
   write_mbsyncrc "$d/mbsyncrc" "$port" "$u" "$d/password" "$d/maildir" \
     "$(printf 'Create Near\nExpunge Near\nSync Pull\nCopyArrivalDate yes')"
   chmod 600 "$d/mailsync.yaml"
-}
-
-local_count() {  # TOOL USER -> messages in the local copy ("?" if it cannot be told)
-  local d=$WORK/acct/$2
-  if [ "$1" = mbsync ]; then
-    find "$d/maildir" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l
-  else
-    { "$MAILSYNC" -c "$d/mailsync.yaml" --json mailboxes 2>/dev/null || true; } | "$PY" -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-    boxes = d["mailboxes"] if isinstance(d, dict) else d
-    print(sum(int(b.get("messages", 0)) for b in boxes))
-except Exception:
-    print("?")' 2>/dev/null
-  fi
 }
 
 # One measured run of a tool. Appends a line to RESULTS (TSV).

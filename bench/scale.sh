@@ -62,6 +62,8 @@ if ! command -v mbsync >/dev/null || [ ! -x /usr/bin/time ]; then "$ROOT/scripts
 mailsync_binary scale.sh
 # shellcheck source=bench/lib/mbsync-config.sh
 . "$BENCH/lib/mbsync-config.sh"
+# shellcheck source=bench/lib/local-count.sh
+. "$BENCH/lib/local-count.sh"
 
 PROXY_PID= LOAD_PID=
 bench_stop_extra() {
@@ -138,22 +140,6 @@ stop_proxy() {  # -> BYTES_UP BYTES_DOWN
   PROXY_PID=
   read -r BYTES_UP BYTES_DOWN < <("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["client_to_server"], d["server_to_client"])' "$WORK/proxy.json") || true
   BYTES_UP=${BYTES_UP:-?} BYTES_DOWN=${BYTES_DOWN:-?}
-}
-
-local_count() {  # TOOL USER
-  local d=$WORK/acct/$2
-  if [ "$1" = mbsync ]; then
-    find "$d/maildir" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l
-  else
-    { "$MAILSYNC" -c "$d/mailsync.yaml" --json mailboxes 2>/dev/null || true; } | "$PY" -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-    boxes = d["mailboxes"] if isinstance(d, dict) else d
-    print(sum(int(b.get("messages", 0)) for b in boxes))
-except Exception:
-    print("?")'
-  fi
 }
 
 RESULTS=$WORK/scale.tsv
