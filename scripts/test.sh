@@ -17,7 +17,8 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs" "$@"
 
 # Second step: the unit tests of the code that reads untrusted bytes (codec, encoder, session,
 # transport, watch, hostile servers against the session and the pull engine, fuzz corpus replays,
-# UTF-8 and ASCII helpers of common/, the MIME parsing of sync/mime/)
+# UTF-8 and ASCII helpers of common/, the MIME parsing of sync/mime/, the search query language (user
+# input) and the index built from mirrored mail)
 # and of the store and engine tables, built with AddressSanitizer and UndefinedBehaviorSanitizer
 # in a tree of their own. Only those programs are built (the rest of the suite adds build time, not
 # coverage of memory errors); ctest -L unit then runs exactly them, as the tests of programs not
@@ -28,9 +29,9 @@ ctest --test-dir "$build" --output-on-failure -j "$jobs" "$@"
 if [ "${MAILSYNC_SANITIZE_STEP:-1}" != 0 ]; then
   sanitize_build=${SANITIZE_BUILD_DIR:-$build-sanitize}
   sanitize_targets=(test_parser test_command test_session test_transport test_hostile fuzz_parser
-    fuzz_session fuzz_store_codec fuzz_config test_store test_local_changes test_pull_plan test_conflict_rules test_message_view
+    fuzz_session fuzz_store_codec fuzz_config fuzz_mime test_store test_local_changes test_pull_plan test_conflict_rules test_message_view
     test_sync_summary test_remote_search_query test_restore_plan
-    test_watch test_watch_nudges test_watch_reply test_progress test_hostile_pull test_common test_hostile_babble test_mime guard_probe)
+    test_watch test_watch_nudges test_watch_reply test_progress test_hostile_pull test_common test_hostile_babble test_mime test_search guard_probe)
   # Debug (-O0): compiles far faster than -O2 under ASan, and the unit tests are short.
   cmake -S . -B "$sanitize_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAILSYNC_TESTS=ON \
     -DMAILSYNC_SANITIZE=ON

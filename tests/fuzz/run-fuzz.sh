@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzes the IMAP codec and session, the store's record codec and the configuration loader with libFuzzer (ASan + UBSan) for a while:
+# Fuzzes the IMAP codec and session, the store's record codec, the configuration loader and MIME reading with libFuzzer (ASan + UBSan) for a while:
 #
 #   tests/fuzz/run-fuzz.sh SECONDS [BUILD_DIR]
 #
 # Configures a separate clang build in BUILD_DIR (default build-fuzz), builds only the fuzz
-# targets, and runs each target (FUZZ_TARGETS, default all four: fuzz_parser fuzz_session
-# fuzz_store_codec fuzz_config) for SECONDS on a
+# targets, and runs each target (FUZZ_TARGETS, default all five: fuzz_parser fuzz_session
+# fuzz_store_codec fuzz_config fuzz_mime) for SECONDS on a
 # temporary copy of its corpus tests/fuzz/corpus/<name> (the corpus in git is not modified; set
 # FUZZ_KEEP_CORPUS=DIR to keep the grown corpora there). Exits non-zero when libFuzzer finds a
 # crash, a leak or a broken invariant (the input is left in BUILD_DIR/fuzz-artifacts/), and 77
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source_dir=$(cd "$here/../.." && pwd)
 build_dir=${2:-$source_dir/build-fuzz}
 jobs=${JOBS:-2}
-targets=${FUZZ_TARGETS:-fuzz_parser fuzz_session fuzz_store_codec fuzz_config}
+targets=${FUZZ_TARGETS:-fuzz_parser fuzz_session fuzz_store_codec fuzz_config fuzz_mime}
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "clang++ not found: libFuzzer run skipped (apt-get install clang)"
