@@ -21,6 +21,7 @@
 #include "sync/push/replay.hpp"
 #include "sync/push/replay_ledger.hpp"
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/account_config.hpp"
 
 using namespace std::chrono_literals;
 
@@ -134,13 +135,9 @@ Account::~Account() {
 }
 
 void Account::write_config(std::uint16_t port, int timeout_seconds) const {
-    const auto config = dir_ / "config.yaml";
-    std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
-                          << "\n    tls: none\n    user: " << user_.name << "\n    password: " << user_.password
-                          << "\n    store: " << store_dir().string() << "\n    timeout_seconds: " << timeout_seconds << "\n"
-                          << test::DovecotFixture::get().compress_config() << extra_config_;
-    std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace);
+    test::write_account_config(dir_ / "config.yaml",
+                               {.port = port, .user = user_, .store = store_dir(),
+                                .extra = "    timeout_seconds: " + std::to_string(timeout_seconds) + "\n" + extra_config_});
 }
 
 int Account::run(const std::vector<std::string>& args, std::chrono::milliseconds limit) const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/account_config.hpp"
 #include "tests/support/program.hpp"
 
 namespace mailsync::test {
@@ -25,12 +26,8 @@ struct CliAccount {
     // `extra`: more lines of the account's configuration ("    watch_max_backoff: 2\n").
     explicit CliAccount(int port, std::string extra = {}) : extra_(std::move(extra)) { write_config(port); }
     void write_config(int port) const {
-        std::ofstream(config) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
-                              << "\n    tls: none\n    user: " << user.name << "\n    password: " << user.password
-                              << "\n    store: " << store_dir.string() << "\n    timeout_seconds: 10\n"
-                              << DovecotFixture::get().compress_config() << extra_;
-        std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                     std::filesystem::perm_options::replace);
+        write_account_config(config, {.port = static_cast<std::uint16_t>(port), .user = user, .store = store_dir,
+                                      .extra = "    timeout_seconds: 10\n" + extra_});
     }
     std::vector<std::string> args(const std::vector<std::string>& rest) const {
         std::vector<std::string> all{mailsync_binary, "-c", config.string()};

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/account_config.hpp"
 
 namespace mailsync::test {
 
@@ -34,11 +35,8 @@ public:
     }
     // Writes the configuration again: another port (a closed one: offline) or other extra lines.
     void rewrite(std::uint16_t port, const std::string& extra) const {
-        std::ofstream(config_) << "accounts:\n  test:\n    host: 127.0.0.1\n    port: " << port
-                               << "\n    tls: " << tls_ << "\n    user: " << user_.name << "\n    password_file: "
-                               << (dir_.path() / "password").string() << "\n    store: " << store().string() << "\n"
-                               << DovecotFixture::get().compress_config() << extra;
-        ::chmod(config_.c_str(), 0600);
+        write_account_config(config_, {.port = port, .user = user_, .store = store(), .tls = tls_,
+                                       .password_file = dir_.path() / "password", .extra = extra});
     }
     std::filesystem::path store() const { return dir_.path() / "store"; }
     std::filesystem::path directory() const { return dir_.path(); }

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/integration/pull_test_support.hpp"
+#include "tests/support/account_config.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/program.hpp"
@@ -62,13 +63,9 @@ TEST_CASE("watch mirrors changes in mailboxes other than INBOX within seconds, t
     const auto log = dir.path() / "output.log";
     // Work exists (with a message) before watch starts: the first pull mirrors it.
     test::seed(user.name, "Work", test::make_message(user.name + "-before"));
-    std::ofstream(config) << "accounts:\n  test:\n    host: " << dovecot.host << "\n    port: " << dovecot.imap_port
-                          << "\n    tls: none\n    user: " << user.name << "\n    password: " << user.password
-                          << "\n    store: " << store_dir.string()
-                          << "\n    mailboxes: [\"*\", \"!Junk\"]"
-                          << "\n    timeout_seconds: 10\n    watch_full_pull_minutes: 1440\n" << dovecot.compress_config();
-    std::filesystem::permissions(config, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace);
+    test::write_account_config(config, {.port = dovecot.imap_port, .user = user, .store = store_dir,
+                                        .extra = "    mailboxes: [\"*\", \"!Junk\"]\n    timeout_seconds: 10\n"
+                                                 "    watch_full_pull_minutes: 1440\n"});
     const auto id = [&](const std::string& tag) { return "<" + user.name + "-" + tag + "@pull.mailsync.test>"; };
     const auto message = [&](const std::string& tag) { return test::make_message(user.name + "-" + tag); };
 
