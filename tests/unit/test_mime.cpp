@@ -371,7 +371,7 @@ TEST_CASE("mime: a BODYSTRUCTURE's literals, RFC 2231 continuations and a single
 }
 
 TEST_CASE("mime: hostile BODYSTRUCTUREs give no parts or a cut list, never a crash") {
-    for (const std::string wire : {std::string(), std::string("NIL"), std::string("("), std::string("(\"text\" \"plain\""),
+    for (const std::string& wire : {std::string(), std::string("NIL"), std::string("("), std::string("(\"text\" \"plain\""),
                                    std::string("(\"text\" \"plain\" NIL NIL NIL \"7bit\" many 1)"),
                                    std::string("(\"text\" \"plain\" NIL NIL NIL \"7bit\" {99999}\r\nab 1)"),
                                    std::string("(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 10 NIL NIL 1)"),
