@@ -81,7 +81,10 @@ std::optional<std::string> convert_from(const std::string& charset, std::string_
     if (converter == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
     std::string out = convert(converter, bytes);
     iconv_close(converter);
-    return out;
+    // glibc's UTF-8 output can hold what is not UTF-8: from a name GMime maps to UTF-8 ("UTF-8&"),
+    // or from UTF-32, a code point past U+10FFFF comes out as a 4-byte sequence led by F5..F7
+    // (found by fuzz_mime). Such sequences are replaced as any other invalid one.
+    return utf8::is_valid(out) ? out : utf8_with_replacement(out);
 }
 
 std::string utf8_or_windows_1252(std::string_view bytes) {

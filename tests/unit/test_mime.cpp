@@ -153,6 +153,10 @@ TEST_CASE("mime: charsets convert to UTF-8, unknown ones fall back") {
     CHECK(mime::to_utf8("caf\xE9 \x80", "x-unknown") == "caf\xC3\xA9 \xE2\x82\xAC");   // else windows-1252
     CHECK(mime::to_utf8("\x93quoted\x94", "") == "\xE2\x80\x9Cquoted\xE2\x80\x9D");
     CHECK(mime::to_utf8("\x1B$B$3$s$K$A$O\x1B(B", "iso-2022-jp") == "\xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF");
+    // Code points past U+10FFFF that iconv lets through (a name GMime maps to UTF-8; UTF-32): U+FFFD
+    // for each byte, as for any invalid sequence (found by fuzz_mime).
+    CHECK(mime::to_utf8("a\xF5\xBC\x90\x91" "b", "UTF-8&") == "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+    CHECK(utf8::is_valid(mime::to_utf8(std::string("\x00\x11\x00\x00", 4), "UTF-32BE")));
 
     const auto message = mime::Message::parse(
         crlf("Subject: x\nContent-Type: text/plain; charset=x-no-such\nContent-Transfer-Encoding: 8bit\n\n\xE9t\xE9\n"));
