@@ -35,7 +35,7 @@ std::string version_text() {
     // libcurl is dlopen'ed (sync/auth/curl_library.hpp): loaded here to ask it, as a token refresh would.
     std::string curl;
     try {
-        curl = loaded_and_built(sync::libcurl().version_info(CURLVERSION_NOW)->version, LIBCURL_VERSION);
+        curl = loaded_and_built(sync::libcurl_version(), LIBCURL_VERSION);
     } catch (const Error& error) {
         curl = fmt::format("not loadable (built with {}): {}", LIBCURL_VERSION, error.what());
     }

@@ -43,7 +43,12 @@ struct CurlApi {
 // call.
 const CurlApi& libcurl();
 
-// How many times libcurl() was called in this process (loaded or not): 0 after a run that never
+// The loaded library's version ("7.88.1"), for `--version`: loads it like libcurl() (and throws
+// the same errors) but does not curl_global_init it, which would initialize its TLS library for
+// nothing (about 2 MB more peak RSS).
+std::string libcurl_version();
+
+// How many times libcurl() or libcurl_version() was called in this process (loaded or not): 0 after a run that never
 // needed it. For tests.
 unsigned libcurl_load_attempts() noexcept;
 
