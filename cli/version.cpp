@@ -32,7 +32,7 @@ std::string loaded_and_built(const std::string& loaded, const std::string& built
 std::string version_text() {
     int lmdb_major = 0, lmdb_minor = 0, lmdb_patch = 0;
     mdb_version(&lmdb_major, &lmdb_minor, &lmdb_patch);
-    // libcurl is dlopen'ed (sync/auth/curl_library.hpp): loaded here to ask it, as a token refresh would.
+    // libcurl is dlopen'ed (sync/auth/curl_library.hpp): loaded here only to ask its version.
     std::string curl;
     try {
         curl = loaded_and_built(sync::libcurl_version(), LIBCURL_VERSION);
