@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -437,4 +438,19 @@ TEST_CASE("oauth2 e2e: libcurl is mapped only by a run that asks the token endpo
     CHECK(version.code == 0);
     CHECK_THAT(version.out, Catch::Contains("\nlibcurl ") && !Catch::Contains("not loadable"));
     CHECK(maps_libcurl(version));
+
+    // No usable libcurl: the loader finds a "libcurl.so.4" first in LD_LIBRARY_PATH that is in fact
+    // libc. A refresh (a store without a cached token) is exit 78 naming the library; no request.
+    const fs::path fake = world.dir() / "fake-lib";
+    fs::create_directories(fake);
+    ::Dl_info libc{};
+    REQUIRE(::dladdr(reinterpret_cast<void*>(&::getpid), &libc) != 0);
+    fs::create_symlink(fs::canonical(libc.dli_fname), fake / "libcurl.so.4");
+    sync = world.mailsync(world.write_config("oauthbearer", "implicit"), "sync", "LD_LIBRARY_PATH=" + fake.string());
+    CHECK(sync.code == 78);
+    CHECK_THAT(sync.err, Catch::Contains("cannot load libcurl (libcurl.so.4)") && Catch::Contains("it has no curl_global_init"));
+    CHECK(world.refreshes() == 1);
+    const Run broken_version = world.mailsync(config, "--version", "LD_LIBRARY_PATH=" + fake.string());
+    CHECK(broken_version.code == 0);
+    CHECK_THAT(broken_version.out, Catch::Contains("\nlibcurl not loadable (built with "));
 }
