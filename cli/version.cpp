@@ -8,6 +8,9 @@
 #include <openssl/opensslv.h>
 #include <zlib.h>
 
+#include "common/error.hpp"
+#include "sync/auth/curl_library.hpp"
+
 #ifndef MAILSYNC_VERSION
 #define MAILSYNC_VERSION "unknown"
 #endif
@@ -29,7 +32,13 @@ std::string loaded_and_built(const std::string& loaded, const std::string& built
 std::string version_text() {
     int lmdb_major = 0, lmdb_minor = 0, lmdb_patch = 0;
     mdb_version(&lmdb_major, &lmdb_minor, &lmdb_patch);
-    const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+    // libcurl is dlopen'ed (sync/auth/curl_library.hpp): loaded here only to ask its version.
+    std::string curl;
+    try {
+        curl = loaded_and_built(sync::libcurl_version(), LIBCURL_VERSION);
+    } catch (const Error& error) {
+        curl = fmt::format("not loadable (built with {}): {}", LIBCURL_VERSION, error.what());
+    }
     return fmt::format(
         "mailsync {}\n"
         "OpenSSL {}\n"
@@ -44,7 +53,7 @@ std::string version_text() {
         loaded_and_built(fmt::format("{}.{}.{}", lmdb_major, lmdb_minor, lmdb_patch),
                          fmt::format("{}.{}.{}", MDB_VERSION_MAJOR, MDB_VERSION_MINOR, MDB_VERSION_PATCH)),
         loaded_and_built(zlibVersion(), ZLIB_VERSION),
-        loaded_and_built(curl->version, LIBCURL_VERSION),
+        curl,
         MAILSYNC_YAML_CPP_VERSION,
         FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100,
         CLI11_VERSION);

@@ -1,9 +1,6 @@
 #include "sync/auth/oauth2.hpp"
 
-#include <curl/curl.h>
-
 #include <memory>
-#include <mutex>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -11,6 +8,7 @@
 #include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "store/body_hash.hpp"
+#include "sync/auth/curl_library.hpp"
 
 namespace mailsync::sync {
 
@@ -19,16 +17,14 @@ namespace {
 constexpr std::size_t max_response_bytes = 256 * 1024;
 
 struct CurlDeleter {
-    void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+    void operator()(CURL* handle) const { libcurl().easy_cleanup(handle); }
 };
 struct SlistDeleter {
-    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+    void operator()(curl_slist* list) const { libcurl().slist_free_all(list); }
 };
-
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+struct CurlFree {
+    void operator()(char* text) const { libcurl().free(text); }
+};
 
 struct Response {
     std::string body;
@@ -47,8 +43,7 @@ extern "C" std::size_t collect(char* data, std::size_t size, std::size_t count, 
 }
 
 std::string form_value(CURL* handle, const std::string& value) {
-    std::unique_ptr<char, decltype(&curl_free)> escaped(
-        curl_easy_escape(handle, value.data(), static_cast<int>(value.size())), &curl_free);
+    const std::unique_ptr<char, CurlFree> escaped(libcurl().easy_escape(handle, value.data(), static_cast<int>(value.size())));
     if (!escaped) throw Error(ErrorCategory::internal, "curl_easy_escape failed");
     return escaped.get();
 }
@@ -129,8 +124,8 @@ AccessToken parse_token_response(long http_status, std::string_view body, std::s
 
 AccessToken refresh_access_token(const TokenEndpoint& endpoint, const std::string& refresh_token,
                                  const std::optional<std::string>& client_secret, store::UnixTime now) {
-    global_init();
-    std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+    const CurlApi& curl_api = libcurl();   // loaded here, on the first token request of the run
+    std::unique_ptr<CURL, CurlDeleter> handle(curl_api.easy_init());
     if (!handle) throw Error(ErrorCategory::internal, "curl_easy_init failed");
     CURL* curl = handle.get();
 
@@ -140,29 +135,29 @@ AccessToken refresh_access_token(const TokenEndpoint& endpoint, const std::strin
 
     Response response;
     char error_buffer[CURL_ERROR_SIZE] = {};
-    std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Accept: application/json"));
-    curl_easy_setopt(curl, CURLOPT_URL, endpoint.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!endpoint.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, endpoint.ca_file.c_str());
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(endpoint.timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(endpoint.timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(form.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "mailsync");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+    std::unique_ptr<curl_slist, SlistDeleter> headers(curl_api.slist_append(nullptr, "Accept: application/json"));
+    curl_api.easy_setopt(curl, CURLOPT_URL, endpoint.url.c_str());
+    curl_api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!endpoint.ca_file.empty()) curl_api.easy_setopt(curl, CURLOPT_CAINFO, endpoint.ca_file.c_str());
+    curl_api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(endpoint.timeout.count()));
+    curl_api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(endpoint.timeout.count()));
+    curl_api.easy_setopt(curl, CURLOPT_POSTFIELDS, form.c_str());
+    curl_api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(form.size()));
+    curl_api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+    curl_api.easy_setopt(curl, CURLOPT_USERAGENT, "mailsync");
+    curl_api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_api.easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+    curl_api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
 
-    const CURLcode result = curl_easy_perform(curl);
+    const CURLcode result = curl_api.easy_perform(curl);
     // The form holds secrets: wipe it before anything else can look.
     std::fill(form.begin(), form.end(), '\0');
     if (result != CURLE_OK) {
-        const std::string detail = error_buffer[0] != '\0' ? printable(error_buffer) : curl_easy_strerror(result);
+        const std::string detail = error_buffer[0] != '\0' ? printable(error_buffer) : curl_api.easy_strerror(result);
         if (response.too_large) {
             throw Error(ErrorCategory::protocol, fmt::format("the token endpoint {} sent more than {} KiB", endpoint.url, max_response_bytes / 1024));
         }
@@ -178,7 +173,7 @@ AccessToken refresh_access_token(const TokenEndpoint& endpoint, const std::strin
         }
     }
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     return parse_token_response(status, response.body, endpoint.url, now);
 }
 

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -175,11 +176,23 @@ public:
         return config;
     }
 
-    Run mailsync(const fs::path& config, const std::string& arguments) const {
+    // A configuration for the fixture's password user user1 (no OAuth2).
+    fs::path write_password_config() const {
+        const fs::path config = dir_ / "config-password.yaml";
+        std::ostringstream yaml;
+        yaml << "accounts:\n  plain:\n    host: 127.0.0.1\n    port: " << imaps_port_ << "\n    tls: implicit\n    tls_ca_file: "
+             << dovecot_ca().string() << "\n    user: user1\n    password: secret-one\n    store: " << (dir_ / "store-password").string()
+             << "\n";
+        write_file(config, yaml.str(), fs::perms::owner_read | fs::perms::owner_write);
+        return config;
+    }
+
+    // `environment` (e.g. "LD_DEBUG=files") is set for the mailsync process only.
+    Run mailsync(const fs::path& config, const std::string& arguments, const std::string& environment = "") const {
         const fs::path err = dir_ / "stderr";
         Run run;
-        run.code = shell(std::string(MAILSYNC_BINARY_DIR "/cli/mailsync") + " -c " + config.string() + " " + arguments + " 2>" +
-                             err.string(),
+        run.code = shell(environment + (environment.empty() ? "" : " ") + MAILSYNC_BINARY_DIR "/cli/mailsync -c " + config.string() + " " +
+                             arguments + " 2>" + err.string(),
                          &run.out);
         run.err = read_file(err);
         return run;
@@ -388,4 +401,56 @@ TEST_CASE("oauth2 e2e: OAUTHBEARER over STARTTLS to Dovecot, refresh on expiry a
     CHECK(sync.code == 77);
     CHECK(count_of(world.introspections(), "unknown") == 2);
     CHECK(world.refreshes() == 4);
+}
+
+// libcurl is dlopen'ed by the first token request of a run (sync/auth/curl_library.hpp), so that a
+// run that asks no token endpoint never maps it and its dependency tree (~4 MB of peak RSS). The
+// dynamic loader's own trace (LD_DEBUG=files: every object it maps, needed or dlopen'ed) tells.
+TEST_CASE("oauth2 e2e: libcurl is mapped only by a run that asks the token endpoint", "[oauth2][dovecot][curl]") {
+    OAuthWorld world;
+    world.seed(oauth_user, message("oauth-lazy-1"));
+    const auto maps_libcurl = [](const Run& run) { return run.err.find("file=libcurl.so.4") != std::string::npos; };
+
+    // A password sync: no libcurl, though the program and its libraries are all traced.
+    world.seed("user1", message("password-lazy-1"));
+    Run sync = world.mailsync(world.write_password_config(), "sync", "LD_DEBUG=files");
+    INFO("stderr: " << sync.err);
+    REQUIRE(sync.code == 0);
+    CHECK_THAT(sync.err, Catch::Contains("file=libssl.so.3"));   // the trace works
+    CHECK_FALSE(maps_libcurl(sync));
+
+    // The first OAuth2 sync asks the endpoint: libcurl is loaded then, by dlopen.
+    const fs::path config = world.write_config("xoauth2", "implicit");
+    sync = world.mailsync(config, "sync", "LD_DEBUG=files");
+    REQUIRE(sync.code == 0);
+    CHECK(world.refreshes() == 1);
+    CHECK(maps_libcurl(sync));
+    CHECK_THAT(sync.err, Catch::Contains("dynamically loaded by"));
+
+    // The next one reuses the cached token: no request, no libcurl.
+    sync = world.mailsync(config, "sync", "LD_DEBUG=files");
+    REQUIRE(sync.code == 0);
+    CHECK(world.refreshes() == 1);
+    CHECK_FALSE(maps_libcurl(sync));
+
+    // --version loads it to ask its version.
+    const Run version = world.mailsync(config, "--version", "LD_DEBUG=files");
+    CHECK(version.code == 0);
+    CHECK_THAT(version.out, Catch::Contains("\nlibcurl ") && !Catch::Contains("not loadable"));
+    CHECK(maps_libcurl(version));
+
+    // No usable libcurl: the loader finds a "libcurl.so.4" first in LD_LIBRARY_PATH that is in fact
+    // libc. A refresh (a store without a cached token) is exit 78 naming the library; no request.
+    const fs::path fake = world.dir() / "fake-lib";
+    fs::create_directories(fake);
+    ::Dl_info libc{};
+    REQUIRE(::dladdr(reinterpret_cast<void*>(&::getpid), &libc) != 0);
+    fs::create_symlink(fs::canonical(libc.dli_fname), fake / "libcurl.so.4");
+    sync = world.mailsync(world.write_config("oauthbearer", "implicit"), "sync", "LD_LIBRARY_PATH=" + fake.string());
+    CHECK(sync.code == 78);
+    CHECK_THAT(sync.err, Catch::Contains("cannot load libcurl (libcurl.so.4)") && Catch::Contains("it has no curl_global_init"));
+    CHECK(world.refreshes() == 1);
+    const Run broken_version = world.mailsync(config, "--version", "LD_LIBRARY_PATH=" + fake.string());
+    CHECK(broken_version.code == 0);
+    CHECK_THAT(broken_version.out, Catch::Contains("\nlibcurl not loadable (built with "));
 }
