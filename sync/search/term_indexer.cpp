@@ -12,7 +12,7 @@ enum CharClass : unsigned char { other, space, lower_or_digit, upper, high };
 
 constexpr std::array<unsigned char, 256> make_classes() {
     std::array<unsigned char, 256> classes{};
-    for (int c = 0; c < 256; ++c) {
+    for (std::size_t c = 0; c < 256; ++c) {
         if (c >= 0x80) classes[c] = high;
         else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') classes[c] = space;
         else if (c >= 'A' && c <= 'Z') classes[c] = upper;
@@ -40,13 +40,17 @@ bool maybe_cjk(unsigned p) {
     return true;
 }
 
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0u) == 0x80u; }
+
 // Whether a word (no ASCII white space in it) holds a code point that may be CJK. A sequence of
-// 4 bytes (U+10000 on) or one cut short counts as CJK: TermGenerator reads it.
+// 4 bytes (U+10000 on), and anything that is not UTF-8 from a byte 0xE0 on, count as CJK: the
+// text goes to TermGenerator, whose reading of bytes that are not UTF-8 is its own.
 bool has_maybe_cjk(std::string_view word) {
     for (std::size_t i = 0; i < word.size(); ++i) {
         const auto c = static_cast<unsigned char>(word[i]);
         if (c < 0xE0) continue;   // ASCII, a continuation byte, or a code point below U+0800
-        if (c >= 0xF0 || i + 2 >= word.size()) return true;
+        if (c >= 0xF0 || i + 2 >= word.size() || !is_continuation(word[i + 1]) || !is_continuation(word[i + 2]))
+            return true;
         const unsigned p = ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(word[i + 1]) & 0x3Fu) << 6) |
                            (static_cast<unsigned char>(word[i + 2]) & 0x3Fu);
         if (maybe_cjk(p)) return true;

@@ -68,6 +68,7 @@ TEST_CASE("search terms: the cases of TermGenerator's rules give its terms and p
         "日本\n\nU.S.A. 한국어 ภาษาไทย 🎉 party ｱｲｳ 1日2",
         "zero\u200bwidth\u2060joiner a\u00a0b c\u3000d",
         std::string("bad \xff\xfe utf-8 \xc3 cut \xe6\x97 end \x80"),
+        std::string("cut short \xe2\x80日 U.S.A. end"),
         std::string("nul\0byte", 8),
     };
     for (const auto& text : texts) {
@@ -87,7 +88,8 @@ TEST_CASE("search terms: generated text of every kind gives TermGenerator's term
         "_", ",", ";", "'", "&", "+", "#", "\n", "\t", "\r", "-", "@", "/", "(", ")", "\"", "!", "?", ":",
         "U", "S", "A", "U.S.", "A&B", "é", "ü", "Ж", "ß", "\u2019", "\u2013", "\u201c", "\u20ac", "\u200b",
         "\u2060", "\ufeff", "\u00a0", "\u3000", "\u3002", "\u0301", "日", "本", "語", "日本", " 日本 ", "&日本",
-        "'会", "한", "ก", "ｱ", "🎉", "\x80", "\xff", "\xc3", std::string(1, '\0')};
+        "'会", "한", "ก", "ｱ", "🎉", "\x80", "\xff", "\xc3", "\xe2\x80", "\xe6\x97", "\xed\xa0\x80",
+        "\xe0\x80\x80", std::string(1, '\0')};
     std::mt19937 random(13);
     const auto pick = [&](const std::vector<std::string>& from) { return from[random() % from.size()]; };
     int differ = 0;
