@@ -3,12 +3,17 @@
 # the time of queries, and the index's size against the mail's — see bench/README.md and
 # bench/results/*-search-*.md.
 #
-#   bench/search.sh [--messages 3000] [--small | --list] [--shaped] [--seed S] [--runs 5] [--label L] [--keep]
+#   bench/search.sh [--messages 3000] [--small [--fill]] [--list] [--shaped] [--queries-only] [--seed S]
+#                   [--runs 5] [--label L] [--keep]
 #
 #   --messages N   messages in the account's INBOX (default 3000)
 #   --small        small text-only messages (bench/lib/small-mail.py, 0.5-3 KB: the worst case for
 #                  the index's size, and fast to make at 100 000) instead of generate-mail.py's
 #                  realistic mix (2-50 KB text, HTML alternatives, 5% with attachments of up to 4 MB)
+#   --fill         with --small: the messages written straight into Dovecot's Maildir
+#                  (bench/lib/fill-maildir.py, as bench/scale.sh does; the same bytes as small-mail.py's,
+#                  flags by message number) instead of .eml files in the cache loaded by
+#                  scripts/load-mail.sh: no copy of 100 000 files in between
 #   --list         mailing-list plain text (bench/lib/list-mail.py, ~11 KB a message: bench/run.sh's
 #                  text-heavy account, the most text to index per byte of mail)
 #   --shaped       the syncs through bench/netem-proxy.py emulating bench/run.sh's WAN (50 ms round
@@ -17,6 +22,9 @@
 #   --seed S       generator seed (default 42)
 #   --runs R       times each query is run; the table gives the median (default 5)
 #   --skip-reindex do not time `search --reindex` (indexing alone): saves its time at 100 000
+#   --queries-only only the account with the index: its first sync, the no-op sync, the queries and
+#                  the sizes (no sync without the index, no --reindex): the query figures at 100 000
+#                  in a third of the time
 #   --label L      results file name: bench/results/DATE-search-L.md (default n<N>[-small])
 #   --keep         keep the work directory (Dovecot, stores, logs)
 # Environment: MAILSYNC (the binary; default BUILD_DIR/cli/mailsync, BUILD_DIR default build-bench,
@@ -28,12 +36,14 @@
 # mode: the same mail loaded for two users; `mailsync sync` of the first with `search: false`, then
 # of the second with the index (the default); `search --reindex` on the second (indexing alone);
 # then each query of QUERIES run R times through the program (`search --limit 50`: the whole
-# process, start-up, opening the store and the index, printing), a `flag` of one message, and the
-# sizes: body files, data.mdb, the index directory. Times are wall and CPU (user + system, GNU time).
+# process, start-up, opening the store and the index, printing; bench/lib/time-runs.py, to 0.1 ms),
+# then once with -v for what the program says of its own parts (checking that the index is
+# current, the query), a `flag` of one message, and the sizes: body files, data.mdb, the index
+# directory. Times are wall and CPU (user + system; the syncs: GNU time).
 set -euo pipefail
 trap 'echo "search.sh: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-N=3000 SEED=42 KEEP=0 SMALL=0 LIST=0 SHAPED=0 RUNS=5 LABEL= REINDEX=1 ARGS="$*"
+N=3000 SEED=42 KEEP=0 SMALL=0 LIST=0 SHAPED=0 RUNS=5 LABEL= REINDEX=1 FILL=0 QUERIES_ONLY=0 ARGS="$*"
 # The header comment above, up to its first line that is not a comment.
 usage() { sed -n '2,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-64}"; }
 while [ $# -gt 0 ]; do
@@ -46,6 +56,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=${2:?}; shift 2 ;;
     --label) LABEL=${2:?}; shift 2 ;;
     --skip-reindex) REINDEX=0; shift ;;
+    --fill) FILL=1; shift ;;
+    --queries-only) QUERIES_ONLY=1; REINDEX=0; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "search.sh: unknown argument $1" >&2; usage ;;
@@ -53,6 +65,7 @@ while [ $# -gt 0 ]; do
 done
 if ! [[ $N =~ ^[0-9]+$ ]] || [ "$N" -lt 10 ]; then echo "search.sh: --messages wants a number >= 10" >&2; exit 64; fi
 if [ "$SMALL" = 1 ] && [ "$LIST" = 1 ]; then echo "search.sh: --small or --list, not both" >&2; exit 64; fi
+if [ "$FILL" = 1 ] && [ "$SMALL" = 0 ]; then echo "search.sh: --fill writes --small's messages only" >&2; exit 64; fi
 KIND=realistic; [ "$SMALL" = 1 ] && KIND=small; [ "$LIST" = 1 ] && KIND=list
 [ -n "$LABEL" ] || LABEL=n$N$(case $KIND in small) echo -small ;; list) echo -list ;; esac)$([ "$SHAPED" = 1 ] && echo -shaped || true)
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
@@ -64,7 +77,9 @@ log() { printf '   %s\n' "$*" >&2; }
 . "$ROOT/bench/lib/mailsync-binary.sh"
 mailsync_binary search.sh
 
-if [ "$KIND" != realistic ]; then
+if [ "$FILL" = 1 ]; then
+  MAIL=   # written into the Maildir below
+elif [ "$KIND" != realistic ]; then
   MAIL=$CACHE/$KIND-s$SEED-n$N
   if ! { [ -f "$MAIL/.done" ] && [ "$(cat "$MAIL/.done")" = "$N" ]; }; then
     rm -rf "$MAIL"; mkdir -p "$MAIL"
@@ -79,7 +94,8 @@ else
   . "$ROOT/bench/lib/generated-mail.sh"
   generated_mail "$MAIL" "$N" "$SEED"
 fi
-MAIL_BYTES=$(find "$MAIL" -name '*.eml' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+sum_sizes() { awk '{ s += $1 } END { print s + 0 }'; }
+[ -z "$MAIL" ] || MAIL_BYTES=$(find "$MAIL" -name '*.eml' -printf '%s\n' | sum_sizes)
 
 # shellcheck source=bench/lib/work-dovecot.sh
 . "$ROOT/bench/lib/work-dovecot.sh"
@@ -124,16 +140,33 @@ seconds_of() {  # COMMAND... -> "WALL CPU" in seconds, output to WORK/last.log
 wall() { echo "${1% *}"; }
 cpu() { echo "${1#* }"; }
 
-say "loading $N messages ($(awk -v b="$MAIL_BYTES" 'BEGIN { printf "%.1f MB", b / 1e6 }')) for two users"
-for who in plain indexed; do
-  "$ROOT/scripts/load-mail.sh" "$DOVE" "t_search_${who}_$LABEL" INBOX "$MAIL" >/dev/null
+# --fill: small-mail.py's messages straight into the user's INBOX (bench/lib/fill-maildir.py), then
+# one doveadm call that makes Dovecot assign the UIDs.
+fill_user() {  # USER
+  local path owner=
+  "${DA[@]}" mailbox status -u "$1" messages INBOX >/dev/null   # creates INBOX
+  path=$("${DA[@]}" mailbox path -u "$1" INBOX)
+  [ "$(id -u)" -ne 0 ] || owner=$(id -u "${DOVECOT_FIXTURE_MAIL_USER:-mail}"):$(id -g "${DOVECOT_FIXTURE_MAIL_USER:-mail}")
+  "$PY" "$ROOT/bench/lib/fill-maildir.py" --count "$N" --seed "$SEED" --maildir "$path" ${owner:+--owner "$owner"} >/dev/null
+  "${DA[@]}" mailbox status -u "$1" messages INBOX >/dev/null
+  MAIL_BYTES=$(find "$path/cur" -type f -printf '%s\n' | sum_sizes)
+}
+WHO=(plain indexed); [ "$QUERIES_ONLY" = 0 ] || WHO=(indexed)
+say "loading $N messages for ${#WHO[@]} user(s)"
+for who in "${WHO[@]}"; do
+  if [ "$FILL" = 1 ]; then fill_user "t_search_${who}_$LABEL"
+  else "$ROOT/scripts/load-mail.sh" "$DOVE" "t_search_${who}_$LABEL" INBOX "$MAIL" >/dev/null; fi
   account "$who" "t_search_${who}_$LABEL" "$([ $who = plain ] && echo false || echo true)"
 done
+log "$(awk -v b="$MAIL_BYTES" 'BEGIN { printf "%.1f MB", b / 1e6 }') of mail a user"
 PLAIN=("$MAILSYNC" -c "$WORK/plain/mailsync.yaml")
 INDEXED=("$MAILSYNC" -c "$WORK/indexed/mailsync.yaml")
 
-say "first sync without the index"
-T_PLAIN=$(seconds_of "${PLAIN[@]}" sync); log "wall, CPU: $T_PLAIN s"
+T_PLAIN="- -"
+if [ "$QUERIES_ONLY" = 0 ]; then
+  say "first sync without the index"
+  T_PLAIN=$(seconds_of "${PLAIN[@]}" sync); log "wall, CPU: $T_PLAIN s"
+fi
 say "first sync with the index"
 T_INDEXED=$(seconds_of "${INDEXED[@]}" sync); log "wall, CPU: $T_INDEXED s"
 T_REINDEX="- -"
@@ -162,20 +195,16 @@ QUERIES=(
   "flag:flagged"
 )
 RESULTS=$WORK/search.tsv
-printf 'query\tmedian_wall_ms\tmedian_cpu_ms\tmatches\n' >"$RESULTS"
-median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.0f", a[int((NR + 1) / 2)] * 1000 }'; }
+printf 'query\tmedian_wall_ms\tmedian_cpu_ms\tmin_wall_ms\tmax_wall_ms\tcheck_ms\tquery_ms\tmatches\n' >"$RESULTS"
 say "queries, $RUNS runs each"
+LOAD_QUERIES=$(cut -d' ' -f1-3 /proc/loadavg)
 for query in "${QUERIES[@]}"; do
-  walls=() cpus=()
-  for _ in $(seq "$RUNS"); do
-    t=$(seconds_of "${INDEXED[@]}" search --limit 50 "$query")
-    walls+=("$(wall "$t")") cpus+=("$(cpu "$t")")
-  done
-  wall_ms=$(printf '%s\n' "${walls[@]}" | median_ms)
-  cpu_ms=$(printf '%s\n' "${cpus[@]}" | median_ms)
+  read -r wall_ms cpu_ms min_ms max_ms < <("$PY" "$ROOT/bench/lib/time-runs.py" "$RUNS" -- "${INDEXED[@]}" search --limit 50 "$query")
+  # What the program says of its parts (-v): "the index checked ... in X ms, the query run in Y ms".
+  parts=$("${INDEXED[@]}" -v search --limit 50 "$query" 2>&1 >/dev/null | sed -n 's/.*checked.* in \([0-9.]*\) ms, the query run in \([0-9.]*\) ms.*/\1 \2/p')
   matches=$("${INDEXED[@]}" --json search "$query" | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)))')
-  log "$query: $wall_ms ms wall, $cpu_ms ms CPU, $matches matches"
-  printf '%s\t%s\t%s\t%s\n' "$query" "$wall_ms" "$cpu_ms" "$matches" >>"$RESULTS"
+  log "$query: $wall_ms ms wall ($min_ms-$max_ms), $cpu_ms ms CPU; check, query: ${parts:-? ?} ms; $matches matches"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$query" "$wall_ms" "$cpu_ms" "$min_ms" "$max_ms" "${parts% *}" "${parts#* }" "$matches" >>"$RESULTS"
 done
 say "a local command (flag one message; the index follows at once)"
 FIRST_ID=$("${INDEXED[@]}" --json search --limit 1 report | "$PY" -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
@@ -189,13 +218,17 @@ OUT=$ROOT/bench/results/$(date -u +%F)-search-$LABEL.md
   echo
   echo "\`bench/search.sh $ARGS\` on $(date -u '+%F %H:%M UTC'), mailsync ${MAILSYNC_REV:-$(git -C "$ROOT" rev-parse --short HEAD)}," \
        "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $LINK, pull mode."
-  echo "Mail: $(mb "$MAIL_BYTES") in $N messages ($(case $KIND in small) echo "bench/lib/small-mail.py: small text-only" ;; list) echo "bench/lib/list-mail.py: mailing-list plain text" ;; *) echo "scripts/generate-mail.py: the realistic mix" ;; esac))."
+  echo "Mail: $(mb "$MAIL_BYTES") in $N messages ($(case $KIND in small) echo "bench/lib/small-mail.py: small text-only$([ "$FILL" = 1 ] && echo ", written into the Maildir by fill-maildir.py" || true)" ;; list) echo "bench/lib/list-mail.py: mailing-list plain text" ;; *) echo "scripts/generate-mail.py: the realistic mix" ;; esac))."
   echo
   echo "| | wall | CPU (user + system) |"
   echo "|---|---:|---:|"
-  echo "| first sync without the index | $(wall "$T_PLAIN") s | $(cpu "$T_PLAIN") s |"
-  echo "| first sync with the index | $(wall "$T_INDEXED") s ($(ratio "$(wall "$T_INDEXED")" "$(wall "$T_PLAIN")")×; target ≤ 1.3×) | $(cpu "$T_INDEXED") s ($(ratio "$(cpu "$T_INDEXED")" "$(cpu "$T_PLAIN")")×) |"
-  echo "| \`search --reindex\` (indexing alone) | $(wall "$T_REINDEX") s | $(cpu "$T_REINDEX") s |"
+  [ "$QUERIES_ONLY" = 1 ] || echo "| first sync without the index | $(wall "$T_PLAIN") s | $(cpu "$T_PLAIN") s |"
+  if [ "$QUERIES_ONLY" = 0 ]; then
+    echo "| first sync with the index | $(wall "$T_INDEXED") s ($(ratio "$(wall "$T_INDEXED")" "$(wall "$T_PLAIN")")×; target ≤ 1.3×) | $(cpu "$T_INDEXED") s ($(ratio "$(cpu "$T_INDEXED")" "$(cpu "$T_PLAIN")")×) |"
+  else
+    echo "| first sync with the index | $(wall "$T_INDEXED") s | $(cpu "$T_INDEXED") s |"
+  fi
+  [ "$REINDEX" = 0 ] || echo "| \`search --reindex\` (indexing alone) | $(wall "$T_REINDEX") s | $(cpu "$T_REINDEX") s |"
   echo "| no-op sync with the index | $(wall "$T_NOOP") s | $(cpu "$T_NOOP") s |"
   echo "| \`flag\` of one message, the index following | $(wall "$T_FLAG") s | $(cpu "$T_FLAG") s |"
   echo
@@ -206,12 +239,14 @@ OUT=$ROOT/bench/results/$(date -u +%F)-search-$LABEL.md
   echo "| data.mdb | $(mb "$MDB") |"
   echo
   echo "Queries (\`mailsync search --limit 50 QUERY\`: the whole process, start-up, opening the store and the"
-  echo "index, printing the newest 50; median of $RUNS; target ≤ 50 ms at 100 000 messages):"
+  echo "index, printing the newest 50; median of $RUNS, and the fastest and slowest run; load average"
+  echo "$LOAD_QUERIES when they began; target ≤ 50 ms at 100 000 messages). \"check\" and \"query\" are what"
+  echo "the program says of itself with -v in one more run: the test that the index is current, and the query."
   echo
-  echo "| query | wall | CPU | matches |"
-  echo "|---|---:|---:|---:|"
-  tail -n +2 "$RESULTS" | while IFS=$'\t' read -r query wall_ms cpu_ms matches; do
-    echo "| \`$query\` | $wall_ms ms | $cpu_ms ms | $matches |"
+  echo "| query | wall | CPU | wall, fastest–slowest | check | query | matches |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  tail -n +2 "$RESULTS" | while IFS=$'\t' read -r query wall_ms cpu_ms min_ms max_ms check_ms query_ms matches; do
+    echo "| \`$query\` | $wall_ms ms | $cpu_ms ms | $min_ms–$max_ms ms | $check_ms ms | $query_ms ms | $matches |"
   done
 } | tee "$OUT"
 say "written to ${OUT#"$ROOT"/}"

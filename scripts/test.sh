@@ -31,7 +31,8 @@ if [ "${MAILSYNC_SANITIZE_STEP:-1}" != 0 ]; then
   sanitize_targets=(test_parser test_command test_session test_transport test_hostile fuzz_parser
     fuzz_session fuzz_store_codec fuzz_config fuzz_mime test_store test_local_changes test_pull_plan test_conflict_rules test_message_view
     test_sync_summary test_remote_search_query test_restore_plan
-    test_watch test_watch_nudges test_watch_reply test_progress test_hostile_pull test_common test_hostile_babble test_mime test_search guard_probe)
+    test_watch test_watch_nudges test_watch_reply test_progress test_hostile_pull test_common test_hostile_babble test_mime test_search
+    test_search_terms guard_probe)
   # Debug (-O0): compiles far faster than -O2 under ASan, and the unit tests are short.
   cmake -S . -B "$sanitize_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMAILSYNC_TESTS=ON \
     -DMAILSYNC_SANITIZE=ON

@@ -21,18 +21,34 @@ using detail::take_string;
 
 namespace {
 
-// Counts the lines that start with "--" (every MIME part needs one), fed in chunks.
+// Counts the lines that start with "--" (every MIME part needs one), fed in chunks. Every message
+// the index reads passes here whole, attachments too: between line starts it skips with memchr
+// (a byte-by-byte loop was 4 % of `search --reindex`'s CPU on the realistic mix, issue 13).
 struct BoundaryLineCounter {
     std::size_t count = 0;
     bool line_start = true;
     bool dash_at_line_start = false;
 
     void feed(std::string_view text) {
-        for (const char c : text) {
-            if (dash_at_line_start && c == '-') ++count;
-            dash_at_line_start = line_start && c == '-';
-            line_start = c == '\n';
+        const char* next = text.data();
+        const char* const end = next + text.size();
+        while (next != end) {
+            // Bytes that follow a line start, one at a time; then on to the next line feed, over
+            // bytes that change nothing (neither flag is set, and a byte other than '\n' keeps it so).
+            while (next != end && (line_start || dash_at_line_start)) step(*next++);
+            if (next == end) return;
+            const void* newline = std::memchr(next, '\n', static_cast<std::size_t>(end - next));
+            if (!newline) return;
+            next = static_cast<const char*>(newline) + 1;
+            line_start = true;
         }
+    }
+
+private:
+    void step(char c) {
+        if (dash_at_line_start && c == '-') ++count;
+        dash_at_line_start = line_start && c == '-';
+        line_start = c == '\n';
     }
 };
 

@@ -11,6 +11,7 @@
 #include "common/ascii.hpp"
 #include "common/error.hpp"
 #include "store/body_hash.hpp"
+#include "sync/search/term_indexer.hpp"
 
 namespace mailsync::sync::search {
 namespace {
@@ -91,16 +92,14 @@ std::string record_stamp(const store::MessageRecord& message) {
 
 Xapian::Document make_document(const store::MessageRecord& message, const SearchableText& text) {
     Xapian::Document document;
-    Xapian::TermGenerator terms;
-    terms.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
-    terms.set_document(document);
+    TermIndexer terms(document);
     // Each field is indexed twice: under its prefix (from:smith) and bare (smith), as a user
     // typing a name expects to find the mail from that person.
-    const std::pair<const std::string*, const char*> fields[] = {
-        {&text.from, prefix::from}, {&text.to, prefix::to}, {&text.cc, prefix::cc}, {&text.subject, prefix::subject}};
-    for (const auto& [value, field_prefix] : fields) {
-        terms.index_text(*value, 1, field_prefix);
-        terms.index_text(*value);
+    static const std::string field_prefixes[] = {prefix::from, prefix::to, prefix::cc, prefix::subject};
+    const std::string* values[] = {&text.from, &text.to, &text.cc, &text.subject};
+    for (std::size_t field = 0; field < std::size(values); ++field) {
+        terms.index_text(*values[field], field_prefixes[field]);
+        terms.index_text(*values[field]);
         terms.increase_termpos();   // no phrase spans two fields
     }
     terms.index_text(text.body);

@@ -258,6 +258,24 @@ TEST_CASE("mime: hostile structures are bounded") {
         CHECK(message.parts().empty());
         CHECK(message.structure_cut());
     }
+    SECTION("boundary lines are counted wherever they fall, in memory and read from a file in chunks") {
+        // Three lines start with "--" (the first line, one after LF alone, one whose "--" straddles
+        // the 64 kB chunks open() reads); "-x", " --", "a--" and a lone "-" do not count.
+        std::string raw = "--first line\r\nSubject: lines\r\n\r\n-x\r\n --\r\na--\r\n-\r\n\n--two\n";
+        raw += std::string(64 * 1024 - 2 - raw.size(), 'y') + "\n-";
+        REQUIRE(raw.size() == 64 * 1024);
+        raw += "-three\r\nend\r\n";
+        const auto file = std::filesystem::temp_directory_path() / "mailsync-test-boundary-lines.eml";
+        std::ofstream(file, std::ios::binary) << raw;
+        mime::Limits three, two;
+        three.max_boundary_lines = 3;
+        two.max_boundary_lines = 2;
+        CHECK_FALSE(mime::Message::parse(raw, three).structure_cut());
+        CHECK(mime::Message::parse(raw, two).structure_cut());
+        CHECK_FALSE(mime::Message::open(file, three).structure_cut());
+        CHECK(mime::Message::open(file, two).structure_cut());
+        std::filesystem::remove(file);
+    }
     SECTION("garbage and empty input") {
         CHECK(mime::Message::parse("").parts().size() <= 1);
         const std::string garbage("\0\xFF\r\n--\r\n=?x?Q?\r\n\r\n\xC3", 14);
