@@ -122,6 +122,40 @@ std::vector<std::pair<Uid, MessageId>> ReadTxn::uids(MailboxId mailbox) const {
     return out;
 }
 
+void ReadTxn::for_each_uid_between(MailboxId mailbox, Uid first, Uid last,
+                                   const std::function<void(Uid, MessageId)>& visit) const {
+    if (first > last) return;
+    const std::string prefix = keys::place(mailbox, 0).substr(0, 5);   // mailbox . with-UID marker
+    lmdb::Cursor cursor = lmdb::Cursor::open(txn_, tables_.places);
+    for (auto entry = cursor.seek(keys::place(mailbox, first)); entry && entry->key.starts_with(prefix);
+         entry = cursor.next()) {
+        const Uid uid = keys::decode_u32(entry->key.substr(prefix.size()), "place index key");
+        if (uid > last) break;
+        visit(uid, keys::decode_u64(entry->value, "place index entry"));
+    }
+}
+
+std::optional<Uid> ReadTxn::highest_uid(MailboxId mailbox) const {
+    const std::string prefix = keys::place(mailbox, 0).substr(0, 5);
+    std::optional<Uid> highest;
+    lmdb::for_each_with_prefix_backward(txn_, tables_.places, prefix, [&](const lmdb::Entry& entry) {
+        highest = keys::decode_u32(entry.key.substr(prefix.size()), "place index key");
+        return false;
+    });
+    return highest;
+}
+
+std::uint64_t ReadTxn::count_uids(MailboxId mailbox) const {
+    // counts().messages is moved with every entry of the mailbox's index (index_message and
+    // unindex_message, in the same transaction), those with a UID and those waiting for one.
+    const std::optional<MailboxCounts> kept = counts(mailbox);
+    const std::uint64_t waiting = messages_without_uid(mailbox).size();
+    if (kept && kept->messages >= waiting) return kept->messages - waiting;
+    std::uint64_t count = 0;   // a store without its counts (damaged; verify says so): count them
+    for_each_uid(mailbox, [&](Uid, MessageId) { ++count; });
+    return count;
+}
+
 std::vector<MessageId> ReadTxn::messages_without_uid(MailboxId mailbox) const {
     std::vector<MessageId> out;
     std::string prefix = keys::pending_place(mailbox, 0).substr(0, 5);   // mailbox . no-UID marker

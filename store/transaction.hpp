@@ -48,6 +48,15 @@ public:
     // each), for callers that need them at once.
     void for_each_uid(MailboxId mailbox, const std::function<void(Uid, MessageId)>& visit) const;
     std::vector<std::pair<Uid, MessageId>> uids(MailboxId mailbox) const;
+    // Those of them from `first` to `last`, in UID order: one seek, then only the entries in the
+    // range (a resync's VANISHED or FETCH names a few UIDs of a large mailbox).
+    void for_each_uid_between(MailboxId mailbox, Uid first, Uid last,
+                              const std::function<void(Uid, MessageId)>& visit) const;
+    // The highest UID of the mailbox (the last entry of its index), nullopt when none has one.
+    std::optional<Uid> highest_uid(MailboxId mailbox) const;
+    // How many of its messages have a UID, from the kept counts less the messages still waiting
+    // for one (the queue's, few): what for_each_uid would visit, without the walk.
+    std::uint64_t count_uids(MailboxId mailbox) const;
     std::vector<MessageId> messages_without_uid(MailboxId mailbox) const;
     // Every message, in any mailbox, whose body has this hash / whose Message-ID is this one.
     std::vector<MessageId> messages_with_body(const BodyHash& hash) const;

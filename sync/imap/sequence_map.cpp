@@ -84,9 +84,11 @@ void SequenceMap::split(std::int32_t node, std::uint64_t count, std::int32_t& fi
         first = node;
         rest = b;
     } else {
-        // Inside a run of unknown UIDs: this node keeps its first part, a new one the rest.
+        // Inside a run: this node keeps its first part, a new one the rest (whose first UID, when
+        // the run's are known, is `keep` further on).
         const auto keep = static_cast<std::uint32_t>(count - before);
-        const std::int32_t tail = make(0, length - keep);
+        const std::uint32_t uid = at(node).uid;
+        const std::int32_t tail = make(uid == 0 ? 0 : uid + keep, length - keep);
         const std::int32_t right = at(node).right;
         at(node).length = keep;
         at(node).right = -1;
@@ -96,41 +98,45 @@ void SequenceMap::split(std::int32_t node, std::uint64_t count, std::int32_t& fi
     }
 }
 
-std::int32_t SequenceMap::erase_at(std::int32_t node, std::uint64_t position, std::uint32_t& uid) {
-    const std::uint64_t before = total(at(node).left);
-    const std::uint32_t length = at(node).length;
-    if (position < before) {
-        const std::int32_t left = erase_at(at(node).left, position, uid);
-        at(node).left = left;
-    } else if (position >= before + length) {
-        const std::int32_t right = erase_at(at(node).right, position - before - length, uid);
-        at(node).right = right;
-    } else if (length > 1) {
-        --at(node).length;  // one message of a run: the run is shorter
-        uid = 0;
-    } else {
-        uid = at(node).uid;
-        const std::int32_t joined = merge(at(node).left, at(node).right);
-        release(node);
-        return joined;
-    }
-    update(node);
+bool SequenceMap::continues(const Node& a, const Node& b) {
+    if (std::uint64_t{a.length} + b.length > UINT32_MAX) return false;
+    if (a.uid == 0 || b.uid == 0) return a.uid == 0 && b.uid == 0;
+    return std::uint64_t{a.uid} + a.length == b.uid;
+}
+
+std::int32_t SequenceMap::rightmost(std::int32_t node) const {
+    while (at(node).right >= 0) node = at(node).right;
     return node;
 }
 
-bool SequenceMap::grow_last_run(std::int32_t node, std::uint32_t by) {
-    // The last piece is at the end of the right spine; a run there simply gets longer, so that a
-    // stream of EXISTS adds no pieces.
-    if (node < 0) return false;
-    if (at(node).right >= 0) {
-        if (!grow_last_run(at(node).right, by)) return false;
-    } else if (at(node).uid == 0) {
-        at(node).length += by;
-    } else {
-        return false;
+std::int32_t SequenceMap::leftmost(std::int32_t node) const {
+    while (at(node).left >= 0) node = at(node).left;
+    return node;
+}
+
+void SequenceMap::grow_last(std::int32_t node, std::uint32_t by) {
+    // The last piece is at the end of the right spine; every node on the way holds it in its subtree.
+    for (;;) {
+        at(node).total += by;
+        if (at(node).right < 0) break;
+        node = at(node).right;
     }
-    at(node).total += by;
-    return true;
+    at(node).length += by;
+}
+
+std::int32_t SequenceMap::join(std::int32_t a, std::int32_t b) {
+    if (a < 0) return b;
+    if (b < 0) return a;
+    const Node& last = at(rightmost(a));
+    const Node& first = at(leftmost(b));
+    if (!continues(last, first)) return merge(a, b);
+    // The first piece of b continues the last of a: a's grows, b's goes.
+    const std::uint32_t length = first.length;
+    std::int32_t head = -1, rest = -1;
+    split(b, length, head, rest);   // at a piece's end: no node is made, head is that one piece
+    release(head);
+    grow_last(a, length);
+    return merge(a, rest);
 }
 
 void SequenceMap::collect(std::int32_t node, std::vector<Piece>& out) const {
@@ -153,7 +159,7 @@ void SequenceMap::rebuild(const std::vector<Piece>& pieces) {
     free_.clear();
     root_ = -1;
     for (const Piece& piece : pieces)
-        if (piece.length > 0) root_ = merge(root_, make(piece.uid, piece.length));
+        if (piece.length > 0) root_ = join(root_, make(piece.uid, piece.length));
 }
 
 // ---- the map ---------------------------------------------------------------------------------
@@ -167,8 +173,8 @@ void SequenceMap::reset() {
 
 void SequenceMap::on_exists(std::uint32_t count) {
     if (count > exists_) {
-        const std::uint32_t added = count - exists_;
-        if (!grow_last_run(root_, added)) root_ = merge(root_, make(0, added));
+        // A stream of EXISTS makes the last run of unknown UIDs longer, not more pieces.
+        root_ = join(root_, make(0, count - exists_));
     } else if (count < exists_) {
         std::int32_t kept = -1, dropped = -1;
         split(root_, count, kept, dropped);
@@ -180,8 +186,12 @@ void SequenceMap::on_exists(std::uint32_t count) {
 
 std::optional<std::uint32_t> SequenceMap::on_expunge(std::uint32_t seq) {
     if (seq == 0 || seq > exists_) return std::nullopt;  // a broken server; nothing to shift
-    std::uint32_t uid = 0;
-    root_ = erase_at(root_, seq - 1, uid);
+    std::int32_t before = -1, from = -1, one = -1, after = -1;
+    split(root_, seq - 1, before, from);
+    split(from, 1, one, after);
+    const std::uint32_t uid = at(one).uid;
+    release(one);
+    root_ = join(before, after);   // the two sides of a run of unknown UIDs become one again
     --exists_;
     if (uid == 0) return std::nullopt;
     return uid;
@@ -189,11 +199,13 @@ std::optional<std::uint32_t> SequenceMap::on_expunge(std::uint32_t seq) {
 
 void SequenceMap::on_fetch_uid(std::uint32_t seq, std::uint32_t uid) {
     if (seq == 0 || seq > exists_ || uid == 0) return;
+    if (uid_of(seq) == uid) return;   // known already (a flag change of a message seen before)
     std::int32_t before = -1, from = -1, one = -1, after = -1;
     split(root_, seq - 1, before, from);
     split(from, 1, one, after);
     at(one).uid = uid;  // a piece of exactly one message now
-    root_ = merge(merge(before, one), after);
+    // Joined to its neighbours when the UIDs run on: a mailbox fetched in order is one piece.
+    root_ = join(join(before, one), after);
 }
 
 void SequenceMap::on_vanished(const SequenceSet& uids) {
@@ -202,14 +214,29 @@ void SequenceMap::on_vanished(const SequenceSet& uids) {
     std::uint64_t removed = 0, known = 0;
     std::vector<Piece> kept;
     kept.reserve(pieces.size());
+    const std::vector<Range>& gone = uids.ranges();
     for (const Piece& piece : pieces) {
-        if (piece.uid != 0 && uids.contains(piece.uid)) {
-            ++removed;
+        if (piece.uid == 0) {
+            kept.push_back(piece);
             continue;
         }
-        if (piece.uid != 0) ++known;
-        kept.push_back(piece);
+        // The run's UIDs first..last, less the vanished ranges that meet it: what is left stays.
+        const std::uint64_t last = std::uint64_t{piece.uid} + piece.length - 1;
+        std::uint64_t next = piece.uid;   // the first UID of the run not decided yet
+        auto range = std::lower_bound(gone.begin(), gone.end(), piece.uid,
+                                      [](const Range& r, std::uint32_t uid) { return r.last < uid; });
+        for (; range != gone.end() && range->first <= last; ++range) {
+            const std::uint64_t cut_first = std::max<std::uint64_t>(range->first, next);
+            const std::uint64_t cut_last = std::min<std::uint64_t>(range->last, last);
+            if (cut_first > next)
+                kept.push_back({static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(cut_first - next)});
+            removed += cut_last - cut_first + 1;
+            next = cut_last + 1;
+        }
+        if (next <= last) kept.push_back({static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(last - next + 1)});
+        known += piece.length;
     }
+    known -= removed;
     // A listed UID we do not know can only have been a message whose UID we never learnt: a broken
     // server that reports UIDs never seen (or twice) must not empty the mailbox. Which unknown
     // messages went cannot be known; they are taken from the end.
@@ -239,7 +266,7 @@ std::optional<std::uint32_t> SequenceMap::uid_of(std::uint32_t seq) const {
             node = at(node).right;
         } else {
             if (at(node).uid == 0) return std::nullopt;
-            return at(node).uid;
+            return static_cast<std::uint32_t>(at(node).uid + (position - before));
         }
     }
     return std::nullopt;

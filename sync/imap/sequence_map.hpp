@@ -8,8 +8,11 @@
 //     the session's UntaggedHandler, whose users key messages by UID, never by this number; so
 //     `* 4000000000 FETCH (UID 7)` costs nothing.
 //   - Memory grows only with the UIDs actually learnt, never with a number: the map holds pieces —
-//     one known UID, or a run of messages whose UIDs are unknown — so `* 4000000000 EXISTS` is one
-//     piece.
+//     a run of messages whose UIDs are unknown, or a run of consecutive messages with consecutive
+//     UIDs — so `* 4000000000 EXISTS` is one piece, and so is a mailbox of a million messages
+//     without gaps once a FETCH has named every UID (a first sync): the pieces grow with the gaps
+//     between the UIDs learnt, as the pull's UID sets do, not with the messages (at 32 bytes a
+//     piece, one piece per message was 32 MB of a first sync of a million).
 //   - The pieces sit in a treap ordered by position (each node knows how many messages its subtree
 //     holds), so a lookup, a FETCH and an EXPUNGE are O(log n) expected: a mass expunge of n
 //     messages is O(n log n), not O(n²). VANISHED is one pass over the pieces per response
@@ -44,8 +47,9 @@ public:
 
 private:
     struct Node {
-        std::uint32_t uid = 0;      // 0: a run of `length` messages with unknown UIDs
-        std::uint32_t length = 1;   // messages in this piece (1 when the UID is known)
+        std::uint32_t uid = 0;      // 0: a run of `length` messages with unknown UIDs; otherwise the
+                                    // run's UIDs are uid, uid + 1, ..., uid + length - 1
+        std::uint32_t length = 1;   // messages in this piece
         std::uint64_t total = 1;    // messages in this subtree
         std::uint32_t priority = 0;
         std::int32_t left = -1;
@@ -66,8 +70,13 @@ private:
     std::int32_t merge(std::int32_t a, std::int32_t b);
     // Splits `node` into the first `count` messages and the rest, cutting a run when needed.
     void split(std::int32_t node, std::uint64_t count, std::int32_t& first, std::int32_t& rest);
-    std::int32_t erase_at(std::int32_t node, std::uint64_t position, std::uint32_t& uid);
-    bool grow_last_run(std::int32_t node, std::uint32_t by);
+    // Whether piece b carries on piece a: two runs of unknown UIDs, or b's UIDs start where a's end.
+    static bool continues(const Node& a, const Node& b);
+    std::int32_t rightmost(std::int32_t node) const;
+    std::int32_t leftmost(std::int32_t node) const;
+    void grow_last(std::int32_t node, std::uint32_t by);
+    // merge(), with the last piece of a and the first of b made one when b's carries on a's.
+    std::int32_t join(std::int32_t a, std::int32_t b);
     void collect(std::int32_t node, std::vector<Piece>& out) const;
     void rebuild(const std::vector<Piece>& pieces);
 

@@ -55,8 +55,7 @@ public:
 private:
     imap::cmd::Select examine_command(const store::MailboxRecord& local, bool qresync, bool condstore);
     imap::SelectedMailbox examine(const store::MailboxRecord& local, bool qresync, bool condstore);
-    imap::SequenceSet qresync_added(const store::MailboxRecord& local, const imap::SelectedMailbox& selected,
-                                    const imap::SequenceSet& mirror);
+    imap::SequenceSet qresync_added(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
     bool qresync_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
     bool condstore_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected);
     void full_pass(const imap::SelectedMailbox& selected);
@@ -66,6 +65,9 @@ private:
     void finish(const imap::SelectedMailbox& selected, store::SyncMethod method);
 
     imap::SequenceSet mirror_uids();
+    // The mirror's UIDs among `within`: a walk of those ranges of the index only.
+    imap::SequenceSet mirror_uids_in(const imap::SequenceSet& within);
+    std::uint64_t mirror_count();
     imap::SequenceSet server_uids(std::uint32_t from = 1);
     void fetch_flags(imap::cmd::UidFetch command, const std::string& what);
     void apply_flags(const FlagChanges& changes);
@@ -156,13 +158,12 @@ bool MailboxSync::settle_together(const imap::SelectedMailbox& selected) {
     // mailbox itself, which is no longer the one selected; so is the search for a sparse UID range.
     const std::uint32_t uidnext = selected.uidnext != 0 ? selected.uidnext : server_.uidnext;
     if (local->uidnext == 0 || uidnext > local->uidnext) return false;
-    const imap::SequenceSet mirror = mirror_uids();
-    if (!qresync_added(*local, selected, mirror).empty()) return false;
+    if (!qresync_added(*local, selected).empty()) return false;
     apply_expunges(events_.vanished_earlier);
     apply_flags(pending_select_changes_);
     pending_select_changes_.clear();
     const bool backup = context_.options.mode == PullMode::backup;
-    if (!backup && mirror_uids().count() != selected.exists) return false;
+    if (!backup && mirror_count() != selected.exists) return false;
     finish(selected, store::SyncMethod::qresync);
     return true;
 }
@@ -179,7 +180,9 @@ imap::cmd::Select MailboxSync::examine_command(const store::MailboxRecord& local
         // The known UIDs as one range, 1 to the highest mirrored: the server reports which of them
         // vanished since the MODSEQ, and the UIDs of the gaps (expunged earlier) are not ours, which
         // apply_expunges() ignores. The exact set would grow with every gap, on every resync.
-        if (const std::optional<std::uint32_t> highest = mirror_uids().max()) {
+        const std::optional<store::Uid> highest =
+            context_.store.read([&](const store::ReadTxn& txn) { return txn.highest_uid(id_); });
+        if (highest) {
             imap::SequenceSet known;
             known.add(imap::Range{1, *highest});
             params.known_uids = std::move(known);
@@ -220,10 +223,10 @@ bool MailboxSync::trustworthy(const store::MailboxRecord& local, const imap::Sel
 }
 
 bool MailboxSync::qresync_pass(const store::MailboxRecord& local, const imap::SelectedMailbox& selected) {
-    const imap::SequenceSet mirror = mirror_uids();
+    // What is new is decided against the mirror as the EXAMINE found it, before its answer is applied.
+    imap::SequenceSet added = qresync_added(local, selected);
     apply_expunges(events_.vanished_earlier);
     apply_flags(pending_select_changes_);
-    imap::SequenceSet added = qresync_added(local, selected, mirror);
     pending_select_changes_.clear();
     download(added, selected);
     if (events_.misbehaved) {
@@ -233,8 +236,7 @@ bool MailboxSync::qresync_pass(const store::MailboxRecord& local, const imap::Se
     return count_matches(selected);
 }
 
-imap::SequenceSet MailboxSync::qresync_added(const store::MailboxRecord& local, const imap::SelectedMailbox& selected,
-                                             const imap::SequenceSet& mirror) {
+imap::SequenceSet MailboxSync::qresync_added(const store::MailboxRecord& local, const imap::SelectedMailbox& selected) {
     // New mail is every UID from the UIDNEXT we stored on: Dovecot reports changes under QRESYNC
     // only for the known UIDs, so new messages do not all come as FETCH. UIDs in that range that
     // do not exist are simply not answered by the metadata FETCH.
@@ -251,9 +253,10 @@ imap::SequenceSet MailboxSync::qresync_added(const store::MailboxRecord& local, 
             if (local.uidnext > 1) added.remove(imap::Range{1, local.uidnext - 1});   // "n:*" may name the last UID below n
         }
     }
-    for (const auto& [uid, flags] : pending_select_changes_)
-        if (!mirror.contains(uid)) added.add(uid);
-    added.remove(mirror);
+    // FETCH data for UIDs the mirror lacks: new too. Only the UIDs named are looked up in the
+    // mirror, not the whole mailbox.
+    for (const auto& [uid, flags] : pending_select_changes_) added.add(uid);
+    added.remove(mirror_uids_in(added));
     return added;
 }
 
@@ -274,7 +277,7 @@ bool MailboxSync::condstore_pass(const store::MailboxRecord& local, const imap::
 // mirror must now hold exactly as many live messages as the server announced.
 bool MailboxSync::count_matches(const imap::SelectedMailbox& selected) {
     if (events_.mailbox_changed || context_.options.mode == PullMode::backup) return true;
-    const std::uint64_t mirrored = mirror_uids().count();
+    const std::uint64_t mirrored = mirror_count();
     if (mirrored == selected.exists) return true;
     report_.notes.push_back(fmt::format("fell back to a full comparison: the server has {} messages, the mirror {}",
                                         selected.exists, mirrored));
@@ -395,6 +398,22 @@ imap::SequenceSet MailboxSync::mirror_uids() {
     return set;
 }
 
+imap::SequenceSet MailboxSync::mirror_uids_in(const imap::SequenceSet& within) {
+    imap::SequenceSet set;
+    if (within.empty()) return set;
+    context_.store.read([&](const store::ReadTxn& txn) {
+        for (const imap::Range& range : within.ranges())
+            txn.for_each_uid_between(id_, range.first, range.last, [&](store::Uid uid, store::MessageId) { set.add(uid); });
+    });
+    return set;
+}
+
+// From the store's kept count (store::ReadTxn::count_uids), not a walk of the mailbox: the check
+// after every incremental resync costs the same at a million messages as at ten.
+std::uint64_t MailboxSync::mirror_count() {
+    return context_.store.read([&](const store::ReadTxn& txn) { return txn.count_uids(id_); });
+}
+
 imap::SequenceSet MailboxSync::server_uids(std::uint32_t from) {
     events_.searched = {};
     imap::cmd::UidSearch search;
@@ -459,10 +478,7 @@ void MailboxSync::apply_flags(const FlagChanges& changes) {
 void MailboxSync::apply_expunges(const imap::SequenceSet& gone) {
     if (gone.empty()) return;
     // VANISHED (EARLIER) may name UIDs the mirror never had (RFC 7162 allows it): only ours count.
-    imap::SequenceSet ours = mirror_uids();
-    imap::SequenceSet not_gone = ours;
-    not_gone.remove(gone);
-    ours.remove(not_gone);
+    const imap::SequenceSet ours = mirror_uids_in(gone);
     if (ours.empty()) return;
     const bool backup = context_.options.mode == PullMode::backup;
     const store::UnixTime when = unix_time_now();

@@ -27,10 +27,17 @@
 // compressed sets (they grow with the gaps between UIDs, not with the messages); flags fetched by
 // CONDSTORE or the full comparison are written as they arrive, and flag changes and expunges are
 // written PullOptions::changes_per_write messages per transaction, so a transaction's pages stay
-// bounded. What grows with the mailbox: the session's sequence-number map (4 bytes per message up
-// to the highest one FETCH reported), the FETCH data QRESYNC sends with EXAMINE (one entry per
-// changed message, kept until the answer is known to be trustworthy), and the one transaction of a
-// UIDVALIDITY repair (every message of the mailbox, so that no message is left without a UID).
+// bounded. What grows with the mailbox: the session's sequence-number map (one piece per gap
+// between the UIDs FETCH named, sequence_map.hpp), the FETCH data QRESYNC sends with EXAMINE (one
+// entry per changed message, kept until the answer is known to be trustworthy), and the one
+// transaction of a UIDVALIDITY repair (every message of the mailbox, so that no message is left
+// without a UID).
+//
+// Time: a QRESYNC resync does not walk the mailbox's UIDs. The known-UIDs range ends at the last
+// entry of the index, the count check reads the store's kept count (store::ReadTxn::count_uids),
+// and VANISHED and FETCH data are looked up in the mirror only in the ranges they name; its work
+// grows with the changes. The full comparison and CONDSTORE's pass still read every UID (they
+// compare with a UID SEARCH of the whole mailbox).
 #pragma once
 
 #include <vector>

@@ -28,6 +28,24 @@ struct Model {
         if (seq == 0 || seq > uids.size() || uid == 0) return;
         uids[seq - 1] = uid;
     }
+    // SequenceMap::on_vanished's rule: the known UIDs named go; as many unknown messages as the set
+    // names beyond them (no more than there are) go from the end.
+    void vanish(const SequenceSet& set) {
+        std::vector<std::uint32_t> kept;
+        std::uint64_t removed = 0;
+        for (std::uint32_t uid : uids) {
+            if (uid != 0 && set.contains(uid)) ++removed;
+            else kept.push_back(uid);
+        }
+        std::uint64_t unknown_gone = set.count() > removed ? set.count() - removed : 0;
+        for (auto it = kept.end(); it != kept.begin() && unknown_gone > 0;) {
+            --it;
+            if (*it != 0) continue;
+            it = kept.erase(it);
+            --unknown_gone;
+        }
+        uids = std::move(kept);
+    }
 };
 
 void check_equal(const SequenceMap& map, const Model& model) {
@@ -113,6 +131,92 @@ TEST_CASE("sequence map: random operations agree with the vector model", "[seque
     const std::uint32_t half = map.exists() / 2;
     map.on_exists(half);
     model.exists(half);
+    check_equal(map, model);
+}
+
+TEST_CASE("sequence map: consecutive UIDs are one piece, whatever the size of the mailbox", "[sequence_map]") {
+    // A first sync names every UID of the mailbox, in order: one piece, not one per message.
+    constexpr std::uint32_t n = 1'000'000;
+    SequenceMap map;
+    map.on_exists(n);
+    for (std::uint32_t seq = 1; seq <= n; ++seq) map.on_fetch_uid(seq, seq + 1000);
+    CHECK(map.pieces() == 1);
+    CHECK(map.uid_of(1) == 1001u);
+    CHECK(map.uid_of(n / 2) == n / 2 + 1000);
+    CHECK(map.uid_of(n) == n + 1000);
+    // Fetched backwards, or again: still one.
+    SequenceMap backwards;
+    backwards.on_exists(n);
+    for (std::uint32_t seq = n; seq >= 1; --seq) backwards.on_fetch_uid(seq, seq);
+    for (std::uint32_t seq = 1; seq <= n; seq += 7) backwards.on_fetch_uid(seq, seq);
+    CHECK(backwards.pieces() == 1);
+    // A gap in the UIDs is a piece more; an expunge inside a run cuts it in two and says which UID went.
+    map.on_fetch_uid(10, 5);
+    CHECK(map.pieces() == 3);
+    CHECK(map.uid_of(10) == 5u);
+    CHECK(map.uid_of(11) == 1011u);
+    CHECK(map.on_expunge(10) == 5u);
+    CHECK(map.pieces() == 2);
+    CHECK(map.on_expunge(100) == 1101u);
+    CHECK(map.uid_of(100) == 1102u);
+    CHECK(map.pieces() == 3);
+    CHECK(map.exists() == n - 2);
+    // VANISHED of a range inside a run leaves its two ends.
+    map.on_vanished(SequenceSet::parse("2001:3000").value());
+    CHECK(map.exists() == n - 1002);
+    CHECK(map.uid_of(998) == 2000u);   // sequence number s >= 100 had UID s + 1002
+    CHECK(map.uid_of(999) == 3001u);
+    CHECK(map.pieces() == 4);
+    // New mail after the known run: a run of unknown UIDs, growing with each EXISTS.
+    for (std::uint32_t more = 1; more <= 100; ++more) map.on_exists(map.exists() + 1);
+    CHECK(map.pieces() == 5);
+    CHECK_FALSE(map.uid_of(map.exists()));
+    map.on_fetch_uid(map.exists() - 99, n + 1001);   // the first new one carries the last run on
+    CHECK(map.pieces() == 5);
+    CHECK(map.uid_of(map.exists() - 99) == n + 1001);
+}
+
+TEST_CASE("sequence map: runs of UIDs agree with the vector model", "[sequence_map]") {
+    // Mostly consecutive UIDs, so that runs form, are cut by expunges and VANISHED, and join again.
+    std::mt19937 random(23);
+    SequenceMap map;
+    Model model;
+    for (int step = 0; step < 20'000; ++step) {
+        const std::uint32_t size = map.exists();
+        switch (random() % 8) {
+        case 0: {
+            const std::uint32_t count = size + static_cast<std::uint32_t>(random() % 20);
+            map.on_exists(count);
+            model.exists(count);
+            break;
+        }
+        case 1:
+        case 2:
+        case 3: {  // a stretch of FETCH responses, UIDs following the sequence numbers with an offset
+            const std::uint32_t seq = static_cast<std::uint32_t>(random() % (size + 2));
+            const std::uint32_t offset = static_cast<std::uint32_t>(random() % 3);
+            for (std::uint32_t i = 0; i < 10; ++i) {
+                map.on_fetch_uid(seq + i, seq + i + offset);
+                model.fetch(seq + i, seq + i + offset);
+            }
+            break;
+        }
+        case 4: {
+            SequenceSet gone;
+            const std::uint32_t first = 1 + static_cast<std::uint32_t>(random() % (size + 10));
+            gone.add(Range{first, first + static_cast<std::uint32_t>(random() % 4)});
+            map.on_vanished(gone);
+            model.vanish(gone);
+            break;
+        }
+        default: {
+            const std::uint32_t seq = static_cast<std::uint32_t>(random() % (size + 2));
+            REQUIRE(map.on_expunge(seq) == model.expunge(seq));
+            break;
+        }
+        }
+        if (step % 500 == 0) check_equal(map, model);
+    }
     check_equal(map, model);
 }
 

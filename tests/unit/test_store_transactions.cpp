@@ -223,6 +223,82 @@ TEST_CASE("messages are listed in UID order, then those waiting for a UID", "[st
     }
 }
 
+TEST_CASE("the kept UID count, the highest UID and a UID range agree with a walk of the index", "[store][txn]") {
+    // What a resync reads instead of walking a mailbox's UIDs (sync/pull/mailbox_sync.cpp): checked
+    // against the walk after random adds, offline messages, UIDs given, moves and removals.
+    TempDir dir;
+    auto store = Store::open(dir.store(), Access::exclusive);
+    const MailboxId inbox = store.write([](WriteTxn& t) { return t.add_mailbox(sample_mailbox("INBOX")); });
+    const MailboxId other = store.write([](WriteTxn& t) { return t.add_mailbox(sample_mailbox("Other")); });
+    const MailboxId last = store.write([](WriteTxn& t) { return t.add_mailbox(sample_mailbox("Last")); });
+    const std::vector<MailboxId> mailboxes{inbox, other, last};
+    std::mt19937 random(5);
+    const auto check = [&] {
+        store.read([&](const ReadTxn& t) {
+            for (MailboxId mailbox : mailboxes) {
+                std::vector<Uid> walked;
+                t.for_each_uid(mailbox, [&](Uid uid, MessageId) { walked.push_back(uid); });
+                REQUIRE(t.count_uids(mailbox) == walked.size());
+                if (walked.empty()) REQUIRE_FALSE(t.highest_uid(mailbox));
+                else REQUIRE(t.highest_uid(mailbox) == walked.back());
+                const Uid first = static_cast<Uid>(random() % 300), to = first + static_cast<Uid>(random() % 100);
+                std::vector<Uid> between, expected;
+                t.for_each_uid_between(mailbox, first, to, [&](Uid uid, MessageId) { between.push_back(uid); });
+                for (Uid uid : walked)
+                    if (uid >= first && uid <= to) expected.push_back(uid);
+                REQUIRE(between == expected);
+            }
+        });
+    };
+    check();
+    for (int step = 0; step < 400; ++step) {
+        store.write([&](WriteTxn& t) {
+            const MailboxId mailbox = mailboxes[random() % mailboxes.size()];
+            const auto ids = [&](MailboxId in) {
+                std::vector<MessageId> out;
+                t.for_each_message(in, [&](const MessageRecord& m) { out.push_back(m.id); });
+                return out;
+            };
+            switch (random() % 5) {
+            case 0:
+            case 1: {   // a pulled message (a UID in use is skipped, as the pull does)
+                const Uid uid = 1 + static_cast<Uid>(random() % 300);
+                if (!t.message_by_uid(mailbox, uid)) t.add_message(sample_message(mailbox, uid, Sha256::of("m")));
+                break;
+            }
+            case 2: {   // an offline append, or a UID given to one
+                const auto waiting = t.messages_without_uid(mailbox);
+                const Uid uid = 1 + static_cast<Uid>(random() % 300);
+                if (waiting.empty() || t.message_by_uid(mailbox, uid)) {
+                    t.add_message(sample_message(mailbox, std::nullopt, Sha256::of("offline")));
+                } else {
+                    MessageRecord record = *t.message(waiting.front());
+                    record.uid = uid;
+                    t.put_message(record);
+                }
+                break;
+            }
+            case 3: {   // a local move: into another mailbox, waiting for its UID there
+                const auto here = ids(mailbox);
+                if (here.empty()) break;
+                MessageRecord record = *t.message(here[random() % here.size()]);
+                record.mailbox = mailboxes[random() % mailboxes.size()];
+                record.uid.reset();
+                t.put_message(record);
+                break;
+            }
+            default: {   // an expunge
+                const auto here = ids(mailbox);
+                if (!here.empty()) t.remove_message(here[random() % here.size()]);
+                break;
+            }
+            }
+        });
+        if (step % 10 == 0) check();
+    }
+    check();
+}
+
 TEST_CASE("message ids are never reused", "[store][txn]") {
     TempDir dir;
     auto store = Store::open(dir.store(), Access::exclusive);
