@@ -1,6 +1,12 @@
 #include "store/body_hash.hpp"
 
-#include <openssl/evp.h>
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but still part of its 3.x
+// API. EVP's first digest initializes OpenSSL's default provider, ~2 MB of libcrypto touched and
+// kept resident by a process that needs nothing else of it (a plaintext sync: a 30 000-message first
+// sync peaked at 1.8 MB more, bench/results/2026-12-02-memory-round3.md); the low-level functions run
+// the same assembly without it.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "common/error.hpp"
 
@@ -50,14 +56,11 @@ std::string_view BodyHash::view() const {
 }
 
 struct Sha256::Context {
-    EVP_MD_CTX* md = nullptr;
-    ~Context() { EVP_MD_CTX_free(md); }
+    SHA256_CTX state{};
 };
 
 Sha256::Sha256() : context_(std::make_unique<Context>()) {
-    context_->md = EVP_MD_CTX_new();
-    if (!context_->md) openssl_failed("EVP_MD_CTX_new");
-    if (EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr) != 1) openssl_failed("EVP_DigestInit_ex");
+    if (SHA256_Init(&context_->state) != 1) openssl_failed("SHA256_Init");
 }
 
 Sha256::Sha256(Sha256&&) noexcept = default;
@@ -65,15 +68,13 @@ Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 Sha256::~Sha256() = default;
 
 void Sha256::update(std::string_view chunk) {
-    if (EVP_DigestUpdate(context_->md, chunk.data(), chunk.size()) != 1) openssl_failed("EVP_DigestUpdate");
+    if (SHA256_Update(&context_->state, chunk.data(), chunk.size()) != 1) openssl_failed("SHA256_Update");
 }
 
 BodyHash Sha256::finish() {
     BodyHash hash;
-    unsigned int size = 0;
-    if (EVP_DigestFinal_ex(context_->md, hash.bytes.data(), &size) != 1 || size != hash.bytes.size()) {
-        openssl_failed("EVP_DigestFinal_ex");
-    }
+    static_assert(std::tuple_size_v<decltype(hash.bytes)> == SHA256_DIGEST_LENGTH);
+    if (SHA256_Final(hash.bytes.data(), &context_->state) != 1) openssl_failed("SHA256_Final");
     return hash;
 }
 

@@ -53,8 +53,12 @@ MDB_val to_val(std::string_view bytes) {
 // from the cache (a minor fault). Every operations_per_release operations the whole map is
 // dropped, which bounds the resident part of it to what that many operations touch (at most about
 // 64 KB each) whatever the store's size. MADV_RANDOM (MDB_NORDAHEAD) does not help: it turns off
-// read-ahead from disk, not fault-around. Measured in bench/results/2026-12-02-scale-*.md.
-constexpr unsigned operations_per_release = 128;
+// read-ahead from disk, not fault-around. Measured in bench/results/2026-12-02-scale-*.md. Each
+// release costs the faults that map the hot pages (table roots, the mailboxes table) again: a
+// 30 000-message first sync took 122 500 minor faults with 32, 145 000 with 16 and 169 000 with 8,
+// and peaked at 15.2-15.5, 14.7-14.8 and 14.5-14.6 MB (128 had left 4 MB of the map resident;
+// bench/results/2026-12-02-memory-round3.md).
+constexpr unsigned operations_per_release = 16;
 std::atomic<unsigned> operations{0};
 
 // Where the map is: LMDB does not say (mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP),
