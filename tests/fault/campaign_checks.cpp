@@ -168,12 +168,14 @@ void print_table(std::ostream& out, const std::vector<Summary>& summaries) {
         total.trials += s.trials, total.kills += s.kills, total.cuts += s.cuts, total.stalls += s.stalls;
         total.lost += s.lost, total.duplicated += s.duplicated, total.unverifiable += s.unverifiable;
         total.failed_convergence += s.failed_convergence, total.completed += s.completed;
-        total.interrupted += s.interrupted, total.landed += s.landed;
+        total.interrupted += s.interrupted, total.landed += s.landed, total.repeated += s.repeated;
     }
     if (summaries.size() > 1) row("total", total);
     out << "(trials: the fault trials plus the uninterrupted calibration run; landed: the fault fired while the "
            "run was live; interrupted: the run was stopped short, killed or exit 75; rate: interrupted / fault "
-           "trials)\n";
+           "trials; a trial whose fault never fired is run again, at most twice, and counted once in the rate)\n";
+    for (const auto& s : summaries)
+        if (s.repeated) out << s.name << ": " << s.repeated << " trial run(s) repeated, their fault not fired\n";
     for (const auto& s : summaries)
         out << s.name << ": uninterrupted run " << std::fixed << std::setprecision(2) << s.calibrated_seconds << " s, "
             << s.calibrated_total_bytes << " bytes through the proxy on " << s.calibrated_connections

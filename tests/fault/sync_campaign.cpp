@@ -105,7 +105,9 @@ std::string Interrupt::describe() const {
             text << (every_connection ? "cut (each connection) after " : "cut after ") << offset
                  << (to_server ? " bytes to server" : " bytes to client");
             break;
-        case Interruption::stall: text << "stall after " << offset << " bytes to client"; break;
+        case Interruption::stall:
+            text << (every_connection ? "stall (each connection) after " : "stall after ") << offset << " bytes to client";
+            break;
     }
     return text.str();
 }
@@ -357,7 +359,7 @@ std::vector<Interrupt> Campaign::plan(std::size_t kills, std::size_t cuts, std::
     return interrupts;
 }
 
-void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& interrupt) {
+bool Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& interrupt) {
     trace("(between trials)");
     const Expected expected = prepare(account);
     trace("prepare");
@@ -410,7 +412,10 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
             ++summary_.stalls;
             ConnectionFaults connection = link_.faults;
             connection.server_to_client.stall_after = interrupt.offset;
-            proxy.push_faults(connection);
+            if (interrupt.every_connection)
+                proxy.set_faults(connection);
+            else
+                proxy.push_faults(connection);
             account.write_config(proxy.port(), kStallTimeoutSeconds);
             status = account.run({"sync"}, kHangBound);
             acceptable = status == 0 || status == 75;
@@ -422,7 +427,7 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
             (interrupt.kind == Interruption::stall && connection.stalled))
             landed = true;
     proxy.stop();
-    trace(interrupt.describe());
+    trace(interrupt.describe() + (landed ? ", landed" : ", did not land") + ", exit " + std::to_string(status));
     account.write_config(DovecotFixture::get().imap_port);
     ++summary_.trials;
     // A run that ends on the expected refusals exits 76: it was not stopped short.
@@ -437,6 +442,7 @@ void Campaign::trial(const Prepare& prepare, Account& account, const Interrupt& 
                                     account.log_tail());
     }
     check(account, expected, interrupt.describe());
+    return landed || !ran_to_its_end;
 }
 
 std::string campaign_size() {

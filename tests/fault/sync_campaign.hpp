@@ -50,7 +50,7 @@ struct Interrupt {
                                 // cut / stall: bytes of one direction of a connection
     bool local_event = false;   // kill: timed by the local files' changes (Campaign::watch_local)
     bool to_server = false;     // cut: of the client's bytes instead of the server's
-    bool every_connection = false;  // cut: every connection after `offset` bytes, not only the first
+    bool every_connection = false;  // cut, stall: every connection after `offset` bytes, not only the first
     std::string describe() const;
 };
 
@@ -60,6 +60,7 @@ struct Summary {
     std::size_t lost = 0, duplicated = 0, unverifiable = 0, failed_convergence = 0;
     std::size_t completed = 0, interrupted = 0;  // interrupted run: exited 0 / was stopped (killed, 75)
     std::size_t landed = 0;  // faults that fired while the run was live (signal sent, cut, stall)
+    std::size_t repeated = 0;  // fault trials run again because their fault never fired (run_all)
     double calibrated_seconds = 0;
     std::uint64_t calibrated_bytes = 0;        // server → client, first connection
     std::uint64_t calibrated_total_bytes = 0;  // both ways, every connection
@@ -68,8 +69,10 @@ struct Summary {
     std::vector<std::string> failures;  // one line per problem, for the report
     bool clean() const { return lost + duplicated + unverifiable + failed_convergence == 0; }
     std::size_t fault_trials() const { return kills + cuts + stalls; }
+    // Over the planned trials: a repeated one is counted once, by its last run.
     double interruption_rate() const {
-        return fault_trials() ? static_cast<double>(interrupted) / static_cast<double>(fault_trials()) : 0;
+        const std::size_t planned = fault_trials() - repeated;
+        return planned ? static_cast<double>(interrupted) / static_cast<double>(planned) : 0;
     }
 };
 
@@ -175,7 +178,9 @@ public:
     // stalls spread over the server's bytes, local kills at k/(N+1) of the local changes counted.
     std::vector<Interrupt> plan(std::size_t kills, std::size_t cuts, std::size_t stalls,
                                 std::size_t local_kills = 0) const;
-    void trial(const Prepare& prepare, Account& account, const Interrupt& interrupt);
+    // Returns whether the fault fired while the run was live, or the run was stopped short anyway.
+    bool trial(const Prepare& prepare, Account& account, const Interrupt& interrupt);
+    void count_repeat() { ++summary_.repeated; }
     const Summary& summary() const { return summary_; }
     // For the self-test only: runs between the converging sync and the reading of mirror and
     // server, so that a test can make them differ and see the convergence check fire.
