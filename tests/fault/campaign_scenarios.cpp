@@ -57,17 +57,18 @@ void report(const Summary& summary) {
 void run_all(Campaign& campaign, const std::function<Account&()>& next_account, const Prepare& prepare, const Size& n) {
     campaign.calibrate(prepare, next_account());
     const auto interrupts = campaign.plan(n.kills, n.cuts, n.stalls, n.local_kills);
-    // Which connection downloads which mailbox depends on timing: a cut or stall of the first
-    // connection alone misses a run whose first connection carried less than its offset (the
-    // calibration run's may have carried more), and a kill can come after a fast run's end. Such a
-    // trial saw no fault (its checks still ran); it is run again, at most twice, a cut or stall then
-    // on every connection, so that it lands wherever the bytes went.
+    // Which connection downloads which mailbox depends on timing: the calibration run's first
+    // connection may have carried both mailboxes, a trial's two connections one each, so that a cut
+    // or stall of the first connection, or of any, misses when none carries its offset; a kill can
+    // come after a fast run's end. Such a trial saw no fault (its checks still ran); it is run again,
+    // at most twice: a cut or stall then on every connection, and the last time at half the offset.
     constexpr int kRunsOfATrial = 3;
     for (const auto& interrupt : interrupts) {
         Interrupt attempt = interrupt;
         for (int run = 1; !campaign.trial(prepare, next_account(), attempt) && run < kRunsOfATrial; ++run) {
             campaign.count_repeat();
             attempt.every_connection = true;
+            if (run == kRunsOfATrial - 1) attempt.offset /= 2;
         }
     }
     report(campaign.summary());
