@@ -68,7 +68,7 @@ void run_all(Campaign& campaign, const std::function<Account&()>& next_account, 
         for (int run = 1; !campaign.trial(prepare, next_account(), attempt) && run < kRunsOfATrial; ++run) {
             campaign.count_repeat();
             attempt.every_connection = true;
-            if (run == kRunsOfATrial - 1) attempt.offset /= 2;
+            if (run == kRunsOfATrial - 1) attempt.offset = std::max<std::uint64_t>(1, attempt.offset / 2);
         }
     }
     report(campaign.summary());
