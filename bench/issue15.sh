@@ -9,7 +9,8 @@
 #              and 5: peak RSS, a large mailbox's no-op, change resync and local commands; about
 #              10 minutes)
 #   --quick    bench/run.sh --quick, then bench/scale.sh --messages 3000: a smoke run of both
-#   --million  scale.sh also at 1 000 000 messages, mbsync beside (about an hour more and 20 GB of disk)
+#   --million  scale.sh also at 1 000 000 messages, mbsync beside (25 minutes more on the 2-core
+#              machine, mbsync's first sync 15 of them; the server's two Maildirs alone are 8 GB)
 # Environment: as for the two scripts (MAILSYNC or BUILD_DIR, BENCH_CACHE, ...). Each writes its own
 # table under bench/results/; the first failure stops the run.
 set -euo pipefail

@@ -205,7 +205,8 @@ std::vector<store::MessageRecord> NewMessages::fetch_metadata(const imap::Sequen
     events_.on_fetch = nullptr;
     require_ok(response, "to describe new messages");
     // A message expunged meanwhile is simply not there; of a duplicate answer the last is taken. In
-    // place: a chunk's records are the largest thing a first sync holds (~0.5 MB for 1000).
+    // place: a chunk's records are the largest thing a first sync holds (1000 of 320 B each, and
+    // their strings).
     std::stable_sort(records.begin(), records.end(),
                      [](const store::MessageRecord& a, const store::MessageRecord& b) { return *a.uid < *b.uid; });
     auto kept = records.begin();

@@ -47,8 +47,8 @@ struct PullOptions {
     // interrupted first sync loses at most that much work. LMDB keeps the pages of its largest write
     // transaction as heap for the environment's life, ~2.3 a message here (the hash and Message-ID
     // indexes put each message on a leaf of its own): 200 kept 1.6 MB, 100 0.9 MB. 64 is the number
-    // of bodies made durable together (new_messages.cpp): one commit, two fdatasyncs, for 64 bodies
-    // that need ~120 fsyncs of their own (bench/results/2026-12-02-memory-round3.md).
+    // of bodies made durable together (new_messages.cpp): one commit (an fdatasync of data.mdb and a
+    // synchronous write of its meta page) for 64 bodies that need ~120 fsyncs of their own (bench/results/2026-12-02-memory-round3.md).
     std::size_t commit_messages = 64;
     std::uint64_t commit_bytes = 32ull << 20;
     // Flag changes and expunges are written this many messages per transaction. LMDB keeps every

@@ -58,6 +58,27 @@ void check_equal(const SequenceMap& map, const Model& model) {
     CHECK_FALSE(map.uid_of(static_cast<std::uint32_t>(model.uids.size() + 1)));
 }
 
+// The map and the model fed the same events, for the random tests.
+struct MapAndModel {
+    SequenceMap map;
+    Model model;
+    std::uint32_t exists() const { return map.exists(); }
+    void on_exists(std::uint32_t count) {
+        map.on_exists(count);
+        model.exists(count);
+    }
+    void on_fetch_uid(std::uint32_t seq, std::uint32_t uid) {
+        map.on_fetch_uid(seq, uid);
+        model.fetch(seq, uid);
+    }
+    void on_expunge(std::uint32_t seq) { REQUIRE(map.on_expunge(seq) == model.expunge(seq)); }
+    void on_vanished(const SequenceSet& set) {
+        map.on_vanished(set);
+        model.vanish(set);
+    }
+    void check() const { check_equal(map, model); }
+};
+
 }  // namespace
 
 TEST_CASE("sequence map: 100 000 expunges of the first message, each returning its UID", "[sequence_map]") {
@@ -99,39 +120,29 @@ TEST_CASE("sequence map: 100 000 expunges from the middle and the end", "[sequen
 
 TEST_CASE("sequence map: random operations agree with the vector model", "[sequence_map]") {
     std::mt19937 random(11);
-    SequenceMap map;
-    Model model;
+    MapAndModel both;
     for (int step = 0; step < 20'000; ++step) {
-        const std::uint32_t size = map.exists();
+        const std::uint32_t size = both.exists();
         switch (random() % 6) {
-        case 0: {  // a few new messages
-            const std::uint32_t count = size + static_cast<std::uint32_t>(random() % 5);
-            map.on_exists(count);
-            model.exists(count);
+        case 0:  // a few new messages
+            both.on_exists(size + static_cast<std::uint32_t>(random() % 5));
             break;
-        }
         case 1:
         case 2: {
             const std::uint32_t seq = static_cast<std::uint32_t>(random() % (size + 2));
-            const std::uint32_t uid = static_cast<std::uint32_t>(random() % 1000);
-            map.on_fetch_uid(seq, uid);
-            model.fetch(seq, uid);
+            both.on_fetch_uid(seq, static_cast<std::uint32_t>(random() % 1000));
             break;
         }
-        default: {
-            const std::uint32_t seq = static_cast<std::uint32_t>(random() % (size + 2));
-            REQUIRE(map.on_expunge(seq) == model.expunge(seq));
+        default:
+            both.on_expunge(static_cast<std::uint32_t>(random() % (size + 2)));
             break;
         }
-        }
-        if (step % 1000 == 0) check_equal(map, model);
+        if (step % 1000 == 0) both.check();
     }
-    check_equal(map, model);
+    both.check();
     // EXISTS lower than the count (a broken server) drops the last messages.
-    const std::uint32_t half = map.exists() / 2;
-    map.on_exists(half);
-    model.exists(half);
-    check_equal(map, model);
+    both.on_exists(both.exists() / 2);
+    both.check();
 }
 
 TEST_CASE("sequence map: consecutive UIDs are one piece, whatever the size of the mailbox", "[sequence_map]") {
@@ -179,45 +190,35 @@ TEST_CASE("sequence map: consecutive UIDs are one piece, whatever the size of th
 TEST_CASE("sequence map: runs of UIDs agree with the vector model", "[sequence_map]") {
     // Mostly consecutive UIDs, so that runs form, are cut by expunges and VANISHED, and join again.
     std::mt19937 random(23);
-    SequenceMap map;
-    Model model;
+    MapAndModel both;
     for (int step = 0; step < 20'000; ++step) {
-        const std::uint32_t size = map.exists();
+        const std::uint32_t size = both.exists();
         switch (random() % 8) {
-        case 0: {
-            const std::uint32_t count = size + static_cast<std::uint32_t>(random() % 20);
-            map.on_exists(count);
-            model.exists(count);
+        case 0:
+            both.on_exists(size + static_cast<std::uint32_t>(random() % 20));
             break;
-        }
         case 1:
         case 2:
         case 3: {  // a stretch of FETCH responses, UIDs following the sequence numbers with an offset
             const std::uint32_t seq = static_cast<std::uint32_t>(random() % (size + 2));
             const std::uint32_t offset = static_cast<std::uint32_t>(random() % 3);
-            for (std::uint32_t i = 0; i < 10; ++i) {
-                map.on_fetch_uid(seq + i, seq + i + offset);
-                model.fetch(seq + i, seq + i + offset);
-            }
+            for (std::uint32_t i = 0; i < 10; ++i) both.on_fetch_uid(seq + i, seq + i + offset);
             break;
         }
         case 4: {
             SequenceSet gone;
             const std::uint32_t first = 1 + static_cast<std::uint32_t>(random() % (size + 10));
             gone.add(Range{first, first + static_cast<std::uint32_t>(random() % 4)});
-            map.on_vanished(gone);
-            model.vanish(gone);
+            both.on_vanished(gone);
             break;
         }
-        default: {
-            const std::uint32_t seq = static_cast<std::uint32_t>(random() % (size + 2));
-            REQUIRE(map.on_expunge(seq) == model.expunge(seq));
+        default:
+            both.on_expunge(static_cast<std::uint32_t>(random() % (size + 2)));
             break;
         }
-        }
-        if (step % 500 == 0) check_equal(map, model);
+        if (step % 500 == 0) both.check();
     }
-    check_equal(map, model);
+    both.check();
 }
 
 TEST_CASE("sequence map: numbers above EXISTS are ignored and never allocate", "[sequence_map]") {
